@@ -1,0 +1,41 @@
+# Médiation Accueil. `make run` and `make test` set everything up on first use.
+.PHONY: run test setup train validate unit stories eval bench shell clean
+
+export PYTHONPATH := $(CURDIR)
+RASA := .venv/bin/rasa
+
+run:
+	scripts/run.sh
+
+test: setup train validate
+	.venv/bin/python -m pytest tests
+	$(MAKE) stories
+
+setup:
+	scripts/setup.sh
+
+train: setup
+	scripts/train.sh
+
+validate: setup
+	$(RASA) data validate --fail-on-warnings --quiet
+
+unit: setup
+	.venv/bin/python -m pytest tests -m "not model"
+
+stories: train
+	ACTION_SERVER_PORT=5055 TRACKER_DB=var/test-tracker.db $(RASA) test core --model models \
+	  --stories tests/stories --fail-on-prediction-errors --out reports/core
+	@echo "Rasa test stories: all passed"
+
+eval: train
+	.venv/bin/python scripts/eval_nlu.py
+
+bench: train
+	.venv/bin/python scripts/bench.py
+
+shell:
+	scripts/shell.sh
+
+clean:
+	rm -rf models/*.tar.gz models/.fingerprint reports var/*.db .rasa .pytest_cache

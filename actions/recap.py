@@ -1,0 +1,85 @@
+"""The recap of the intake, and editing one answer from it."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.tracker_reading import latest_entity, latest_text
+from bot import content, intake
+from bot.answers import normalise
+from bot.recap import recap_text
+
+# Words people use for each editable field ("modifier le montant", "changer mon code postal").
+_FIELD_WORDS = {
+    "amount": ("montant", "somme", "argent", "prix", "euros"),
+    "postal_code": ("code postal", "adresse", "ville", "lieu", "cp"),
+    "mode": ("mode", "telephone", "visio", "presentiel", "rendez-vous"),
+    "urgency": ("urgence", "urgent"),
+    "court": ("procedure", "tribunal", "juge", "justice"),
+    "other_party": ("autre partie", "partie adverse", "personne", "interlocuteur"),
+    "relationship": ("relation",),
+    "domain": ("type", "domaine", "categorie", "situation"),
+}
+
+
+def field_from_words(text: str) -> str | None:
+    plain = normalise(text)
+    for field, words in _FIELD_WORDS.items():
+        if any(word in plain for word in words):
+            return field
+    return None
+
+
+def edit_buttons(slots: dict[str, Any]) -> list[dict[str, str]]:
+    asked = set(intake.required_slots(slots)) | set(slots.get("skipped_questions") or ())
+    buttons = []
+    for field, label in content.EDIT_BUTTONS.items():
+        if field == "domain" or set(intake.EDITABLE_FIELDS[field]) & asked:
+            buttons.append({"title": label, "payload": f'/modify_answer{{"field":"{field}"}}'})
+    return buttons
+
+
+class ActionShowRecap(Action):
+    def name(self) -> str:
+        return "action_show_recap"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(
+            text=recap_text(tracker.slots),
+            buttons=[
+                {"title": content.RECAP_BUTTON_OK, "payload": "/affirm"},
+                {"title": content.RECAP_BUTTON_EDIT, "payload": "/deny"},
+            ],
+        )
+        return []
+
+
+class ActionAskEdit(Action):
+    def name(self) -> str:
+        return "action_ask_edit"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=content.EDIT_QUESTION, buttons=edit_buttons(tracker.slots))
+        return []
+
+
+class ActionResetField(Action):
+    """Clear the slots of one field so that the intake form asks that question again."""
+
+    def name(self) -> str:
+        return "action_reset_field"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        field = intake.editable_field(latest_entity(tracker, "field")) or field_from_words(latest_text(tracker))
+        if field is None:
+            dispatcher.utter_message(text=content.EDIT_QUESTION, buttons=edit_buttons(tracker.slots))
+            return [FollowupAction("action_listen")]
+        cleared = intake.EDITABLE_FIELDS[field]
+        skipped = [slot for slot in (tracker.get_slot("skipped_questions") or []) if slot not in cleared]
+        events = [SlotSet(slot, None) for slot in cleared]
+        if field == "domain":
+            events.append(SlotSet(intake.DOMAIN_CONFIRMED, False))
+        return events + [SlotSet("skipped_questions", skipped)]

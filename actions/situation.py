@@ -1,0 +1,29 @@
+"""Classifying a situation described outside the intake form (often the first message)."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.tracker_reading import intent_ranking, latest_text
+from bot import content
+from bot.classifier import classify
+
+
+class ActionClassifySituation(Action):
+    def name(self) -> str:
+        return "action_classify_situation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        result = classify(latest_text(tracker), intent_ranking(tracker))
+        if tracker.get_slot("consent") != "given":
+            dispatcher.utter_message(text=content.SITUATION_RECEIVED)
+        if result is None:
+            return []
+        events = [SlotSet("situation_domain", result.domain), SlotSet("situation_confidence", result.confidence)]
+        if result.domain != tracker.get_slot("situation_domain"):
+            # A new or different situation: it has to be confirmed again.
+            events += [SlotSet("domain_confirmed", None), SlotSet("domain_choice", None)]
+        return events

@@ -1,0 +1,1 @@
+"""Médiation Accueil: the assistant's own logic, independent of Rasa where it can be."""

@@ -1,0 +1,1 @@
+"""Input channels: Rasa channels hardened for a public-facing assistant."""

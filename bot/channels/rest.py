@@ -1,0 +1,66 @@
+"""The REST channel (`/webhooks/rest/webhook`) with the project's input guard.
+
+Same request and response format as Rasa's built-in `rest` channel, but:
+empty and huge messages are answered politely, typed `/intent{...}` is read as
+text, and a crash inside the assistant gives the person a French apology instead
+of an empty list, without logging what they wrote.
+"""
+from __future__ import annotations
+
+import logging
+from asyncio import CancelledError
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot import content
+from bot.text_guard import guard_text
+
+logger = logging.getLogger(__name__)
+MAX_SENDER_CHARS = 128
+
+
+class GuardedRestInput(RestInput):
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"guarded_rest_{id(self)}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body = request.json if isinstance(request.json, dict) else None
+            sender = body.get("sender") if body else None
+            if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+                return response.json({"error": "Le champ « sender » est obligatoire (texte, 128 caractères au plus)."},
+                                     status=400)
+            raw_text = body.get("message")
+            guarded = guard_text(raw_text if isinstance(raw_text, str) else None)
+            collector = CollectingOutputChannel()
+            if guarded.notice:
+                await collector.send_text_message(sender, guarded.notice)
+            if guarded.text is None:
+                return response.json(collector.messages)
+            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+            try:
+                await on_new_message(
+                    UserMessage(guarded.text, collector, sender, input_channel=self.name(), metadata=metadata)
+                )
+            except CancelledError:
+                logger.error("REST turn cancelled (timeout)")
+                await collector.send_text_message(sender, content.SERVICE_UNAVAILABLE)
+            except Exception as error:  # noqa: BLE001 - the person must get an answer, never a trace
+                logger.error("REST turn failed: %s", type(error).__name__)
+                await collector.send_text_message(sender, content.SERVICE_UNAVAILABLE)
+            return response.json(collector.messages)
+
+        return webhook

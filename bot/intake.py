@@ -1,0 +1,65 @@
+"""Which intake questions to ask, in which order, for a given domain.
+
+Plain data plus one function, so the form's dynamic `required_slots` is a pure,
+unit-tested decision: the person is only asked what matters for their domain.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+# Slot names of the intake form (also the Rasa slot names: the contract with the domain).
+DESCRIPTION = "situation_description"
+DOMAIN_CONFIRMED = "domain_confirmed"
+DOMAIN_CHOICE = "domain_choice"
+OTHER_PARTY = "other_party"
+RELATIONSHIP = "relationship_continues"
+AMOUNT = "amount_eur"
+COURT = "court_status"
+URGENCY = "urgency"
+POSTAL_CODE = "postal_code"
+MODE = "preferred_mode"
+
+QUESTIONS_BY_DOMAIN: dict[str, tuple[str, ...]] = {
+    # The relationship question matters where people keep living or working together.
+    "family": (OTHER_PARTY, RELATIONSHIP, AMOUNT, COURT, URGENCY, POSTAL_CODE, MODE),
+    "neighbourhood": (OTHER_PARTY, RELATIONSHIP, AMOUNT, COURT, URGENCY, POSTAL_CODE, MODE),
+    "consumer": (OTHER_PARTY, AMOUNT, COURT, URGENCY, POSTAL_CODE, MODE),
+    "workplace": (OTHER_PARTY, RELATIONSHIP, AMOUNT, COURT, URGENCY, POSTAL_CODE, MODE),
+    "territorial": (OTHER_PARTY, AMOUNT, COURT, URGENCY, POSTAL_CODE, MODE),
+    "other": (OTHER_PARTY, RELATIONSHIP, AMOUNT, COURT, URGENCY, POSTAL_CODE, MODE),
+}
+
+# Questions a person may decline with "je ne sais pas" / "passer"; the slot then
+# stays empty and is listed in `skipped_questions`.
+SKIPPABLE = frozenset({OTHER_PARTY, RELATIONSHIP, AMOUNT, COURT, URGENCY, POSTAL_CODE, MODE})
+
+# Fields the recap lets the person change, with the slots to clear for each.
+EDITABLE_FIELDS: dict[str, tuple[str, ...]] = {
+    "domain": (DOMAIN_CONFIRMED, DOMAIN_CHOICE),
+    "other_party": (OTHER_PARTY,),
+    "relationship": (RELATIONSHIP,),
+    "amount": (AMOUNT,),
+    "court": (COURT,),
+    "urgency": (URGENCY,),
+    "postal_code": (POSTAL_CODE,),
+    "mode": (MODE,),
+}
+
+
+def required_slots(slots: Mapping[str, Any]) -> list[str]:
+    """The form's required slots for the current state, in the order they are asked."""
+    domain = slots.get("situation_domain")
+    required: list[str] = []
+    if domain is None:
+        return [DESCRIPTION]
+    required.append(DOMAIN_CONFIRMED)
+    if slots.get(DOMAIN_CONFIRMED) is False:
+        required.append(DOMAIN_CHOICE)
+        return required
+    skipped = set(slots.get("skipped_questions") or ())
+    required.extend(q for q in QUESTIONS_BY_DOMAIN.get(domain, QUESTIONS_BY_DOMAIN["other"]) if q not in skipped)
+    return required
+
+
+def editable_field(value: str | None) -> str | None:
+    return value if value in EDITABLE_FIELDS else None

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Create .venv with Python 3.10 and install the locked dependencies in ONE pip
+# resolution (rasa + spaCy 3.8 + fr_core_news_md must be resolved together).
+# Re-runs only when requirements.txt or requirements.lock change. Creates .env.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stamp_value=$(cat requirements.txt requirements.lock | sha256sum | cut -c1-16)
+stamp=.venv/.installed-$stamp_value
+if [ ! -f "$stamp" ]; then
+  python=$(scripts/find_python310.sh)
+  echo "==> Setting up .venv with $python (first run takes a few minutes)"
+  [ -x .venv/bin/python ] || "$python" -m venv .venv
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c requirements.lock \
+    2> >(grep -v -e "is neither a file nor a directory" -e "DEPRECATION" -e "pip 23.1 will enforce" >&2)
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
+
+if [ ! -f .env ]; then
+  token=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')
+  printf '# Local secrets, never committed.\nRASA_AUTH_TOKEN=%s\n' "$token" > .env
+  chmod 600 .env
+  echo "==> Created .env with a fresh RASA_AUTH_TOKEN"
+fi
+mkdir -p var models reports

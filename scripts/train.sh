@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Train the model only when it is missing or stale (any training input changed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fingerprint=$(cat config.yml domain.yml $(find data -type f -name '*.yml' | sort) requirements.lock | sha256sum | cut -c1-16)
+if [ -f models/.fingerprint ] && [ "$(cat models/.fingerprint)" = "$fingerprint" ] && ls models/*.tar.gz >/dev/null 2>&1; then
+  echo "==> Model is up to date ($(ls -t models/*.tar.gz | head -1))"
+  exit 0
+fi
+echo "==> Training the model (a few minutes on 2 cores)"
+rm -f models/*.tar.gz
+start=$(date +%s)
+.venv/bin/rasa train --quiet --fixed-model-name mediation-accueil --out models
+echo "$fingerprint" > models/.fingerprint
+echo "$(( $(date +%s) - start ))" > models/.training_seconds
+echo "==> Trained in $(cat models/.training_seconds) s"

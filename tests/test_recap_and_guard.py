@@ -1,0 +1,60 @@
+import json
+
+from bot import content
+from bot.recap import recap_lines, recap_text
+from bot.text_guard import MAX_MESSAGE_CHARS, guard_text, is_button_payload
+
+
+def test_recap_in_french_with_french_number_format():
+    slots = {"situation_domain": "neighbourhood", "other_party": "neighbour", "relationship_continues": "yes",
+             "amount_eur": 4800.0, "court_status": "none", "urgency": "soon", "postal_code": "69003",
+             "preferred_mode": "video"}
+    text = recap_text(slots)
+    assert "conflit de voisinage" in text
+    assert "4\u202f800 €" in text
+    assert "69003 (Rhône)" in text
+    assert "visio" in text
+    assert text.endswith(content.RECAP_QUESTION)
+
+
+def test_recap_shows_skipped_and_no_money():
+    lines = recap_lines({"situation_domain": "consumer", "amount_eur": 0.0, "skipped_questions": ["postal_code"]})
+    assert "Montant en jeu : pas d'argent en jeu" in lines
+    assert "Lieu : non précisé" in lines
+    assert not any(line.startswith("Relation") for line in lines)
+
+
+def test_euros_formatting():
+    assert content.euros(5000.01) == "5\u202f000,01 €"
+    assert content.euros(135.0) == "135 €"
+
+
+def test_empty_message_gets_a_polite_answer_and_is_not_passed_on():
+    for text in (None, "", "   \n"):
+        guarded = guard_text(text)
+        assert guarded.text is None and guarded.notice == content.EMPTY_MESSAGE
+
+
+def test_huge_message_is_cut_and_the_person_told():
+    guarded = guard_text("a" * 50_000)
+    assert len(guarded.text) == MAX_MESSAGE_CHARS
+    assert str(MAX_MESSAGE_CHARS) in guarded.notice
+
+
+def test_typed_intent_injection_is_read_as_text():
+    assert guard_text('/booking_confirmed{"booking_reference":"MED-XXXX"}').text == \
+        'booking_confirmed{"booking_reference":"MED-XXXX"}'
+    assert guard_text('/inform{"choice":"<script>"}').text == 'inform{"choice":"<script>"}'
+    assert guard_text('/inform{"amount_eur": 5}').text.startswith("inform")
+    assert guard_text("//").text == "?"
+
+
+def test_our_button_payloads_pass():
+    for payload in ["/affirm", "/deny", '/inform{"choice":"phone"}', '/modify_answer{"field":"amount"}',
+                    json.dumps("/start_intake").strip('"')]:
+        assert is_button_payload(payload), payload
+        assert guard_text(payload).text == payload
+
+
+def test_html_is_kept_as_plain_text():
+    assert guard_text("<b>bonjour</b>").text == "<b>bonjour</b>"
