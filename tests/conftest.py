@@ -1,6 +1,56 @@
+import json
 import sys
+import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for path in (ROOT, ROOT / "scripts"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "model: needs the trained model and the real servers on loopback")
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory):
+    """The real action server and Rasa server on 127.0.0.1, with a private SQLite tracker store."""
+    from servers import running_servers
+
+    if not any((ROOT / "models").glob("*.tar.gz")):
+        pytest.fail("No trained model: run `make train` (make test does it for you).")
+    with running_servers(tmp_path_factory.mktemp("servers")) as running:
+        yield running
+
+
+class Chat:
+    """One person talking to the REST channel."""
+
+    def __init__(self, servers, sender):
+        self.servers = servers
+        self.sender = sender
+
+    def say(self, message):
+        request = urllib.request.Request(
+            f"{self.servers.url}/webhooks/rest/webhook",
+            data=json.dumps({"sender": self.sender, "message": message}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=120) as reply:
+            return json.loads(reply.read())
+
+    def texts(self, message):
+        return "\n".join(m.get("text", "") for m in self.say(message))
+
+    def slots(self):
+        url = f"{self.servers.url}/conversations/{self.sender}/tracker?token={self.servers.token}"
+        with urllib.request.urlopen(url, timeout=30) as reply:
+            return json.loads(reply.read())["slots"]
+
+
+@pytest.fixture
+def chat(servers, request):
+    return Chat(servers, f"test-{request.node.name}")

@@ -51,15 +51,19 @@ class GuardedRestInput(RestInput):
             if guarded.text is None:
                 return response.json(collector.messages)
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+            replies_before = len(collector.messages)
             try:
                 await on_new_message(
                     UserMessage(guarded.text, collector, sender, input_channel=self.name(), metadata=metadata)
                 )
             except CancelledError:
                 logger.error("REST turn cancelled (timeout)")
-                await collector.send_text_message(sender, content.SERVICE_UNAVAILABLE)
             except Exception as error:  # noqa: BLE001 - the person must get an answer, never a trace
                 logger.error("REST turn failed: %s", type(error).__name__)
+            if len(collector.messages) == replies_before:
+                # Every turn of this assistant answers something: silence means a
+                # component failed (e.g. the action server is down). Say so kindly;
+                # the message is in the tracker and the person can simply retry.
                 await collector.send_text_message(sender, content.SERVICE_UNAVAILABLE)
             return response.json(collector.messages)
 

@@ -1,0 +1,139 @@
+"""Benchmark: `make bench` writes reports/bench.md and reports/bench.json.
+
+Measures, on this machine, over the real REST channel on loopback:
+turn latency p50/p95 at 1 and 10 concurrent conversations, turns per second,
+Rasa server memory (RSS, idle and peak), start-up time and training time.
+Traffic is bounded (a few hundred requests) and only goes to 127.0.0.1.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from servers import RASA, running_servers  # noqa: E402
+
+CONVERSATION = [
+    "Bonjour", "/affirm",
+    "Mon voisin a planté une haie de thuyas qui dépasse chez moi et refuse de la tailler",
+    "/affirm", "mon voisin d'à côté", "oui", "environ 5k", "non, aucune procédure", "pas urgent", "69003",
+    "en visio", "/affirm",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def rss_mb(pid: int) -> dict[str, float]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024
+    return {"rss_mb": round(fields["VmRSS"], 1), "peak_rss_mb": round(fields["VmHWM"], 1)}
+
+
+def talk(url: str, sender: str, latencies: list[float], errors: list[str]) -> None:
+    for message in CONVERSATION:
+        body = json.dumps({"sender": sender, "message": message}).encode()
+        request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body,
+                                         headers={"Content-Type": "application/json"})
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=120) as reply:
+                if not json.loads(reply.read()):
+                    errors.append("empty reply")
+        except OSError as error:
+            errors.append(type(error).__name__)
+        latencies.append((time.perf_counter() - started) * 1000)
+
+
+def load(url: str, concurrency: int, rounds: int, tag: str) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    started = time.perf_counter()
+    for round_ in range(rounds):
+        threads = [threading.Thread(target=talk, args=(url, f"bench-{tag}-{round_}-{i}", latencies, errors))
+                   for i in range(concurrency)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    wall = time.perf_counter() - started
+    return {
+        "concurrency": concurrency, "turns": len(latencies), "errors": len(errors),
+        "p50_ms": round(statistics.median(latencies), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
+        "max_ms": round(max(latencies), 1), "turns_per_s": round(len(latencies) / wall, 2),
+    }
+
+
+def training_seconds(measure: bool) -> tuple[float | None, str]:
+    if not measure:
+        path = ROOT / "models" / ".training_seconds"
+        return (float(path.read_text()) if path.exists() else None), "last `make train`"
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        subprocess.run([RASA, "train", "--force", "--quiet", "--out", out], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return round(time.perf_counter() - started, 1), "measured now (rasa train --force)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-train", action="store_true", help="report the last training time instead")
+    args = parser.parse_args()
+
+    train_s, train_how = training_seconds(not args.skip_train)
+    with tempfile.TemporaryDirectory() as workdir, running_servers(Path(workdir)) as servers:
+        pid = servers.processes["rasa"].pid
+        idle = rss_mb(pid)
+        talk(servers.url, "bench-warmup", [], [])
+        sequential = load(servers.url, 1, 5, "seq")
+        concurrent = load(servers.url, 10, 2, "conc")
+        loaded = rss_mb(pid)
+        startup = round(servers.startup_seconds, 1)
+
+    result = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {subprocess.getoutput('nproc')} cores, Python {platform.python_version()}",
+        "conversation_turns": len(CONVERSATION),
+        "latency_1_concurrent": sequential, "latency_10_concurrent": concurrent,
+        "rasa_rss_idle_mb": idle["rss_mb"], "rasa_rss_after_load_mb": loaded["rss_mb"],
+        "rasa_peak_rss_mb": loaded["peak_rss_mb"], "startup_s": startup,
+        "training_s": train_s, "training_measured": train_how,
+    }
+    reports = ROOT / "reports"
+    reports.mkdir(exist_ok=True)
+    (reports / "bench.json").write_text(json.dumps(result, indent=2))
+    rows = [
+        ("Turn latency, 1 conversation", f"p50 {sequential['p50_ms']} ms, p95 {sequential['p95_ms']} ms"),
+        ("Turn latency, 10 concurrent", f"p50 {concurrent['p50_ms']} ms, p95 {concurrent['p95_ms']} ms"),
+        ("Throughput, 10 concurrent", f"{concurrent['turns_per_s']} turns/s"),
+        ("Errors", f"{sequential['errors'] + concurrent['errors']} of {sequential['turns'] + concurrent['turns']} turns"),
+        ("Rasa server RSS", f"{idle['rss_mb']} MB idle, {loaded['rss_mb']} MB after load (peak {loaded['peak_rss_mb']})"),
+        ("Start-up (spawn → /status 200)", f"{startup} s"),
+        ("Training time", f"{train_s} s ({train_how})"),
+    ]
+    table = "\n".join(f"| {name} | {value} |" for name, value in rows)
+    (reports / "bench.md").write_text(
+        f"# Benchmark ({result['date']}, {result['machine']})\n\nREST channel on loopback, "
+        f"{len(CONVERSATION)}-turn intake conversation, action server and SQLite tracker store included.\n\n"
+        f"| metric | value |\n|---|---|\n{table}\n")
+    print((reports / "bench.md").read_text())
+
+
+if __name__ == "__main__":
+    main()

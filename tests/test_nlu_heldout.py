@@ -1,0 +1,32 @@
+"""The held-out situations (never trained on) are classified as the assistant would: ≥ 95 %."""
+import json
+import urllib.request
+
+import pytest
+
+from eval_nlu import evaluate, heldout_examples, write_report
+
+pytestmark = pytest.mark.model
+
+
+def test_heldout_set_is_not_in_the_training_data():
+    from pathlib import Path
+
+    train_text = "\n".join(p.read_text(encoding="utf-8").lower()
+                           for p in (Path(__file__).resolve().parents[1] / "data" / "nlu").glob("*.yml"))
+    overlap = [text for text, _ in heldout_examples() if f"- {text.lower()}\n" in train_text]
+    assert overlap == []
+
+
+def test_heldout_accuracy_at_least_95_percent(servers):
+    def parse(text):
+        request = urllib.request.Request(f"{servers.url}/model/parse?token={servers.token}",
+                                         data=json.dumps({"text": text}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            return json.loads(reply.read())
+
+    result = evaluate(parse)
+    write_report(result)
+    assert result["examples"] >= 150
+    assert result["accuracy"] >= 0.95, result["errors"]

@@ -1,0 +1,68 @@
+"""The consent-aware SQL tracker store: no user words before consent, erase on refusal."""
+import asyncio
+import json
+import sqlite3
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tracker_store import ConsentAwareSQLTrackerStore, redact_event
+
+SECRET = "ma soeur Ginette refuse de vendre la maison"
+
+
+@pytest.fixture
+def store(tmp_path):
+    domain = Domain.load("domain.yml")
+    return ConsentAwareSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.db")), domain
+
+
+def rows(store):
+    with sqlite3.connect(store.engine.url.database) as db:
+        return [json.loads(data) for (data,) in db.execute("SELECT data FROM events ORDER BY id")]
+
+
+def user(text, intent="situation_family"):
+    return UserUttered(text, {"name": intent, "confidence": 0.9},
+                       entities=[{"entity": "choice", "value": text, "start": 0, "end": 3}])
+
+
+def test_words_before_consent_are_not_stored_but_after_consent_they_are(store):
+    tracker_store, domain = store
+    tracker = DialogueStateTracker.from_events("p1", [user(SECRET), SlotSet("situation_domain", "family")],
+                                               slots=domain.slots)
+    asyncio.run(tracker_store.save(tracker))
+    stored = json.dumps(rows(tracker_store))
+    assert "Ginette" not in stored
+    assert '"situation_family"' in stored  # the dialogue state survives
+
+    tracker.update(SlotSet("consent", "given"))
+    tracker.update(user("mon voisin Marcel", "inform"))
+    asyncio.run(tracker_store.save(tracker))
+    stored = json.dumps(rows(tracker_store))
+    assert "Marcel" in stored and "Ginette" not in stored
+
+    retrieved = asyncio.run(tracker_store.retrieve("p1"))
+    assert retrieved.get_slot("situation_domain") == "family"
+
+
+def test_refusal_erases_the_conversation(store):
+    tracker_store, domain = store
+    tracker = DialogueStateTracker.from_events("p2", [user(SECRET)], slots=domain.slots)
+    asyncio.run(tracker_store.save(tracker))
+    assert rows(tracker_store)
+    tracker.update(SlotSet("consent", "refused"))
+    asyncio.run(tracker_store.save(tracker))
+    assert rows(tracker_store) == []
+    assert asyncio.run(tracker_store.retrieve("p2")) is None
+
+
+def test_redact_event_keeps_codes_and_drops_free_text():
+    assert redact_event({"event": "slot", "name": "situation_domain", "value": "family"})["value"] == "family"
+    assert redact_event({"event": "slot", "name": "situation_description", "value": SECRET})["value"] is None
+    event = redact_event({"event": "user", "text": SECRET, "parse_data": {"text": SECRET, "entities": [1]},
+                          "metadata": {"x": 1}})
+    assert event["text"] is None and event["parse_data"] == {"text": None, "entities": []}
+    assert "metadata" not in event
