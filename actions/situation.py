@@ -8,7 +8,6 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tracker_reading import intent_ranking, latest_text
-from bot import content
 from bot.classifier import classify
 
 
@@ -18,8 +17,6 @@ class ActionClassifySituation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         result = classify(latest_text(tracker), intent_ranking(tracker))
-        if tracker.get_slot("consent") != "given":
-            dispatcher.utter_message(text=content.SITUATION_RECEIVED)
         if result is None:
             return []
         events = [SlotSet("situation_domain", result.domain), SlotSet("situation_confidence", result.confidence)]

@@ -115,7 +115,7 @@ def euros(value: float) -> str:
 # Form questions, one per slot, with a variation per domain where wording differs.
 # Served by actions/ask.py; buttons send codes that the form validation re-checks.
 QUESTIONS: dict[str, dict[str, Prompt]] = {
-    "consent_answer": {
+    "consent": {
         "default": Prompt(
             "Je suis un assistant automatique : je vous pose quelques questions pour vous orienter vers une médiation. Je ne remplace ni un médiateur ni un avocat, et je ne donne pas de conseil juridique.\nVos échanges sont confidentiels et ne sont jamais transmis à l'autre partie. Vos messages sont analysés par un programme pour classer votre situation.\nAcceptez-vous que je traite vos réponses pour préparer votre demande ?",
             (("J'accepte", "/affirm"), ("Je refuse", "/deny"), ("En savoir plus", "/ask_confidentiality")),
@@ -236,7 +236,6 @@ QUESTIONS: dict[str, dict[str, Prompt]] = {
 
 # Said when an answer is not understood; the question is then asked again.
 INVALID_ANSWER: dict[str, str] = {
-    "consent_answer": "Pour continuer, j'ai besoin de votre accord : répondez « oui » ou « non ».",
     "situation_description": "Je n'ai pas compris de quelle situation il s'agit. Par exemple : « Mon voisin a planté une haie qui déborde chez moi et refuse de la tailler. »",
     "domain_confirmed": "Répondez « oui » si c'est bien cela, ou « non » pour choisir vous-même.",
     "domain_choice": "Choisissez l'un des boutons, ou écrivez par exemple « voisinage » ou « travail ».",
@@ -249,5 +248,4 @@ INVALID_ANSWER: dict[str, str] = {
     "preferred_mode": "Je n'ai pas compris. Répondez par exemple « téléphone », « visio », « en personne » ou « peu importe ».",
 }
 
-SITUATION_RECEIVED = "Merci de m'avoir expliqué votre situation."
 OTHER_DOMAIN = "Votre situation ne fait pas partie des cinq domaines que je connais le mieux. Je vous pose tout de même quelques questions : un médiateur ou un conciliateur de justice pourra vous aider."

@@ -26,7 +26,7 @@ BUTTON_PAYLOADS: dict[str, frozenset[str]] = {
     "ask_cost": frozenset(),
     "ask_confidentiality": frozenset(),
     "ask_human": frozenset(),
-    "restart": frozenset(),
+    "start_over": frozenset(),
     "stop": frozenset(),
 }
 _PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]+)(?P<entities>\{.*\})?$", re.DOTALL)

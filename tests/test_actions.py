@@ -8,7 +8,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.ask import ASK_ACTIONS, prompt_for
-from actions.consent_form import ValidateConsentForm
 from actions.intake_form import ValidateIntakeForm
 from actions.recap import ActionAskEdit, ActionResetField, ActionShowRecap, field_from_words
 from actions.situation import ActionClassifySituation
@@ -40,35 +39,6 @@ def validate(slot, text, intent="inform", slots=None, entities=None, ranking=Non
     return run(method(text, dispatcher, tracker, DOMAIN)), dispatcher.messages
 
 
-# -- consent ---------------------------------------------------------------------------
-
-@pytest.mark.parametrize("text, intent, expected", [
-    ("/affirm", "affirm", "given"), ("/deny", "deny", "refused"),
-    ("oui bien sûr", "inform", "given"), ("non merci", "inform", "refused"),
-])
-def test_consent_answers(text, intent, expected):
-    dispatcher = CollectingDispatcher()
-    result = run(ValidateConsentForm().validate_consent_answer(
-        text, dispatcher, make_tracker(text, intent, active_loop="consent_form"), DOMAIN))
-    assert result == {"consent_answer": expected, "consent": expected}
-
-
-def test_unclear_consent_is_asked_again_politely():
-    dispatcher = CollectingDispatcher()
-    result = run(ValidateConsentForm().validate_consent_answer(
-        "peut-être", dispatcher, make_tracker("peut-être", "inform"), DOMAIN))
-    assert result == {"consent_answer": None}
-    assert dispatcher.messages[0]["text"] == content.INVALID_ANSWER["consent_answer"]
-
-
-def test_story_during_consent_notes_the_domain_only():
-    text = "mon voisin fait du bruit toutes les nuits"
-    dispatcher = CollectingDispatcher()
-    result = run(ValidateConsentForm().validate_consent_answer(
-        text, dispatcher, make_tracker(text, "situation_neighbourhood"), DOMAIN))
-    assert result == {"consent_answer": None, "situation_domain": "neighbourhood"}
-
-
 # -- classification ------------------------------------------------------------------------
 
 def test_first_message_is_classified_without_storing_the_words():
@@ -78,7 +48,7 @@ def test_first_message_is_classified_without_storing_the_words():
     slots = {e["name"]: e["value"] for e in events}
     assert slots["situation_domain"] == "workplace"
     assert "situation_description" not in slots
-    assert dispatcher.messages[0]["text"] == content.SITUATION_RECEIVED
+    assert dispatcher.messages == []
 
 
 def test_a_different_new_situation_must_be_confirmed_again():

@@ -57,7 +57,7 @@ def test_greeting_consent_description_classification_and_full_intake(chat):
 def test_first_message_with_the_situation_is_not_asked_again(chat, servers):
     story = "Mon employeur ne me paie plus mes heures supplémentaires depuis trois mois"
     reply = chat.texts(story)
-    assert content.SITUATION_RECEIVED in reply and "Acceptez-vous" in reply
+    assert "Merci de m'avoir expliqué votre situation" in reply and "Acceptez-vous" in reply
     assert chat.slots()["situation_domain"] == "workplace"
     # Before consent, the person's words are not stored.
     assert not any("heures" in row for row in stored_rows(servers, chat.sender))
