@@ -45,10 +45,16 @@ class Chat:
     def texts(self, message):
         return "\n".join(m.get("text", "") for m in self.say(message))
 
-    def slots(self):
+    def tracker(self):
         url = f"{self.servers.url}/conversations/{self.sender}/tracker?token={self.servers.token}"
         with urllib.request.urlopen(url, timeout=30) as reply:
-            return json.loads(reply.read())["slots"]
+            return json.loads(reply.read())
+
+    def slots(self):
+        return self.tracker()["slots"]
+
+    def latest_message(self):
+        return self.tracker()["latest_message"]
 
 
 @pytest.fixture
