@@ -2,6 +2,7 @@
 .PHONY: run test setup train validate unit stories eval bench shell clean
 
 export PYTHONPATH := $(CURDIR)
+export RASA_TELEMETRY_ENABLED := false
 RASA := .venv/bin/rasa
 
 run:

@@ -1,10 +1,16 @@
 """Which of the five domains a described situation belongs to.
 
-The NLU model proposes a domain through its `situation_<domain>` intents. When it is
-unsure (the description was read as another intent, or the best situation intent is
-weak) the cue lexicon of legal-rules.md §2 decides, with its tie-breakers: the employer
-makes it workplace, a neighbour makes it neighbourhood even for money, a local
-authority makes it territorial, a professional seller makes it consumer.
+The NLU model proposes a domain through its `situation_<domain>` intents; the cue
+lexicon of legal-rules.md §2 encodes the tie-breakers a mediator applies: the
+employer makes it workplace, a neighbour makes it neighbourhood even for money, a
+local authority makes it territorial, a professional seller makes it consumer, and
+friends, private sales between individuals or disputes between companies are none
+of the five ("other"). The NLU tends to read any money story as consumer, so:
+
+1. a near-certain NLU answer stands;
+2. otherwise a decisive cue (strong and clearly ahead of the others) wins;
+3. otherwise a confident NLU answer stands;
+4. otherwise any cue, then a weak NLU guess; else no domain (ask again).
 """
 from __future__ import annotations
 
@@ -16,8 +22,11 @@ from bot.answers import normalise
 
 DOMAINS = ("family", "neighbourhood", "consumer", "workplace", "territorial")
 INTENT_PREFIX = "situation_"
+CERTAIN_NLU = 0.97
 CONFIDENT_NLU = 0.6
 WEAK_NLU = 0.25
+DECISIVE_CUE = 3.0
+DECISIVE_MARGIN = 2.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bparents ages", 3), (r"\bindivision", 2), (r"\bmes enfants", 2), (r"\bnotre fils|notre fille", 2),
         (r"\bmon mari\b", 2), (r"\bma femme\b", 2), (r"\bbelle-mere|beau-pere|belle-famille", 2),
         (r"\bmaman\b|\bpapa\b|\bma mere\b|\bmon pere\b", 2), (r"\bco-?parentalite", 3), (r"\bgrands?-parents", 2),
+        (r"\bcousin", 2), (r"\boncle\b|\btante\b|\bneveu|\bniece", 2),
     ),
     "neighbourhood": (
         (r"\bvoisin", 4), (r"\bhaie", 3), (r"\bthuya", 3), (r"\barbres?\b", 2), (r"\bbranches?", 2), (r"\bracines?", 2),
@@ -71,6 +81,15 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bforfait post-?stationnement|\bfps\b|\bstationnement", 2), (r"\bvoirie", 3), (r"\bprefecture", 2),
         (r"\bcollectivite", 3), (r"\bregion\b", 1), (r"\bservice public", 2), (r"\btravaux (?:publics|de la ville)", 3),
         (r"\bcantine", 2), (r"\bramassage des (?:ordures|dechets)", 3), (r"\bparc (?:eolien|solaire)", 3),
+        (r"\bdeclaration prealable", 3), (r"\burbanisme", 3),
+    ),
+    # None of the five (legal-rules.md §3.11): friends, private sales, companies, associations.
+    "other": (
+        (r"\bpote\b", 3), (r"\bun(?:e)? ami(?:e)?\b|\bmon ami(?:e)?\b", 2),
+        (r"\bleboncoin|\bvinted\b|\bentre particuliers|\ba un particulier|\bd'un particulier", 3),
+        (r"\bassocie(?:e|s)?\b", 3), (r"\bassociation\b", 2), (r"\bclub\b", 2), (r"\bcolocs?\b|\bcolocataire", 3),
+        (r"\bnotre (?:entreprise|societe|boite)|\bma (?:start-?up|societe|boite)\b|\bentre (?:deux )?societes", 3),
+        (r"\bclient professionnel|\bsociete cliente", 3),
     ),
 }
 _COMPILED = {domain: tuple((re.compile(p), w) for p, w in cues) for domain, cues in _CUES.items()}
@@ -103,11 +122,16 @@ def classify(text: str, intent_ranking: Iterable[Mapping]) -> Classification | N
 
     best_nlu = max(situation_scores, key=situation_scores.get, default=None)
     nlu_confidence = situation_scores.get(best_nlu, 0.0) if best_nlu else 0.0
-    if best_nlu and nlu_confidence >= CONFIDENT_NLU:
+    if best_nlu and nlu_confidence >= CERTAIN_NLU:
         return Classification(best_nlu, nlu_confidence, "nlu")
 
     cues = cue_scores(text)
     best_cue = max(cues, key=cues.get)
+    runner_up = max((score for domain, score in cues.items() if domain != best_cue), default=0.0)
+    if cues[best_cue] >= DECISIVE_CUE and cues[best_cue] - runner_up >= DECISIVE_MARGIN:
+        return Classification(best_cue, cues[best_cue] / sum(cues.values()), "lexicon")
+    if best_nlu and nlu_confidence >= CONFIDENT_NLU:
+        return Classification(best_nlu, nlu_confidence, "nlu")
     if cues[best_cue] >= 2:
         total = sum(cues.values())
         return Classification(best_cue, cues[best_cue] / total, "lexicon")

@@ -9,9 +9,13 @@ set -a; . ./.env; set +a
 export RASA_PORT=${RASA_PORT:-5005}
 export ACTION_SERVER_PORT=${ACTION_SERVER_PORT:-5055}
 export TRACKER_DB=${TRACKER_DB:-var/tracker.db}
+export RASA_TELEMETRY_ENABLED=${RASA_TELEMETRY_ENABLED:-false}
 export SANIC_HOST=127.0.0.1   # the action server has no authentication: loopback only
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p var/log
+
+# Readiness probe without curl: the venv's Python is always there.
+ready() { .venv/bin/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "$1" 2>/dev/null; }
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -25,8 +29,7 @@ pids+=($!)
 
 echo "==> Starting (about a minute: TensorFlow and the French spaCy model load)…"
 for _ in $(seq 1 240); do
-  if curl -fsS "http://127.0.0.1:$RASA_PORT/status?token=$RASA_AUTH_TOKEN" >/dev/null 2>&1 \
-     && curl -fsS "http://127.0.0.1:$ACTION_SERVER_PORT/health" >/dev/null 2>&1; then
+  if ready "http://127.0.0.1:$RASA_PORT/status?token=$RASA_AUTH_TOKEN" && ready "http://127.0.0.1:$ACTION_SERVER_PORT/health"; then
     cat <<MSG
 
 Médiation Accueil is running.

@@ -6,7 +6,8 @@ scripts/setup.sh
 scripts/train.sh
 export ACTION_SERVER_PORT=${ACTION_SERVER_PORT:-5055} TRACKER_DB=${TRACKER_DB:-var/tracker.db} SANIC_HOST=127.0.0.1
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-if ! curl -fsS "http://127.0.0.1:$ACTION_SERVER_PORT/health" >/dev/null 2>&1; then
+if ! .venv/bin/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" \
+     "http://127.0.0.1:$ACTION_SERVER_PORT/health" 2>/dev/null; then
   .venv/bin/rasa run actions --port "$ACTION_SERVER_PORT" --actions actions >var/log/actions-shell.log 2>&1 &
   trap 'kill $! 2>/dev/null || true' EXIT
 fi

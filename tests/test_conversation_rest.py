@@ -140,3 +140,12 @@ def test_action_server_crash_gives_a_kind_message_and_loses_nothing(chat, server
         servers.start_actions()
     reply = chat.texts("Mon frère ne me rembourse pas les 3000 euros que je lui ai prêtés")
     assert "conflit familial, c'est bien ça ?" in reply
+
+
+def test_no_user_text_in_the_server_logs(chat, servers):
+    sentence = "Ma belle-soeur Hortense garde les bijoux de grand-mère depuis la succession"
+    chat.say("/start_intake")
+    chat.say("/affirm")
+    chat.say(sentence)
+    logs = "".join(path.read_text(errors="replace") for path in servers.workdir.glob("*.log"))
+    assert "Hortense" not in logs
