@@ -7,12 +7,13 @@ is_310() { [ -x "$1" ] && "$1" -c 'import sys; sys.exit(0 if sys.version_info[:2
 candidates=()
 [ -n "${PYTHON310:-}" ] && candidates+=("$PYTHON310")
 command -v python3.10 >/dev/null 2>&1 && candidates+=("$(command -v python3.10)")
-if command -v pyenv >/dev/null 2>&1; then
+if [ -z "${PYTHON310_SEARCH_ROOTS:-}" ] && command -v pyenv >/dev/null 2>&1; then
   for version in $(pyenv versions --bare 2>/dev/null | grep -E '^3\.10(\.|$)' | sort -V -r); do
     candidates+=("$(pyenv root)/versions/$version/bin/python")
   done
 fi
-for root in "${PYENV_ROOT:-}" "$HOME/.pyenv" /root/.pyenv; do
+# PYTHON310_SEARCH_ROOTS lets the tests hide this machine's interpreters.
+for root in ${PYTHON310_SEARCH_ROOTS:-${PYENV_ROOT:-} $HOME/.pyenv /root/.pyenv}; do
   [ -n "$root" ] || continue
   for path in $(ls -d "$root"/versions/3.10*/bin/python 2>/dev/null | sort -V -r); do candidates+=("$path"); done
 done
