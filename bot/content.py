@@ -112,6 +112,13 @@ def euros(value: float) -> str:
     return f"{text},{cents:02d} €" if cents else f"{text} €"
 
 
+_YES_NO = (("Oui", "/affirm"), ("Non", "/deny"))
+_YES_NO_UNKNOWN = (
+    ("Oui", '/inform{"choice":"yes"}'),
+    ("Non", '/inform{"choice":"no"}'),
+    ("Je ne sais pas", '/inform{"choice":"unknown"}'),
+)
+
 # Form questions, one per slot, with a variation per domain where wording differs.
 # Served by actions/ask.py; buttons send codes that the form validation re-checks.
 QUESTIONS: dict[str, dict[str, Prompt]] = {
@@ -129,27 +136,27 @@ QUESTIONS: dict[str, dict[str, Prompt]] = {
     "domain_confirmed": {
         "family": Prompt(
             "Il s'agit plutôt d'un conflit familial, c'est bien ça ?",
-            (("Oui", "/affirm"), ("Non", "/deny")),
+            _YES_NO,
         ),
         "neighbourhood": Prompt(
             "Il s'agit plutôt d'un conflit de voisinage, c'est bien ça ?",
-            (("Oui", "/affirm"), ("Non", "/deny")),
+            _YES_NO,
         ),
         "consumer": Prompt(
             "Il s'agit plutôt d'un litige de consommation, avec un professionnel, c'est bien ça ?",
-            (("Oui", "/affirm"), ("Non", "/deny")),
+            _YES_NO,
         ),
         "workplace": Prompt(
             "Il s'agit plutôt d'un conflit lié au travail, c'est bien ça ?",
-            (("Oui", "/affirm"), ("Non", "/deny")),
+            _YES_NO,
         ),
         "territorial": Prompt(
             "Il s'agit plutôt d'un différend avec une collectivité (mairie, département…), c'est bien ça ?",
-            (("Oui", "/affirm"), ("Non", "/deny")),
+            _YES_NO,
         ),
         "default": Prompt(
             "Votre situation ne semble pas entrer dans les domaines que je connais le mieux : famille, voisinage, consommation, travail, collectivités. C'est bien ça ?",
-            (("Oui", "/affirm"), ("Non", "/deny")),
+            _YES_NO,
         ),
     },
     "domain_choice": {
@@ -187,19 +194,19 @@ QUESTIONS: dict[str, dict[str, Prompt]] = {
     "relationship_continues": {
         "family": Prompt(
             "Allez-vous continuer à avoir des liens avec cette personne (enfants en commun, famille) ?",
-            (("Oui", '/inform{"choice":"yes"}'), ("Non", '/inform{"choice":"no"}'), ("Je ne sais pas", '/inform{"choice":"unknown"}')),
+            _YES_NO_UNKNOWN,
         ),
         "neighbourhood": Prompt(
             "Êtes-vous toujours voisins ?",
-            (("Oui", '/inform{"choice":"yes"}'), ("Non", '/inform{"choice":"no"}'), ("Je ne sais pas", '/inform{"choice":"unknown"}')),
+            _YES_NO_UNKNOWN,
         ),
         "workplace": Prompt(
             "Travaillez-vous toujours avec cette personne ou pour cet employeur ?",
-            (("Oui", '/inform{"choice":"yes"}'), ("Non", '/inform{"choice":"no"}'), ("Je ne sais pas", '/inform{"choice":"unknown"}')),
+            _YES_NO_UNKNOWN,
         ),
         "default": Prompt(
             "Êtes-vous toujours en relation avec l'autre partie ?",
-            (("Oui", '/inform{"choice":"yes"}'), ("Non", '/inform{"choice":"no"}'), ("Je ne sais pas", '/inform{"choice":"unknown"}')),
+            _YES_NO_UNKNOWN,
         ),
     },
     "amount_eur": {
