@@ -27,7 +27,7 @@ unit: setup
 stories: train
 	ACTION_SERVER_PORT=5055 TRACKER_DB=var/test-tracker.db $(RASA) test core --model models \
 	  --stories tests/stories --fail-on-prediction-errors --out reports/core
-	@echo "Rasa test stories: all passed"
+	@.venv/bin/python -c "import glob, yaml; n = sum(len(yaml.safe_load(open(f))['stories']) for f in glob.glob('tests/stories/*.yml')); print(f'Rasa test stories: {n} passed, 0 failed')"
 
 eval: train
 	.venv/bin/python scripts/eval_nlu.py
