@@ -95,8 +95,6 @@ class ValidateIntakeForm(FormValidationAction):
             return self._accepted(slot, slot_value, tracker)
         text = latest_text(tracker)
         value = button_choice(tracker, codes) or parse(text)
-        if value == _UNKNOWN and slot in (intake.RELATIONSHIP, intake.COURT, intake.URGENCY, intake.OTHER_PARTY):
-            return self._accepted(slot, _UNKNOWN, tracker)
         if value is None:
             return self._rejected(slot, dispatcher, tracker, text)
         return self._accepted(slot, value, tracker)
