@@ -13,7 +13,7 @@ from enum import Enum
 from price_parser import Price
 from text_to_num import alpha2digit
 
-from bot.answers import normalise
+from bot.answers import is_dont_know, normalise
 
 # Above this we assume a typo rather than a real claim and ask again.
 MAX_PLAUSIBLE_EUR = 100_000_000.0
@@ -36,10 +36,8 @@ _NO_MONEY = re.compile(
     r"^(?:aucun(?:e)?|rien|zero|0|non|pas d'?argent.*|pas de (?:somme|montant|argent).*|"
     r"il n'?y a pas d'?argent.*|ce n'?est pas une question d'?argent.*|pas une question d'?argent.*)$"
 )
-_UNKNOWN = re.compile(
-    r"(?:je )?(?:ne )?(?:sais|sait|sai|c) ?(?:pas|po)|aucune idee|j'?en sais rien|sais pas|jsp|"
-    r"je ne suis pas sur|difficile a dire|inconnu|\?+$"
-)
+# "4 800 € ?" is an amount said with a doubt; only a bare "?" means "I don't know".
+_ONLY_QUESTION_MARKS = re.compile(r"^\?+$")
 _NUMBER = r"\d+(?:[ .\u00a0\u202f]\d{3})*(?:[.,]\d+)?"
 _K_SUFFIX = re.compile(rf"({_NUMBER})\s*(k|K|kilo)(?:\s*(?:€|e|eur|euros?))?\b")
 _MILLION = re.compile(rf"({_NUMBER})\s*(millions?|M)\b(?:\s*d['e ]\s*euros?)?", re.IGNORECASE)
@@ -71,7 +69,7 @@ def parse_amount(text: str) -> AmountAnswer:
     plain = normalise(text)
     if not plain:
         return AmountAnswer(AmountKind.INVALID)
-    if _UNKNOWN.search(plain):
+    if is_dont_know(plain) or _ONLY_QUESTION_MARKS.match(plain):
         return AmountAnswer(AmountKind.UNKNOWN)
     if _NO_MONEY.match(plain):
         return AmountAnswer(AmountKind.NONE, 0.0)

@@ -35,6 +35,7 @@ _DONT_KNOW = (
     r"\bpasser\b",
     r"\bje prefere ne pas\b",
     r"\bje ne veux pas (?:le )?dire\b",
+    r"\bdifficile a dire\b",
 )
 
 

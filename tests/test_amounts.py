@@ -22,6 +22,8 @@ from bot.amounts import AmountKind, parse_amount
         ("deux mille cinq cents", 2500.0),
         ("1,2 million", 1_200_000.0),
         ("à peu près 12 000 euros", 12000.0),
+        ("environ 5000 ?", 5000.0),
+        ("4 800 € ?", 4800.0),
     ],
 )
 def test_amounts_people_type(text, expected):
@@ -30,7 +32,8 @@ def test_amounts_people_type(text, expected):
     assert answer.value == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("text", ["je ne sais pas", "jsp", "aucune idée", "Je sais pas trop"])
+@pytest.mark.parametrize("text", ["je ne sais pas", "jsp", "aucune idée", "Je sais pas trop", "je sais po",
+                                  "difficile à dire", "?"])
 def test_unknown_amount_is_accepted(text):
     assert parse_amount(text).kind is AmountKind.UNKNOWN
 
