@@ -1,13 +1,15 @@
-"""Start the action server and the Rasa server on loopback, for tests and the benchmark.
+"""Start the action server and the Rasa server on loopback: one launcher for
+`make run` (this file's main), the integration tests and the benchmark.
 
-Each run gets free ports, its own SQLite tracker database and its own token, so
-tests never touch the `make run` instance or its data.
+Tests and the benchmark get free ports, their own SQLite tracker database and their
+own token, so they never touch the `make run` instance or its data.
 """
 from __future__ import annotations
 
 import contextlib
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import time
@@ -34,22 +36,32 @@ def _ready(url: str) -> bool:
         return False
 
 
+def read_dotenv(path: Path, environ: dict[str, str]) -> None:
+    """Fill `environ` from a KEY=value file; a variable already set in the environment wins."""
+    if not path.exists():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and key and not key.startswith("#"):
+            environ.setdefault(key.strip(), value.strip())
+
+
 @dataclass
 class Servers:
-    workdir: Path
+    workdir: Path  # logs, and the tracker database unless `tracker_db` is given
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    tracker_db: Path | None = None
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     startup_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.tracker_db = self.tracker_db or self.workdir / "tracker.db"
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
-
-    @property
-    def tracker_db(self) -> Path:
-        return self.workdir / "tracker.db"
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -103,11 +115,59 @@ class Servers:
 
 
 @contextlib.contextmanager
-def running_servers(workdir: Path) -> Iterator[Servers]:
-    servers = Servers(workdir)
+def running_servers(workdir: Path, **settings) -> Iterator[Servers]:
+    servers = Servers(workdir, **settings)
     try:
         servers.start_actions()
         servers.start_rasa()
         yield servers
     finally:
         servers.stop_all()
+
+
+BANNER = """
+Médiation Accueil is running.
+  Rasa HTTP API   {url}   (token: RASA_AUTH_TOKEN, from the environment or .env)
+  Action server   http://127.0.0.1:{action_port}
+  Conversations   {db} (SQLite)       Logs: {logs}/
+
+Talk to it over the REST channel:
+  curl -s {url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
+       -d '{{"sender": "moi", "message": "Bonjour"}}'
+or in a terminal:  make shell
+Stop with Ctrl-C.
+"""
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    """`make run`: the assistant on the configured ports until Ctrl-C."""
+    read_dotenv(ROOT / ".env", os.environ)
+    logs = ROOT / "var" / "log"
+    logs.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops both servers like Ctrl-C
+    print("==> Starting (about a minute: TensorFlow and the French spaCy model load)…", flush=True)
+    try:
+        with running_servers(
+            logs,
+            rasa_port=int(os.environ.get("RASA_PORT", "5005")),
+            action_port=int(os.environ.get("ACTION_SERVER_PORT", "5055")),
+            token=os.environ["RASA_AUTH_TOKEN"],
+            tracker_db=ROOT / os.environ.get("TRACKER_DB", "var/tracker.db"),
+        ) as servers:
+            print(BANNER.format(url=servers.url, action_port=servers.action_port,
+                                db=servers.tracker_db.relative_to(ROOT), logs=logs.relative_to(ROOT)), flush=True)
+            while all(process.poll() is None for process in servers.processes.values()):
+                time.sleep(1)
+            raise SystemExit(f"A server stopped; see {logs.relative_to(ROOT)}/.")
+    except KeyboardInterrupt:
+        print("\nStopped.")
+    except (RuntimeError, TimeoutError) as error:
+        raise SystemExit(f"A server failed to start ({error}); see {logs.relative_to(ROOT)}/.")
+
+
+if __name__ == "__main__":
+    main()

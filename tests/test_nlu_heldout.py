@@ -1,6 +1,7 @@
 """The held-out situations (never trained on) are classified as the assistant would: ≥ 95 %."""
 import json
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -10,10 +11,8 @@ pytestmark = pytest.mark.model
 
 
 def test_heldout_set_is_not_in_the_training_data():
-    from pathlib import Path
-
-    train_text = "\n".join(p.read_text(encoding="utf-8").lower()
-                           for p in (Path(__file__).resolve().parents[1] / "data" / "nlu").glob("*.yml"))
+    nlu_dir = Path(__file__).resolve().parents[1] / "data" / "nlu"
+    train_text = "\n".join(path.read_text(encoding="utf-8").lower() for path in nlu_dir.glob("*.yml"))
     overlap = [text for text, _ in heldout_examples() if f"- {text.lower()}\n" in train_text]
     assert overlap == []
 

@@ -39,3 +39,14 @@ def test_a_wrong_version_in_python310_is_not_accepted(tmp_path):
            "PYTHON310_SEARCH_ROOTS": str(tmp_path)}
     result = subprocess.run(["/bin/bash", str(SCRIPT)], capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 1
+
+
+def test_environment_wins_over_dotenv(tmp_path):
+    from servers import read_dotenv
+
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("# Local secrets\nRASA_AUTH_TOKEN=from-file\nRASA_PORT=6000\n")
+    environ = {"RASA_AUTH_TOKEN": "from-env"}
+    read_dotenv(dotenv, environ)
+    assert environ == {"RASA_AUTH_TOKEN": "from-env", "RASA_PORT": "6000"}
+    read_dotenv(tmp_path / "missing", environ)  # no .env: nothing changes, no error
