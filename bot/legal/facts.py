@@ -1,0 +1,300 @@
+"""The facts of a case for the triage engine: built from the intake, inferred from the
+person's own words when they are unambiguous, or asked (one question at a time).
+
+Codes are English and stable; the French questions live in bot/content.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Mapping
+
+import dateparser
+
+from bot.answers import DONT_KNOW, is_dont_know, normalise, parse_yes_no
+
+# Questions the triage may ask, in the order it asks them (the first open one wins).
+ASK_ORDER = (
+    "claim_type",
+    "employer_sector",
+    "public_employer_kind",
+    "decision_category",
+    "cdg_convention",
+    "decision_mentions_mediation",
+    "france_travail_decision",
+    "urgent_measure",
+    "exemption",
+    "written_complaint",
+    "complaint_date",
+)
+# A fact the engine needs, and the question that provides it.
+QUESTION_FOR_FACT = {fact: fact for fact in ASK_ORDER} | {"complaint_age_days": "complaint_date"}
+# Safety categories that mean alleged violence (S1–S3, S5); suicidal words alone are not.
+VIOLENCE_CATEGORIES = frozenset({"violence", "domestic", "child", "danger"})
+YES_NO_FACTS = frozenset({"cdg_convention", "decision_mentions_mediation", "urgent_measure", "written_complaint"})
+
+CLAIM_TYPES: dict[str, tuple[str, ...]] = {
+    "family": ("parental", "divorce", "partition", "money", "other"),
+    "neighbourhood": ("nuisance", "plantations", "boundary", "water_works", "money", "other"),
+    "consumer": ("purchase", "credit", "debt_claimed", "other"),
+    "territorial": ("rsa", "parking_fps", "project", "decision", "other"),
+    "other": ("money", "b2b", "other"),
+}
+CHOICES: dict[str, tuple[str, ...]] = {
+    "employer_sector": ("private", "public", "france_travail"),
+    "public_employer_kind": ("state_education", "territorial", "hospital", "other_state"),
+    "decision_category": ("pay", "leave", "reinstatement", "classification", "training", "disability", "unfitness",
+                          "other"),
+    "france_travail_decision": ("radiation", "benefit_removal", "overpayment", "benefit_amount", "other_admin"),
+    "exemption": ("homologation", "conciliator_delay", "small_claims_failed", "prior_appeal", "special_conciliation",
+                  "none"),
+}
+
+# Words people use, on normalised text (lower case, no accents). Order matters within a
+# domain: the first family that matches names the claim, and a text that matches two
+# families is ambiguous (the triage then asks).
+_CLAIM_CUES: dict[str, dict[str, tuple[str, ...]]] = {
+    "family": {
+        "partition": (r"\bsuccession", r"\bheritage", r"\bherit", r"\bindivision", r"\bpartage", r"\bnotaire",
+                      r"\bmaison de (?:nos|mes) parents"),
+        "divorce": (r"\bdivorc",),
+        "parental": (r"\bgarde\b", r"\bresidence (?:des|de mes|de nos|de l'|alternee)", r"\bdroit de visite",
+                     r"\bpension alimentaire", r"\benfants?\b", r"\bjaf\b", r"\bjuge aux affaires familiales",
+                     r"\bhebergement", r"\bautorite parentale", r"\becole\b", r"\bvacances scolaires"),
+        "money": (r"\bpret", r"\bprete", r"\brembours", r"\bdoit \d", r"\bme doit\b", r"\bdette", r"\bsomme\b",
+                  r"\bargent\b", r"\bavance\b"),
+    },
+    "neighbourhood": {
+        "boundary": (r"\bborn", r"\blimite (?:de|du|des|entre)", r"\bgeometre", r"\bcadastr"),
+        "plantations": (r"\bhaie", r"\bthuya", r"\barbres?\b", r"\bbranches?", r"\bracines?", r"\belag",
+                        r"\btaill", r"\bplantation", r"\bbambou", r"\bfeuilles\b", r"\bsapin", r"\bvegeta"),
+        "water_works": (r"\becoulement", r"\beaux? de pluie", r"\beaux pluviales", r"\bfosse\b", r"\bfosses\b",
+                        r"\bcanal\b", r"\bruissel", r"\bfosse septique", r"\bpuits\b", r"\binond"),
+        "nuisance": (r"\bbruit", r"\bbruyant", r"\btapage", r"\baboi", r"\bchiens?\b", r"\bmusique", r"\bodeurs?",
+                     r"\bfumee", r"\bbarbecue", r"\bnuisance", r"\btrouble", r"\bensoleillement", r"\bvis-a-vis",
+                     r"\blumiere", r"\bpoulailler", r"\bcoq\b", r"\bfete", r"\bsoiree", r"\bnuit\b", r"\bcris\b",
+                     r"\bvibration", r"\bpompe a chaleur", r"\bclimatis"),
+        "money": (r"\brembours", r"\bme doit\b", r"\bdette", r"\bfacture", r"\bpaye[rz]? (?:sa|la) part",
+                  r"\bsomme d'argent", r"\bdegats? des eaux", r"\bdegat", r"\bfuite d'eau", r"\bdommages"),
+    },
+    "consumer": {
+        "credit": (r"\bcredit", r"\bpret (?:a la consommation|immobilier|personnel|auto)", r"\borganisme de credit",
+                   r"\bmensualit", r"\bemprunt"),
+        "debt_claimed": (r"\bme reclame", r"\bnous reclame", r"\brecouvrement", r"\bimpaye", r"\bfacture impayee",
+                         r"\bme demande de payer", r"\bmise en demeure de payer"),
+        "purchase": (r"\bachet", r"\bachat", r"\bcommande", r"\blivr", r"\bgarantie", r"\bsav\b", r"\bpanne",
+                     r"\bdefectu", r"\brembours", r"\bartisan", r"\btravaux", r"\bdevis", r"\breparation",
+                     r"\babonnement", r"\boperateur", r"\bvoyage", r"\bvol\b", r"\bbillet", r"\bfacture",
+                     r"\bresili", r"\bassurance", r"\bvendeur", r"\bmagasin", r"\bgarage"),
+    },
+    "territorial": {
+        "rsa": (r"\brsa\b", r"\brevenu de solidarite"),
+        "parking_fps": (r"\bforfait post-?stationnement", r"\bfps\b", r"\bstationnement", r"\bamende de parking",
+                        r"\bparcmetre"),
+        "project": (r"\beolien", r"\bparc solaire", r"\bphotovolta", r"\bprojet (?:d'|de |du )(?:parc|eolien|zone|usine|route|rocade|amenagement|antenne|lotissement|carriere|centrale)", r"\bgrand projet", r"\bantenne", r"\bzone commerciale",
+                    r"\benquete publique", r"\bcarriere\b", r"\busine", r"\bcontournement", r"\bautoroute",
+                    r"\blotissement"),
+        "decision": (r"\bpermis", r"\bplu\b", r"\bplan local", r"\bdecision", r"\brefus", r"\barrete",
+                     r"\bsubvention", r"\bcantine", r"\bcreche", r"\bvoirie", r"\btaxe", r"\bdelib"),
+    },
+    "other": {
+        "b2b": (r"\bentre (?:deux )?(?:entreprises|societes|professionnels)", r"\bmon entreprise\b",
+                r"\bma societe\b", r"\bmon client professionnel", r"\bfournisseur de mon entreprise", r"\bb2b\b",
+                r"\bmon fournisseur\b", r"\bmon client\b"),
+        "money": (r"\bpret", r"\bprete", r"\brembours", r"\bme doit\b", r"\bdette", r"\bsomme\b", r"\bargent\b"),
+    },
+}
+
+_CHOICE_CUES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "employer_sector": (
+        ("france_travail", (r"\bfrance travail", r"\bpole emploi")),
+        ("public", (r"\bpublic", r"\bfonction(?:naire| publique)", r"\bmairie", r"\bcommune", r"\bhopital",
+                    r"\beducation nationale", r"\brectorat", r"\betat\b", r"\bcollectivite", r"\bagent\b",
+                    r"\bcontractuel de la fonction")),
+        ("private", (r"\bprive", r"\bentreprise", r"\bsociete", r"\bpatron", r"\bassociation", r"\bcommerce",
+                     r"\bboite\b", r"\bparticulier employeur")),
+    ),
+    "public_employer_kind": (
+        ("state_education", (r"\beducation", r"\brectorat", r"\bacademi", r"\becole", r"\bcollege", r"\blycee",
+                             r"\benseign", r"\bprofesseur", r"\bprof\b")),
+        ("hospital", (r"\bhopital", r"\bhospitali", r"\bchu\b", r"\bclinique", r"\behpad public")),
+        ("territorial", (r"\bmairie", r"\bcommune", r"\bdepartement", r"\bregion", r"\bterritorial",
+                         r"\bintercommun", r"\bcommunaute de communes", r"\bagglo", r"\bmetropole", r"\bcollectivite",
+                         r"\bconseil (?:departemental|regional)", r"\bcentre de gestion")),
+        ("other_state", (r"\bministere", r"\bprefecture", r"\betat\b", r"\bimpots", r"\bfinances publiques",
+                         r"\bpolice", r"\bgendarmerie", r"\bjustice", r"\bdouane", r"\barmee")),
+    ),
+    "decision_category": (
+        ("other", (r"\bsanction", r"\bdisciplin", r"\bblame\b", r"\bavertissement", r"\bmutation",
+                   r"\bconges? annuels?", r"\bexclusion", r"\brevocation", r"\bnotation", r"\bevaluation")),
+        ("pay", (r"\bremuneration", r"\bsalaire", r"\bprime", r"\btraitement", r"\bpaie", r"\bindemnit",
+                 r"\bnbi\b", r"\brifseep", r"\bpaye\b")),
+        ("leave", (r"\bdisponibilite", r"\bdetachement", r"\bconge (?:non remunere|sans solde)", r"\bsans solde")),
+        ("reinstatement", (r"\breintegr", r"\bretour de conge parental", r"\breemploi")),
+        ("classification", (r"\bclassement", r"\bpromotion", r"\bavancement de grade", r"\bechelon")),
+        ("training", (r"\bformation",)),
+        ("disability", (r"\bhandicap", r"\bamenagement (?:de|du) (?:mon )?poste", r"\bamenagement raisonnable",
+                        r"\brqth")),
+        ("unfitness", (r"\binaptitude", r"\binapte", r"\breclassement", r"\bamenagement des conditions de travail")),
+    ),
+    "france_travail_decision": (
+        ("benefit_amount", (r"\bmontant", r"\bcalcul", r"\bare\b", r"\ballocation chomage (?:trop )?(?:basse|faible)",
+                            r"\btaux")),
+        ("radiation", (r"\bradi",)),
+        ("overpayment", (r"\btrop[- ]percu", r"\bindu", r"\brembourser", r"\brepetition")),
+        ("benefit_removal", (r"\bsuppression", r"\bsupprim", r"\bcoupe", r"\bsuspen", r"\bplus d'allocation")),
+        ("other_admin", (r"\bsanction", r"\bcategorie", r"\bcessation d'inscription", r"\baide\b", r"\bautre")),
+    ),
+    "exemption": (
+        ("none", (r"\baucune?\b", r"\brien de tout", r"\bnon\b", r"\bpas du tout", r"\bnone\b", r"\bnon concerne")),
+        ("homologation", (r"\bhomolog", r"\baccord (?:est )?(?:deja )?trouve", r"\bdeja d'accord", r"\baccord signe")),
+        ("conciliator_delay", (r"\b3 mois", r"\btrois mois", r"\bconciliateur (?:ne|n'est|indisponible|pas dispo)",
+                               r"\bpas de conciliateur", r"\bdelai du conciliateur", r"\bconciliator_delay")),
+        ("small_claims_failed", (r"\bpetites? creances?", r"\bsmall_claims")),
+        ("prior_appeal", (r"\brecours (?:administratif )?prealable",)),
+        ("special_conciliation", (r"\bconciliation (?:obligatoire )?prevue", r"\bcommission de conciliation")),
+    ),
+}
+
+# Broad families that give way to a specific one named in the same text.
+_GENERIC_CLAIMS = frozenset({"money", "decision"})
+
+_PROCEDURE_CUES = (
+    ("injonction_de_payer", (r"\binjonction de payer",)),
+    ("refere", (r"\brefere\b", r"\ben refere")),
+)
+_CROSS_BORDER = (r"\bsite (?:etranger|allemand|espagnol|italien|belge|neerlandais)", r"\bvendeur (?:etranger|allemand|"
+                 r"espagnol|italien|belge)", r"\ben (?:allemagne|espagne|italie|belgique|irlande|pologne)",
+                 r"\bunion europeenne", r"\bautre pays (?:de l'ue|europeen)")
+_HARASSMENT = (r"\bharcel",)
+# Workplace other-party codes from the intake, mapped to the employer's sector.
+_SECTOR_BY_OTHER_PARTY = {"employer_private": "private", "colleague": "private", "employer_public": "public",
+                          "france_travail": "france_travail"}
+
+
+def _first_matching(text: str, families: Mapping[str, tuple[str, ...]] | tuple) -> list[str]:
+    items = families.items() if isinstance(families, Mapping) else families
+    return [code for code, patterns in items if any(re.search(pattern, text) for pattern in patterns)]
+
+
+def infer_claim_type(text: str | None, domain: str | None) -> str | None:
+    """The claim named by the person's words, only when one family of cues matches."""
+    plain = normalise(text)
+    cues = _CLAIM_CUES.get(domain or "")
+    if not plain or not cues:
+        return None
+    found = _first_matching(plain, cues)
+    specific = [claim for claim in found if claim not in _GENERIC_CLAIMS]
+    if specific:
+        # "il me doit les travaux de la haie", "la mairie me refuse le RSA": the specific claim decides.
+        found = specific
+    return found[0] if len(found) == 1 else None
+
+
+def infer_from_text(text: str | None, domain: str | None) -> dict[str, Any]:
+    """Facts the person's description states plainly (never guessed from an ambiguous text)."""
+    plain = normalise(text)
+    facts: dict[str, Any] = {}
+    claim = infer_claim_type(plain, domain)
+    if claim:
+        facts["claim_type"] = claim
+    procedure = _first_matching(plain, _PROCEDURE_CUES)
+    if procedure:
+        facts["procedure"] = procedure[0]
+    if any(re.search(pattern, plain) for pattern in _CROSS_BORDER):
+        facts["cross_border"] = True
+    if domain == "workplace" and any(re.search(pattern, plain) for pattern in _HARASSMENT):
+        facts["harassment"] = True
+    return facts
+
+
+def parse_answer(fact: str, text: str | None, domain: str | None = None, today: dt.date | None = None) -> Any:
+    """The code for an answer typed or clicked; DONT_KNOW; or None when not understood."""
+    plain = normalise(text)
+    if not plain:
+        return None
+    if fact == "complaint_date":
+        if is_dont_know(plain):
+            return DONT_KNOW
+        day = parse_past_date(text, today)
+        return day.isoformat() if day else None
+    if fact in YES_NO_FACTS or fact == "complaint_draft":
+        if is_dont_know(plain):
+            return DONT_KNOW
+        answer = parse_yes_no(plain)
+        return None if answer is None else answer
+    allowed = CLAIM_TYPES.get(domain or "", ()) if fact == "claim_type" else CHOICES.get(fact, ())
+    if plain in allowed:  # a button payload code
+        return plain
+    if is_dont_know(plain):
+        return DONT_KNOW
+    if fact == "claim_type":
+        found = _first_matching(plain, _CLAIM_CUES.get(domain or "", {}))
+        if not found and re.search(r"\bautre", plain):
+            return "other"
+        return found[0] if found else None
+    found = _first_matching(plain, _CHOICE_CUES.get(fact, ()))
+    return found[0] if found else None
+
+
+def parse_past_date(text: str | None, today: dt.date | None = None) -> dt.date | None:
+    """A date in the past written in French ("le 3 mars 2026", "il y a deux mois")."""
+    if not text or not text.strip():
+        return None
+    today = today or dt.date.today()
+    base = dt.datetime.combine(today, dt.time())
+    parsed = dateparser.parse(
+        text, languages=["fr"],
+        settings={"PREFER_DATES_FROM": "past", "RELATIVE_BASE": base, "DATE_ORDER": "DMY",
+                  "PREFER_DAY_OF_MONTH": "first"},
+    )
+    if parsed is None or parsed.date() > today:
+        return None
+    return parsed.date()
+
+
+def build_facts(
+    slots: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    description: str | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """All the facts the engine reads, from the intake slots and the triage answers.
+
+    An answer "je ne sais pas" leaves its fact missing (the verdict may then be unknown)
+    but marks it as answered, so it is never asked twice.
+    """
+    today = today or dt.date.today()
+    domain = slots.get("situation_domain")
+    other_party = slots.get("other_party") or DONT_KNOW
+    facts: dict[str, Any] = {
+        "domain": domain,
+        "other_party": other_party,
+        "amount_eur": slots.get("amount_eur"),
+        # Not asked again in the triage: an unanswered court question means no case is pending.
+        "court_status": slots.get("court_status") if slots.get("court_status") not in (None, DONT_KNOW) else "none",
+        "urgency": slots.get("urgency") or DONT_KNOW,
+        "violence": bool(set(slots.get("safety_categories") or ()) & VIOLENCE_CATEGORIES),
+        "procedure": "ordinary",
+        "cross_border": False,
+        "harassment": False,
+    }
+    if domain == "workplace" and other_party in _SECTOR_BY_OTHER_PARTY:
+        facts["employer_sector"] = _SECTOR_BY_OTHER_PARTY[other_party]
+    facts.update(infer_from_text(description, domain))
+    for fact, value in answers.items():
+        if value is None or value == DONT_KNOW or fact == "complaint_draft":
+            continue
+        facts[fact] = value
+    if isinstance(facts.get("complaint_date"), str):
+        complaint = dt.date.fromisoformat(facts["complaint_date"])
+        facts["complaint_age_days"] = (today - complaint).days
+        facts["complaint_deadline"] = _one_year_after(complaint).isoformat()
+    return facts
+
+
+def _one_year_after(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)

@@ -1,0 +1,241 @@
+"""The triage engine and its reviewed rule table: every rule, every exemption, the boundaries."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.legal.engine import VERDICTS, default_table, evaluate, load_table, match
+
+TODAY = dt.date(2026, 11, 22)
+TABLE = default_table()
+BASE = {"court_status": "none", "urgency": "not_urgent", "violence": False, "procedure": "ordinary",
+        "cross_border": False, "harassment": False, "other_party": "unknown"}
+
+
+def facts(**values):
+    return dict(BASE, **values)
+
+
+NEIGHBOUR = dict(domain="neighbourhood", other_party="neighbour", exemption="none")
+CONSUMER = dict(domain="consumer", other_party="professional", exemption="none", written_complaint=True,
+                complaint_age_days=30)
+PUBLIC = dict(domain="workplace", employer_sector="public")
+
+# For each rule: facts that make it fire, and the verdict the case then gets.
+CASES = {
+    "S5": (facts(domain="family", claim_type="parental", violence=True), "exempt"),
+    "S5-750-1-3": (facts(**NEIGHBOUR, claim_type="nuisance", violence=True), "exempt"),
+    "F2": (facts(domain="family", claim_type="divorce", violence=True), "exempt"),
+    "G6": (facts(**NEIGHBOUR, claim_type="nuisance", court_status="pending"), "not_mandatory"),
+    "G1": (facts(**NEIGHBOUR, claim_type="money", amount_eur=800.0), "mandatory"),
+    "G1-over": (facts(**NEIGHBOUR, claim_type="money", amount_eur=5000.01), "not_mandatory"),
+    "G1-no-money": (facts(**NEIGHBOUR, claim_type="money", amount_eur=0.0), "not_mandatory"),
+    "G1-ex1": (facts(**dict(NEIGHBOUR, exemption="homologation"), claim_type="nuisance"), "exempt"),
+    "G1-ex2": (facts(**dict(NEIGHBOUR, exemption="prior_appeal"), claim_type="nuisance"), "exempt"),
+    "G1-ex3-urgency": (facts(**NEIGHBOUR, claim_type="nuisance", urgency="urgent", urgent_measure=True), "exempt"),
+    "G1-ex3-delay": (facts(**dict(NEIGHBOUR, exemption="conciliator_delay"), claim_type="boundary"), "exempt"),
+    "G1-ex4": (facts(**dict(NEIGHBOUR, exemption="special_conciliation"), claim_type="plantations"), "exempt"),
+    "G1-ex5": (facts(**dict(NEIGHBOUR, exemption="small_claims_failed"), claim_type="money", amount_eur=900.0),
+               "exempt"),
+    "G2-injonction": (facts(**NEIGHBOUR, claim_type="money", amount_eur=900.0, procedure="injonction_de_payer"),
+                      "not_mandatory"),
+    "G2-route": (facts(**NEIGHBOUR, claim_type="money", amount_eur=900.0), "mandatory"),
+    "G2-commerce": (facts(domain="other", claim_type="b2b", amount_eur=3000.0), "not_mandatory"),
+    "G3": (facts(**NEIGHBOUR, claim_type="nuisance", procedure="refere"), "mandatory"),
+    "G4": (facts(**CONSUMER, claim_type="credit", amount_eur=2000.0), "not_mandatory"),
+    "G5": (facts(**NEIGHBOUR, claim_type="nuisance"), "mandatory"),
+    "V1": (facts(**NEIGHBOUR, claim_type="boundary"), "mandatory"),
+    "V2": (facts(**NEIGHBOUR, claim_type="plantations"), "mandatory"),
+    "V3": (facts(**NEIGHBOUR, claim_type="nuisance", amount_eur=15000.0), "mandatory"),
+    "V4": (facts(**dict(NEIGHBOUR, other_party="local_authority"), claim_type="plantations"), "not_mandatory"),
+    "F1": (facts(domain="family", claim_type="parental", court_status="decision"), "not_mandatory"),
+    "F3": (facts(domain="family", claim_type="parental"), "not_mandatory"),
+    "F4": (facts(domain="family", claim_type="partition"), "mandatory"),
+    "F5": (facts(domain="family", claim_type="money", amount_eur=2000.0, exemption="none"), "mandatory"),
+    "F6": (facts(domain="family", claim_type="divorce"), "not_mandatory"),
+    "C1": (facts(**CONSUMER, claim_type="purchase", amount_eur=7000.0), "not_mandatory"),
+    "C2-no-complaint": (facts(**dict(CONSUMER, written_complaint=False), claim_type="purchase", amount_eur=300.0),
+                        "mandatory"),
+    "C2-late": (facts(**dict(CONSUMER, complaint_age_days=420), claim_type="purchase", amount_eur=300.0),
+                "mandatory"),
+    "C2-in-time": (facts(**CONSUMER, claim_type="purchase", amount_eur=300.0, complaint_deadline="2027-10-23"),
+                   "mandatory"),
+    "C3": (facts(**CONSUMER, claim_type="purchase", amount_eur=300.0), "mandatory"),
+    "C4": (facts(**CONSUMER, claim_type="purchase", amount_eur=300.0), "mandatory"),
+    "C5": (facts(**CONSUMER, claim_type="debt_claimed", amount_eur=900.0), "mandatory"),
+    "C6": (facts(**CONSUMER, claim_type="purchase", amount_eur=300.0, cross_border=True), "mandatory"),
+    "T1": (facts(domain="workplace", employer_sector="private"), "not_mandatory"),
+    "T2": (facts(**PUBLIC, public_employer_kind="territorial", decision_category="leave", cdg_convention=True),
+           "mandatory"),
+    "T2-education": (facts(**PUBLIC, public_employer_kind="state_education", decision_category="pay",
+                           decision_mentions_mediation=True), "mandatory"),
+    "T2-not-covered-decision": (facts(**PUBLIC, public_employer_kind="territorial", decision_category="other"),
+                                "not_mandatory"),
+    "T2-not-covered-employer": (facts(**PUBLIC, public_employer_kind="hospital", decision_category="pay"),
+                                "not_mandatory"),
+    "T2-no-convention": (facts(**PUBLIC, public_employer_kind="territorial", decision_category="pay",
+                               cdg_convention=False), "not_mandatory"),
+    "T2-not-mentioned": (facts(**PUBLIC, public_employer_kind="state_education", decision_category="pay",
+                               decision_mentions_mediation=False), "not_mandatory"),
+    "T3": (facts(domain="workplace", employer_sector="france_travail", france_travail_decision="radiation"),
+           "mandatory"),
+    "T3-benefit-amount": (facts(domain="workplace", employer_sector="france_travail",
+                                france_travail_decision="benefit_amount"), "not_mandatory"),
+    "T4": (facts(domain="workplace", employer_sector="private", harassment=True), "not_mandatory"),
+    "R1": (facts(domain="territorial", other_party="local_authority", claim_type="decision"), "not_mandatory"),
+    "R2": (facts(domain="territorial", other_party="local_authority", claim_type="decision"), "not_mandatory"),
+    "R3": (facts(domain="territorial", other_party="local_authority", claim_type="rsa"), "mandatory"),
+    "R4": (facts(domain="territorial", other_party="local_authority", claim_type="project"), "not_mandatory"),
+    "P1": (facts(**NEIGHBOUR, claim_type="nuisance", amount_eur=15000.0), "mandatory"),
+    "P2": (facts(**NEIGHBOUR, claim_type="money", amount_eur=900.0), "mandatory"),
+    "P3": (facts(**NEIGHBOUR, claim_type="money", amount_eur=900.0), "mandatory"),
+    "P4": (facts(domain="workplace", employer_sector="private"), "not_mandatory"),
+    "P5": (facts(domain="family", claim_type="parental"), "not_mandatory"),
+}
+
+
+def test_every_rule_of_the_table_has_a_case():
+    assert set(CASES) == {rule.id for rule in TABLE.rules}
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_each_rule_fires_with_the_expected_verdict(rule_id):
+    case, expected = CASES[rule_id]
+    verdict = evaluate(case, TODAY)
+    assert rule_id in verdict.rule_ids
+    assert verdict.verdict == expected
+
+
+def test_the_table_covers_the_rows_the_issue_lists():
+    rows = {rule.row for rule in TABLE.rules}
+    wanted = {f"G{i}" for i in range(1, 7)} | {f"V{i}" for i in range(1, 5)} | {f"F{i}" for i in range(1, 7)} \
+        | {f"C{i}" for i in range(1, 7)} | {f"T{i}" for i in range(1, 5)} | {f"R{i}" for i in range(1, 5)} \
+        | {f"P{i}" for i in range(1, 6)} | {"S5"}
+    # F2 (violence in family cases) is its own rule; the S rows also feed the helplines.
+    assert wanted <= rows
+
+
+def test_every_rule_is_sourced_dated_and_rated():
+    raw = yaml.safe_load(Path("bot/legal/rules.yml").read_text(encoding="utf-8"))
+    for entry in raw["rules"]:
+        for key in ("id", "row", "effect", "when", "basis", "version_date", "valid_from", "source", "confidence"):
+            assert key in entry, (entry["id"], key)
+        assert entry["source"].strip()
+        assert entry["confidence"] in ("low", "medium", "high")
+
+
+def test_the_row_ids_exist_in_the_reference_note():
+    note = Path(__file__).resolve().parents[2] / "shared" / "reference" / "legal-rules.md"
+    if not note.exists():
+        pytest.skip("the shared reference note is outside this repository")
+    rows_in_note = set(re.findall(r"^\| ([GVFCTRPS]\d) \|", note.read_text(encoding="utf-8"), re.M))
+    assert {rule.row for rule in TABLE.rules} <= rows_in_note
+
+
+def test_helplines_are_exactly_those_of_the_note():
+    assert {h.number for h in TABLE.helplines} == {"17", "112", "114", "15", "3919", "119", "3114"}
+
+
+# -- boundaries ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("amount, expected", [
+    (5000.0, "mandatory"), (4999.99, "mandatory"), (5000.01, "not_mandatory"), (12000.0, "not_mandatory"),
+])
+def test_the_5000_euro_threshold(amount, expected):
+    assert evaluate(facts(**NEIGHBOUR, claim_type="money", amount_eur=amount), TODAY).verdict == expected
+    assert evaluate(facts(**CONSUMER, claim_type="purchase", amount_eur=amount), TODAY).verdict == expected
+
+
+def test_an_unknown_amount_gives_unknown_and_names_the_missing_fact():
+    verdict = evaluate(facts(**NEIGHBOUR, claim_type="money"), TODAY)
+    assert verdict.verdict == "unknown" and verdict.missing == ["amount_eur"]
+
+
+def test_the_amount_does_not_matter_for_a_nuisance():
+    assert evaluate(facts(**NEIGHBOUR, claim_type="nuisance", amount_eur=90000.0), TODAY).verdict == "mandatory"
+    assert evaluate(facts(**NEIGHBOUR, claim_type="nuisance"), TODAY).verdict == "mandatory"
+
+
+def test_a_missing_claim_type_is_unknown_and_asked():
+    verdict = evaluate(facts(domain="neighbourhood", other_party="neighbour"), TODAY)
+    assert verdict.verdict == "unknown" and "claim_type" in verdict.open_facts
+
+
+def test_exemptions_are_open_only_once_the_obligation_applies():
+    mandatory = evaluate(facts(domain="neighbourhood", other_party="neighbour", claim_type="nuisance"), TODAY)
+    assert mandatory.open_facts == ["exemption"]
+    not_required = evaluate(facts(domain="family", claim_type="parental"), TODAY)
+    assert "exemption" not in not_required.open_facts
+
+
+def test_urgency_is_asked_only_when_the_person_said_it_was_urgent():
+    calm = evaluate(facts(**NEIGHBOUR, claim_type="nuisance"), TODAY)
+    urgent = evaluate(facts(**NEIGHBOUR, claim_type="nuisance", urgency="urgent"), TODAY)
+    assert "urgent_measure" not in calm.open_facts and "urgent_measure" in urgent.open_facts
+
+
+def test_exemptions_of_750_1_do_not_apply_to_other_regimes():
+    verdict = evaluate(facts(domain="family", claim_type="partition", exemption="homologation"), TODAY)
+    assert verdict.verdict == "mandatory" and verdict.deciding[0].id == "F4"
+
+
+def test_violence_wins_over_everything_and_records_the_family_exemption():
+    verdict = evaluate(facts(domain="family", claim_type="money", amount_eur=300.0, violence=True), TODAY)
+    assert verdict.verdict == "exempt" and {"S5", "F2"} <= set(verdict.rule_ids)
+    assert verdict.open_facts == []
+
+
+def test_low_confidence_is_reported():
+    assert evaluate(facts(**CONSUMER, claim_type="credit"), TODAY).confidence == "low"
+    assert evaluate(facts(**NEIGHBOUR, claim_type="plantations"), TODAY).confidence == "high"
+
+
+def test_the_verdict_is_always_one_of_the_four_values():
+    for case, _ in CASES.values():
+        assert evaluate(case, TODAY).verdict in VERDICTS
+    assert evaluate({}, TODAY).verdict in VERDICTS
+
+
+def test_summary_keeps_ids_basis_dates_and_sources():
+    summary = evaluate(facts(**NEIGHBOUR, claim_type="plantations"), TODAY).summary()
+    assert summary["verdict"] == "mandatory" and summary["rules"][0] == "V2"
+    assert summary["basis"][0]["version_date"] == "2023-05-11" and "kohenavocats" in summary["basis"][0]["source"]
+
+
+# -- the engine itself ------------------------------------------------------------------------
+
+def test_rules_apply_only_from_their_valid_from_date(tmp_path):
+    raw = yaml.safe_load(Path("bot/legal/rules.yml").read_text(encoding="utf-8"))
+    v3 = next(rule for rule in raw["rules"] if rule["id"] == "V3")
+    v3["valid_from"] = "2030-01-01"
+    path = tmp_path / "rules.yml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    table = load_table(path)
+    case = facts(**NEIGHBOUR, claim_type="nuisance")
+    assert evaluate(case, TODAY, table).verdict == "not_mandatory"
+    assert evaluate(case, dt.date(2030, 1, 2), table).verdict == "mandatory"
+
+
+def test_a_malformed_rule_is_refused(tmp_path):
+    path = tmp_path / "rules.yml"
+    path.write_text(yaml.safe_dump({"reviewed_on": "2026-11-22", "helplines": [], "rules": [
+        {"id": "X", "row": "X", "effect": "requires", "when": {"amount_eur": {"about": 3}}, "basis": "b",
+         "source": "s", "confidence": "high"}]}), encoding="utf-8")
+    with pytest.raises(ValueError):
+        load_table(path)
+
+
+@pytest.mark.parametrize("when, facts_, expected", [
+    ({"a": 1}, {"a": 1}, True),
+    ({"a": [1, 2]}, {"a": 3}, False),
+    ({"a": {"le": 5}}, {"a": 5.0}, True),
+    ({"a": {"gt": 5}}, {"a": True}, False),  # booleans are not numbers
+    ({"a": 1, "b": 2}, {"a": 1}, {"b"}),
+    ({"a": 1, "b": 2}, {"a": 0}, False),  # a failed condition decides, whatever is missing
+])
+def test_match(when, facts_, expected):
+    assert match(when, facts_) == expected
