@@ -16,6 +16,7 @@ def normalise(text: str | None) -> str:
     if not text:
         return ""
     text = text.replace("\u2019", "'").replace("\u00a0", " ").replace("\u202f", " ")
+    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return re.sub(r"\s+", " ", stripped.lower()).strip(" .!")
