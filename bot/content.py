@@ -256,3 +256,274 @@ INVALID_ANSWER: dict[str, str] = {
 }
 
 OTHER_DOMAIN = "Votre situation ne fait pas partie des cinq domaines que je connais le mieux. Je vous pose tout de même quelques questions : un médiateur ou un conciliateur de justice pourra vous aider."
+
+
+# ---------------------------------------------------------------------------------------
+# Safety screen (numbers and their sources: bot/legal/rules.yml `helplines`)
+# ---------------------------------------------------------------------------------------
+SAFETY_OPENING = "Votre sécurité passe avant tout. Si vous êtes en danger, appelez tout de suite :"
+SAFETY_OPENING_SUICIDE = "Merci de me l'avoir écrit. Vous n'êtes pas seul(e) : des personnes sont là pour vous écouter, maintenant."
+SAFETY_HELPLINE_LINE = "• {number} – {label} ({hours})"
+SAFETY_ONLINE = "Vous pouvez aussi signaler des violences en ligne, 24 h/24 : arretonslesviolences.gouv.fr"
+SAFETY_FAMILY = (
+    "En cas de violences, même seulement alléguées, la loi exclut la médiation familiale : "
+    "le juge aux affaires familiales ne peut ni la proposer ni l'imposer (art. 373-2-10 et 255 du code civil). "
+    "Vous pouvez demander une ordonnance de protection au juge aux affaires familiales, et déposer plainte."
+)
+SAFETY_OTHER = (
+    "Dans votre situation, aucune médiation ni aucun contact avec l'autre personne ne vous sera proposé. "
+    "Porter plainte ou faire une main courante reste possible."
+)
+SAFETY_CONTINUE = (
+    "Si vous le souhaitez, et si vous êtes en sécurité, nous pouvons continuer pour vous informer seulement. "
+    "Vous pouvez aussi écrire « stop » à tout moment."
+)
+SAFETY_REPEAT = "Je vous redonne les numéros utiles :"
+
+# ---------------------------------------------------------------------------------------
+# Pre-litigation triage: questions (asked only when the answer changes the verdict)
+# ---------------------------------------------------------------------------------------
+def _choices(*pairs: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple((title, f'/inform{{"choice":"{code}"}}') for title, code in pairs)
+
+
+_UNKNOWN_BUTTON = ("Je ne sais pas", "unknown")
+TRIAGE_QUESTIONS: dict[str, dict[str, Prompt]] = {
+    "claim_type": {
+        "family": Prompt("Sur quoi porte surtout le désaccord ?", _choices(
+            ("Les enfants", "parental"), ("Le divorce", "divorce"), ("Succession, partage", "partition"),
+            ("Une somme d'argent", "money"), ("Autre chose", "other"))),
+        "neighbourhood": Prompt("Sur quoi porte surtout le désaccord avec votre voisin ?", _choices(
+            ("Bruit, odeurs, nuisances", "nuisance"), ("Haie, arbres, branches", "plantations"),
+            ("Limite, bornage", "boundary"), ("Eaux, fossé, puits", "water_works"),
+            ("Une somme d'argent", "money"), ("Autre chose", "other"))),
+        "consumer": Prompt("De quel type de litige s'agit-il ?", _choices(
+            ("Un achat ou un service", "purchase"), ("Un crédit", "credit"),
+            ("On me réclame une facture", "debt_claimed"), ("Autre chose", "other"))),
+        "territorial": Prompt("De quoi s'agit-il ?", _choices(
+            ("RSA", "rsa"), ("Forfait de stationnement", "parking_fps"), ("Un projet (éolien, aménagement…)", "project"),
+            ("Une décision de la collectivité", "decision"), ("Autre chose", "other"))),
+        "default": Prompt("De quoi s'agit-il surtout ?", _choices(
+            ("Une somme d'argent", "money"), ("Un litige entre professionnels", "b2b"), ("Autre chose", "other"))),
+    },
+    "employer_sector": {"default": Prompt("Votre employeur est-il public ou privé ?", _choices(
+        ("Privé", "private"), ("Public", "public"), ("France Travail", "france_travail"), _UNKNOWN_BUTTON))},
+    "public_employer_kind": {"default": Prompt("Qui est votre employeur public ?", _choices(
+        ("Éducation nationale", "state_education"), ("Mairie, département, région", "territorial"),
+        ("Hôpital", "hospital"), ("Autre administration de l'État", "other_state")))},
+    "decision_category": {"default": Prompt("Quelle décision contestez-vous ?", _choices(
+        ("Rémunération", "pay"), ("Disponibilité, détachement", "leave"), ("Réintégration", "reinstatement"),
+        ("Classement, promotion", "classification"), ("Formation", "training"), ("Handicap", "disability"),
+        ("Inaptitude", "unfitness"), ("Autre (sanction…)", "other")))},
+    "cdg_convention": {"default": Prompt(
+        "Votre employeur a-t-il signé une convention de médiation avec son centre de gestion ? "
+        "Les voies de recours indiquées sur la décision le mentionnent souvent.", _YES_NO_UNKNOWN)},
+    "decision_mentions_mediation": {"default": Prompt(
+        "Les voies de recours indiquées sur la décision mentionnent-elles une médiation préalable ?", _YES_NO_UNKNOWN)},
+    "france_travail_decision": {"default": Prompt("Quelle décision de France Travail contestez-vous ?", _choices(
+        ("Radiation", "radiation"), ("Suppression d'allocation", "benefit_removal"), ("Trop-perçu", "overpayment"),
+        ("Montant de l'allocation", "benefit_amount"), ("Autre décision", "other_admin")))},
+    "urgent_measure": {"default": Prompt(
+        "Vous faut-il une décision rapide du juge (par exemple en référé), parce que la situation ne peut pas attendre ?",
+        _YES_NO_UNKNOWN)},
+    "exemption": {"default": Prompt(
+        "Une de ces situations vous concerne-t-elle ?", _choices(
+            ("Accord à faire homologuer", "homologation"), ("Conciliateur : pas de RDV sous 3 mois", "conciliator_delay"),
+            ("Petites créances : échec", "small_claims_failed"), ("Aucune", "none")))},
+    "written_complaint": {"default": Prompt(
+        "Avez-vous déjà adressé une réclamation écrite au professionnel (courrier ou courriel) ?", _YES_NO_UNKNOWN)},
+    "complaint_date": {"default": Prompt(
+        "À quelle date avez-vous envoyé cette réclamation ? Par exemple : « le 3 mars 2026 » ou « il y a deux mois ».",
+        (("Je ne sais pas", '/inform{"choice":"unknown"}'),))},
+    "complaint_draft": {"default": Prompt(
+        "Voulez-vous un modèle de réclamation prêt à envoyer, rempli avec ce que vous m'avez dit ?", _YES_NO_UNKNOWN)},
+}
+TRIAGE_INVALID = "Je n'ai pas bien compris. Choisissez une réponse ci-dessous, ou répondez « je ne sais pas »."
+TRIAGE_INVALID_DATE = "Je n'ai pas compris la date. Écrivez par exemple « le 3 mars 2026 » ou « il y a deux mois »."
+
+# ---------------------------------------------------------------------------------------
+# Triage verdict
+# ---------------------------------------------------------------------------------------
+VERDICT_HEADLINES = {
+    "mandatory": "D'après vos réponses, une démarche amiable est obligatoire avant d'aller en justice.",
+    "exempt": "D'après vos réponses, vous êtes dispensé(e) de la démarche amiable préalable.",
+    "not_mandatory": "D'après vos réponses, aucune démarche amiable n'est obligatoire avant d'aller en justice. Elle reste possible.",
+    "unknown": "Je ne peux pas encore dire si une démarche amiable est obligatoire : cela dépend d'une information qui manque.",
+}
+MISSING_FACTS = {
+    "amount_eur": "Le montant demandé : jusqu'à 5 000 €, une tentative de conciliation ou de médiation est obligatoire avant le tribunal judiciaire ; au-delà, elle ne l'est pas (art. 750-1 du code de procédure civile).",
+    "claim_type": "L'objet exact du désaccord : certaines demandes imposent une tentative amiable, d'autres non.",
+    "cdg_convention": "Si votre employeur a signé une convention de médiation avec son centre de gestion : lisez les voies de recours indiquées sur la décision.",
+    "decision_mentions_mediation": "Si la décision mentionne une médiation préalable dans ses voies de recours : lisez-les attentivement.",
+    "employer_sector": "Si votre employeur est public ou privé.",
+    "public_employer_kind": "Qui est votre employeur public.",
+    "decision_category": "Le type de décision contestée.",
+    "france_travail_decision": "Le type de décision de France Travail contestée.",
+}
+MODE_NAMES = {
+    "conciliateur_justice": "un conciliateur de justice (gratuit)",
+    "mediation": "une médiation",
+    "procedure_participative": "une procédure participative (avec un avocat pour chaque partie)",
+    "consumer_mediator": "le médiateur de la consommation du professionnel (gratuit pour vous)",
+    "cdg_mediator": "le médiateur du centre de gestion",
+    "academic_mediator": "le médiateur académique",
+    "france_travail_mediator": "le médiateur régional de France Travail",
+    "family_mediation": "une médiation familiale (service agréé par la CAF)",
+    "territorial_mediator": "le médiateur territorial de votre collectivité, s'il existe",
+    "administrative_mediation": "une médiation administrative",
+    "rapo": "le recours administratif préalable obligatoire",
+    "bco_conciliation": "la conciliation devant le bureau de conciliation et d'orientation des prud'hommes",
+    "amicable_partition": "un partage amiable (notaire, courriers, médiation)",
+    "defenseur_des_droits": "le Défenseur des droits",
+}
+VERDICT_MODES = "Démarches possibles : {modes}."
+VERDICT_BASIS_TITLE = "Base légale :"
+VERDICT_BASIS_LINE = "• {basis} – version du {date} ({rule_id}). Source : {source}."
+VERDICT_BASIS_LINE_UNDATED = "• {basis} ({rule_id}). Source : {source}. Date de version non précisée par nos sources."
+VERDICT_TO_KNOW = "À savoir :"
+VERDICT_CAVEATS = {
+    "low": "Attention : cette règle repose sur une source peu sûre et doit être vérifiée. Demandez l'avis d'un professionnel (avocat, point-justice gratuit) avant d'agir.",
+    "medium": "Cette règle est à vérifier sur Légifrance pour votre cas : demandez l'avis d'un professionnel (avocat, point-justice gratuit) avant d'agir.",
+}
+VERDICT_DISCLAIMER = "Ceci est une information générale, pas un conseil juridique (règles à jour au {reviewed})."
+VERDICT_ASSUMED_NO_CASE = "Je suppose qu'aucune procédure n'est en cours, car vous ne l'avez pas précisé."
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+
+def french_date(day) -> str:
+    """date(2023, 5, 11) -> '11 mai 2023'; the 1st is '1er'."""
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"{first} {MONTHS[day.month - 1]} {day.year}"
+
+
+# ---------------------------------------------------------------------------------------
+# Consumer written complaint (C2): a draft filled with what the person said
+# ---------------------------------------------------------------------------------------
+COMPLAINT_INTRO = "Voici un modèle à compléter (les parties entre crochets) et à envoyer par lettre recommandée avec accusé de réception ou par courriel. Gardez-en une copie : sa date compte."
+COMPLAINT_TEMPLATE = (
+    "[Vos nom et prénom]\n[Votre adresse]\n\n[Nom du professionnel]\n[Adresse du service client]\n\n"
+    "Le {today}\n\n"
+    "Objet : réclamation{reference}\n\n"
+    "Madame, Monsieur,\n\n"
+    "{facts}\n\n"
+    "{request}\n\n"
+    "À défaut de réponse satisfaisante, je saisirai le médiateur de la consommation dont vous relevez, "
+    "comme le permet l'article L. 612-1 du code de la consommation.\n\n"
+    "Je vous prie d'agréer, Madame, Monsieur, mes salutations distinguées.\n\n[Signature]"
+)
+COMPLAINT_REFERENCE = " – [numéro de commande, de contrat ou de facture]"
+COMPLAINT_FACTS = "Je vous écris au sujet du litige suivant : « {description} »."
+COMPLAINT_FACTS_EMPTY = "Je vous écris au sujet du litige suivant : [décrivez les faits, avec les dates]."
+COMPLAINT_REQUEST_AMOUNT = "Je vous demande de me rembourser la somme de {amount}, ou de me proposer une solution, dans un délai raisonnable."
+COMPLAINT_REQUEST = "Je vous demande de me proposer une solution : [réparation, remplacement, remboursement…]."
+COMPLAINT_AFTER = "Ensuite, vous aurez un an, à partir de cette réclamation, pour saisir le médiateur de la consommation (indiqué sur le contrat, les conditions générales ou le site du professionnel)."
+
+# ---------------------------------------------------------------------------------------
+# Outcomes (médiation professionnelle: adversity against otherness)
+# ---------------------------------------------------------------------------------------
+OUTCOME_CODES = ("resumption", "rearrangement", "consensual_breakup", "abandonment", "domination", "resignation",
+                 "undecided")
+OUTCOME_NAMES = {
+    "resumption": "la reprise",
+    "rearrangement": "l'aménagement",
+    "consensual_breakup": "la rupture consensuelle",
+    "abandonment": "l'abandon",
+    "domination": "la domination",
+    "resignation": "la résignation",
+    "undecided": "pas encore décidé",
+}
+OUTCOMES_ADVERSITY = "Quand chacun campe sur ses positions, un conflit finit souvent par l'une de ces issues :"
+OUTCOMES_OTHERNESS = "Quand on cherche à se comprendre, par exemple en médiation, d'autres issues sont possibles :"
+OUTCOME_LINE = "• {name} : {example}"
+OUTCOME_EXAMPLES: dict[str, dict[str, str]] = {
+    "family": {
+        "abandonment": "l'un des deux s'éloigne et renonce, parfois au détriment du lien avec les enfants",
+        "domination": "une solution imposée par l'un, vécue comme une défaite par l'autre",
+        "resignation": "accepter, faute de mieux, une organisation qui ne vous convient pas",
+        "resumption": "retrouver une coparentalité apaisée autour des enfants",
+        "rearrangement": "un nouveau calendrier de garde et un partage clair des frais",
+        "consensual_breakup": "se séparer d'un commun accord, avec des règles claires pour la suite",
+    },
+    "neighbourhood": {
+        "abandonment": "renoncer, se replier, voire déménager",
+        "domination": "l'un obtient tout, l'autre garde de la rancœur",
+        "resignation": "supporter la gêne sans plus rien dire",
+        "resumption": "retrouver des relations de bon voisinage",
+        "rearrangement": "un accord sur la hauteur de la haie et un calendrier de taille, ou sur des horaires",
+        "consensual_breakup": "chacun chez soi, avec des règles claires et sans contact inutile",
+    },
+    "consumer": {
+        "abandonment": "renoncer à votre demande",
+        "domination": "un bras de fer, jusqu'au tribunal",
+        "resignation": "garder un produit ou payer un service qui ne vous satisfait pas",
+        "resumption": "continuer avec ce professionnel, en confiance retrouvée",
+        "rearrangement": "une réparation, un geste commercial ou un échéancier",
+        "consensual_breakup": "mettre fin au contrat proprement, avec un remboursement convenu",
+    },
+    "workplace": {
+        "abandonment": "partir ou renoncer à votre réclamation",
+        "domination": "une décision imposée, qui laisse des traces dans l'équipe",
+        "resignation": "rester en subissant la situation",
+        "resumption": "retravailler ensemble sereinement",
+        "rearrangement": "une nouvelle organisation : missions, horaires, poste adapté",
+        "consensual_breakup": "un départ négocié, dans de bonnes conditions pour chacun",
+    },
+    "territorial": {
+        "abandonment": "renoncer à faire entendre votre point de vue",
+        "domination": "un bras de fer, recours contre décision",
+        "resignation": "subir la décision sans avoir été entendu(e)",
+        "resumption": "renouer un dialogue de confiance avec la collectivité",
+        "rearrangement": "une adaptation du projet ou de la décision, un calendrier",
+        "consensual_breakup": "clore le différend par un accord écrit, chacun de son côté",
+    },
+    "other": {
+        "abandonment": "renoncer et tourner la page sans rien régler",
+        "domination": "l'un impose sa solution à l'autre",
+        "resignation": "subir une situation qui ne vous convient pas",
+        "resumption": "reprendre la relation sur de meilleures bases",
+        "rearrangement": "de nouvelles règles acceptées par chacun",
+        "consensual_breakup": "se séparer d'un commun accord, en réglant ce qui doit l'être",
+    },
+}
+OUTCOME_QUESTION = Prompt(
+    "Quelle perspective aimeriez-vous explorer avec un médiateur ? Il n'y a pas de bonne réponse, et vous pourrez en changer.",
+    _choices(("La reprise", "resumption"), ("Un aménagement", "rearrangement"),
+             ("Une rupture consensuelle", "consensual_breakup"), ("Je ne sais pas encore", "undecided")),
+)
+OUTCOME_ACK = "C'est noté : {name}. Le médiateur en tiendra compte, sans rien vous imposer."
+OUTCOME_ACK_ADVERSITY = "C'est noté : {name}. Le médiateur pourra en parler avec vous, sans rien vous imposer."
+OUTCOME_INVALID = "Je n'ai pas bien compris. Choisissez une perspective ci-dessous, ou répondez « je ne sais pas encore »."
+
+# ---------------------------------------------------------------------------------------
+# Routes and their cost, then the next step
+# ---------------------------------------------------------------------------------------
+ROUTES_TITLE = "Les voies possibles et leur coût :"
+ROUTES = {
+    "conciliateur_justice": "• Conciliateur de justice : gratuit ; sur conciliateurs.fr, en mairie ou dans un point-justice.",
+    "consumer_mediator": "• Médiateur de la consommation : gratuit pour vous ; son nom figure sur le contrat, les conditions générales ou le site du professionnel.",
+    "family_mediation": "• Médiation familiale (service agréé par la CAF ou la MSA) : tarif selon vos revenus ; la première réunion d'information est gratuite.",
+    "cdg_mediator": "• Médiateur du centre de gestion : c'est l'étape obligatoire pour votre décision.",
+    "academic_mediator": "• Médiateur académique : c'est l'étape obligatoire pour votre décision.",
+    "france_travail_mediator": "• Médiateur régional de France Travail : à saisir avant le tribunal administratif.",
+    "territorial_mediator": "• Médiateur territorial : gratuit, si votre collectivité en a créé un ; le Défenseur des droits est aussi possible.",
+    "professional_mediator": "• Médiateur professionnel : honoraires fixés par le médiateur, à demander avant de commencer.",
+    "legal_protection": "• Protection juridique : votre assurance (habitation, carte bancaire…) peut prendre en charge les frais de médiation ou d'avocat ; vérifiez votre contrat.",
+    "legal_aid": "• Aide juridictionnelle : selon vos revenus, l'État peut prendre en charge les frais d'avocat ou de médiation ; simulateur sur justice.fr.",
+}
+ROUTES_SAFETY = (
+    "Pour la suite, sans médiation :\n"
+    "• Porter plainte ou faire une main courante, au commissariat ou à la gendarmerie.\n"
+    "• Un point-justice ou une maison de justice vous informe gratuitement sur vos droits.\n"
+    "• Aide juridictionnelle : selon vos revenus, l'État peut prendre en charge les frais d'avocat ; simulateur sur justice.fr."
+)
+NEXT_STEPS = (
+    "Merci, votre demande est prête. La prochaine étape sera de choisir un médiateur et un créneau : "
+    "elle arrive bientôt dans cet assistant. En attendant, un conciliateur de justice peut vous recevoir "
+    "gratuitement : conciliateurs.fr ou votre mairie."
+)
+NEXT_STEPS_SAFETY = (
+    "Je reste disponible pour toute autre information. Pensez d'abord à votre sécurité : "
+    "en cas de danger, appelez le 17 ou le 112, ou envoyez un SMS au 114."
+)

@@ -1,0 +1,117 @@
+"""The triage step of the conversation: which question to ask next, and what to say.
+
+Glue between the intake slots, the answers to the triage questions and the rule engine
+(bot/legal). Only questions whose answer can change the outcome are asked: the engine
+lists the facts still open, and they are asked one at a time, in a fixed order.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping
+
+from bot import content
+from bot.answers import DONT_KNOW
+from bot.legal.engine import Verdict, default_table, evaluate
+from bot.legal.facts import ASK_ORDER, CHOICES, CLAIM_TYPES, QUESTION_FOR_FACT, build_facts, parse_answer
+
+COMPLAINT_DRAFT = "complaint_draft"
+_MAX_NOTES = 2
+
+
+def case_verdict(slots: Mapping[str, Any], answers: Mapping[str, Any], description: str | None = None,
+                 today: dt.date | None = None) -> tuple[Verdict, dict[str, Any]]:
+    facts = build_facts(slots, answers, description, today)
+    return evaluate(facts, today), facts
+
+
+def next_question(slots: Mapping[str, Any], answers: Mapping[str, Any], description: str | None = None,
+                  today: dt.date | None = None) -> str | None:
+    verdict, _ = case_verdict(slots, answers, description, today)
+    open_questions = {QUESTION_FOR_FACT.get(fact) for fact in verdict.open_facts}
+    for question in ASK_ORDER:
+        if question in open_questions and question not in answers:
+            return question
+    if any(rule.id == "C2-no-complaint" for rule in verdict.admissibility) and COMPLAINT_DRAFT not in answers:
+        return COMPLAINT_DRAFT
+    return None
+
+
+def prompt(question: str, domain: str | None) -> content.Prompt:
+    variations = content.TRIAGE_QUESTIONS[question]
+    return variations.get(domain or "default", variations["default"])
+
+
+def read_answer(question: str, text: str | None, domain: str | None, today: dt.date | None = None) -> Any:
+    """The stored value for an answer: a code, True/False, an ISO date, DONT_KNOW, or None."""
+    return parse_answer(question, text, domain, today)
+
+
+def _basis_line(rule) -> str:
+    if rule.version_date:
+        return content.VERDICT_BASIS_LINE.format(basis=rule.basis, date=content.french_date(rule.version_date),
+                                                 rule_id=rule.id, source=rule.source)
+    return content.VERDICT_BASIS_LINE_UNDATED.format(basis=rule.basis, rule_id=rule.id, source=rule.source)
+
+
+def verdict_messages(verdict: Verdict, facts: Mapping[str, Any], court_assumed: bool = False) -> list[str]:
+    """The verdict in short French messages: the answer, its legal basis, what to watch."""
+    placeholders = {"complaint_deadline": _deadline_text(facts)}
+    main = [content.VERDICT_HEADLINES[verdict.verdict]]
+    main += [rule.text.format(**placeholders) for rule in verdict.deciding + verdict.exemptions if rule.text]
+    if verdict.verdict == "unknown":
+        main += [content.MISSING_FACTS[fact] for fact in verdict.missing if fact in content.MISSING_FACTS]
+    modes = [content.MODE_NAMES[mode] for mode in verdict.modes if mode in content.MODE_NAMES]
+    if modes and verdict.verdict in ("mandatory", "not_mandatory", "unknown"):
+        main.append(content.VERDICT_MODES.format(modes=", ".join(modes)))
+    messages = ["\n".join(main)]
+
+    basis_rules = verdict.deciding + verdict.exemptions
+    if basis_rules:
+        basis = [content.VERDICT_BASIS_TITLE] + [_basis_line(rule) for rule in basis_rules]
+        caveat = content.VERDICT_CAVEATS.get(verdict.confidence)
+        if caveat:
+            basis.append(caveat)
+        basis.append(content.VERDICT_DISCLAIMER.format(reviewed=content.french_date(default_table().reviewed_on)))
+        messages.append("\n".join(basis))
+    else:
+        messages.append(content.VERDICT_DISCLAIMER.format(reviewed=content.french_date(default_table().reviewed_on)))
+
+    to_know = [rule.text.format(**placeholders) for rule in verdict.admissibility if rule.text]
+    to_know += [rule.deadline.format(**placeholders) for rule in verdict.fired if rule.deadline]
+    to_know += [rule.text for rule in verdict.notes if rule.text and rule.row not in ("P5",)][:_MAX_NOTES]
+    if court_assumed:
+        to_know.append(content.VERDICT_ASSUMED_NO_CASE)
+    if to_know:
+        messages.append("\n".join([content.VERDICT_TO_KNOW] + [f"• {line}" for line in to_know]))
+    return messages
+
+
+def _deadline_text(facts: Mapping[str, Any]) -> str:
+    deadline = facts.get("complaint_deadline")
+    return content.french_date(dt.date.fromisoformat(deadline)) if deadline else ""
+
+
+def court_was_assumed(slots: Mapping[str, Any]) -> bool:
+    return slots.get("court_status") in (None, DONT_KNOW)
+
+
+YES_NO_QUESTIONS = frozenset({"cdg_convention", "decision_mentions_mediation", "urgent_measure", "written_complaint",
+                              COMPLAINT_DRAFT})
+
+
+def allowed_codes(question: str, domain: str | None) -> tuple[str, ...]:
+    """Codes our buttons may send for this question (anything else is read as text)."""
+    if question == "claim_type":
+        return CLAIM_TYPES.get(domain or "", CLAIM_TYPES["other"]) + (DONT_KNOW,)
+    if question in YES_NO_QUESTIONS:
+        return ("yes", "no", DONT_KNOW)
+    if question == "complaint_date":
+        return (DONT_KNOW,)
+    return CHOICES.get(question, ()) + (DONT_KNOW,)
+
+
+def from_code(question: str, code: str) -> Any:
+    """A button code as the stored answer: yes/no questions keep booleans."""
+    if question in YES_NO_QUESTIONS and code in ("yes", "no"):
+        return code == "yes"
+    return code
