@@ -80,6 +80,8 @@ class ActionResetField(Action):
         cleared = intake.EDITABLE_FIELDS[field]
         skipped = [slot for slot in (tracker.get_slot("skipped_questions") or []) if slot not in cleared]
         events = [SlotSet(slot, None) for slot in cleared]
+        # A changed answer can change the verdict: it is worked out again after the recap.
+        events += [SlotSet("prelitigation", None), SlotSet("triage_result", None)]
         if field == "domain":
-            events.append(SlotSet(intake.DOMAIN_CONFIRMED, False))
+            events += [SlotSet(intake.DOMAIN_CONFIRMED, False), SlotSet("triage_answers", None)]
         return events + [SlotSet("skipped_questions", skipped)]
