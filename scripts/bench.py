@@ -28,7 +28,7 @@ CONVERSATION = [
     "Bonjour", "/affirm",
     "Mon voisin a planté une haie de thuyas qui dépasse chez moi et refuse de la tailler",
     "/affirm", "mon voisin d'à côté", "oui", "environ 5k", "non, aucune procédure", "pas urgent", "69003",
-    "en visio", "/affirm",
+    "en visio", "/affirm", '/inform{"choice":"none"}', "un aménagement",
 ]
 
 

@@ -60,3 +60,15 @@ class Chat:
 @pytest.fixture
 def chat(servers, request):
     return Chat(servers, f"test-{request.node.name}")
+
+
+@pytest.fixture(scope="session")
+def model_parse(servers):
+    """The trained NLU pipeline through the HTTP API (`/model/parse`)."""
+    def parse(text):
+        request = urllib.request.Request(f"{servers.url}/model/parse?token={servers.token}",
+                                         data=json.dumps({"text": text}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            return json.loads(reply.read())
+    return parse

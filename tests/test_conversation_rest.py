@@ -51,7 +51,19 @@ def test_greeting_consent_description_classification_and_full_intake(chat):
     assert "montant" in chat.texts('/modify_answer{"field":"amount"}')
     assert "Voici ce que j'ai compris" in chat.texts("quatre mille huit cents euros")
     assert chat.slots()["amount_eur"] == 4800.0
-    assert "prochaines étapes" in chat.texts("/affirm")
+
+    # Orientation: only the question that can change the verdict (the hedge is known from the story).
+    assert "Une de ces situations vous concerne-t-elle" in chat.texts("/affirm")
+    reply = chat.texts('/inform{"choice":"none"}')
+    assert "une démarche amiable est obligatoire" in reply and "R. 211-3-8" in reply
+    assert "version du 11 mai 2023" in reply and "pas un conseil juridique" in reply
+    assert "La domination" in reply and "haie" in reply and "Quelle perspective" in reply
+    slots = chat.slots()
+    assert slots["prelitigation"] == "mandatory" and slots["triage_result"]["rules"][0] == "V2"
+    reply = chat.texts("un aménagement")
+    assert "Les voies possibles et leur coût" in reply and "Conciliateur de justice : gratuit" in reply
+    assert "prochaine étape" in reply
+    assert chat.slots()["outcome_aim"] == "rearrangement"
 
 
 def test_first_message_with_the_situation_is_not_asked_again(chat, servers):

@@ -1,6 +1,4 @@
 """The held-out situations (never trained on) are classified as the assistant would: ≥ 95 %."""
-import json
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,15 +15,8 @@ def test_heldout_set_is_not_in_the_training_data():
     assert overlap == []
 
 
-def test_heldout_accuracy_at_least_95_percent(servers):
-    def parse(text):
-        request = urllib.request.Request(f"{servers.url}/model/parse?token={servers.token}",
-                                         data=json.dumps({"text": text}).encode(),
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=60) as reply:
-            return json.loads(reply.read())
-
-    result = evaluate(parse)
+def test_heldout_accuracy_at_least_95_percent(model_parse):
+    result = evaluate(model_parse)
     write_report(result)
     assert result["examples"] >= 150
     assert result["accuracy"] >= 0.95, result["errors"]

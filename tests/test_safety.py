@@ -106,3 +106,21 @@ def test_a_hesitant_nlu_alone_is_overruled_by_the_next_guess():
 def test_an_ordinary_message_is_untouched():
     parse = _parse("situation_consumer", 0.9)
     assert override(parse, "mon colis n'est jamais arrivé")["intent"] == parse["intent"]
+
+
+# -- the situation rescue component (pure function) ------------------------------------------
+
+def test_a_fallback_between_two_situations_is_decided_by_the_classifier():
+    from bot.nlu_situation import rescue
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "situation_consumer", "confidence": 0.42},
+               {"name": "situation_workplace", "confidence": 0.38}]
+    chosen = rescue(ranking[0], ranking, "France Travail m'a radié pour deux mois")
+    assert chosen["name"] == "situation_workplace"
+
+
+def test_a_real_fallback_stays_a_fallback():
+    from bot.nlu_situation import rescue
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "greet", "confidence": 0.3},
+               {"name": "situation_family", "confidence": 0.2}]
+    assert rescue(ranking[0], ranking, "blabla") is None
+    assert rescue({"name": "greet", "confidence": 0.9}, ranking, "bonjour") is None

@@ -2,9 +2,6 @@
 every hit of the test set comes out as `safety_alert`, no near miss does."""
 from __future__ import annotations
 
-import json
-import urllib.request
-
 import pytest
 
 from test_safety import HITS, NEAR_MISSES
@@ -13,14 +10,8 @@ pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
-def parse(servers):
-    def _parse(text):
-        request = urllib.request.Request(f"{servers.url}/model/parse?token={servers.token}",
-                                         data=json.dumps({"text": text}).encode(),
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=60) as reply:
-            return json.loads(reply.read())
-    return _parse
+def parse(model_parse):
+    return model_parse
 
 
 def test_every_hit_is_a_safety_alert_through_the_model(parse):

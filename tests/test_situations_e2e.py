@@ -25,13 +25,19 @@ INTAKE_SLOTS = ("situation_description", "domain_confirmed", "domain_choice", "o
                 "amount_eur", "court_status", "urgency", "postal_code", "preferred_mode")
 
 
+def _last_bot_action(tracker: dict) -> str | None:
+    actions = [e["name"] for e in tracker["events"] if e.get("event") == "action" and e.get("name") != "action_listen"]
+    return actions[-1] if actions else None
+
+
 def _answer_for(situation: dict, tracker: dict) -> str | None:
     answers = situation["answers"]
     slots = tracker["slots"]
     requested = slots.get("requested_slot")
-    if tracker.get("latest_action_name") == "action_show_routes":
+    last = _last_bot_action(tracker)
+    if last == "action_show_routes":
         return None
-    if tracker.get("latest_action_name") == "action_show_recap":
+    if last == "action_show_recap":
         return "oui c'est exact"
     if requested == "consent":
         return "oui j'accepte"
@@ -43,7 +49,7 @@ def _answer_for(situation: dict, tracker: dict) -> str | None:
         return answers[slots["triage_question"]]
     if requested == "outcome_aim":
         return answers.get("outcome_aim", "je ne sais pas encore")
-    raise AssertionError(f"unexpected state: requested={requested} latest={tracker.get('latest_action_name')}")
+    raise AssertionError(f"unexpected state: requested={requested} last action={last}")
 
 
 def run_situation(servers, situation: dict) -> dict:
