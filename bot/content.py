@@ -350,6 +350,8 @@ VERDICT_HEADLINES = {
     "not_mandatory": "D'après vos réponses, aucune démarche amiable n'est obligatoire avant d'aller en justice. Elle reste possible.",
     "unknown": "Je ne peux pas encore dire si une démarche amiable est obligatoire : cela dépend d'une information qui manque.",
 }
+# A prior administrative appeal (RAPO, legal-rules.md R3) is required, but it is not an amicable step.
+VERDICT_HEADLINE_RAPO = "D'après vos réponses, un recours administratif préalable est obligatoire avant d'aller en justice."
 MISSING_FACTS = {
     "amount_eur": "Le montant demandé : jusqu'à 5 000 €, une tentative de conciliation ou de médiation est obligatoire avant le tribunal judiciaire ; au-delà, elle ne l'est pas (art. 750-1 du code de procédure civile).",
     "claim_type": "L'objet exact du désaccord : certaines demandes imposent une tentative amiable, d'autres non.",

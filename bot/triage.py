@@ -56,7 +56,10 @@ def _basis_line(rule) -> str:
 def verdict_messages(verdict: Verdict, facts: Mapping[str, Any], court_assumed: bool = False) -> list[str]:
     """The verdict in short French messages: the answer, its legal basis, what to watch."""
     placeholders = {"complaint_deadline": _deadline_text(facts)}
-    main = [content.VERDICT_HEADLINES[verdict.verdict]]
+    headline = content.VERDICT_HEADLINES[verdict.verdict]
+    if verdict.verdict == "mandatory" and all(rule.regime == "rapo" for rule in verdict.deciding):
+        headline = content.VERDICT_HEADLINE_RAPO
+    main = [headline]
     main += [rule.text.format(**placeholders) for rule in verdict.deciding + verdict.exemptions if rule.text]
     if verdict.verdict == "unknown":
         main += [content.MISSING_FACTS[fact] for fact in verdict.missing if fact in content.MISSING_FACTS]

@@ -221,3 +221,11 @@ def test_with_a_safety_risk_no_mediation_route_is_offered():
     text = routes_message({"situation_domain": "family", "safety_risk": True}, ["family_mediation"])
     assert "médiat" not in text.lower() or "sans médiation" in text
     assert "plainte" in text
+
+
+def test_a_prior_administrative_appeal_is_not_called_an_amicable_step():
+    rsa = {"situation_domain": "territorial", "other_party": "local_authority", "court_status": "none"}
+    verdict, built = case_verdict(rsa, {}, "le département a suspendu mon RSA", TODAY)
+    first = verdict_messages(verdict, built)[0]
+    assert verdict.verdict == "mandatory" and first.startswith(content.VERDICT_HEADLINE_RAPO)
+    assert "ce n'est pas une médiation" in first
