@@ -7,7 +7,6 @@ as soon as no triage question is left, before the outcomes.
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -20,6 +19,7 @@ from actions.tracker_reading import button_choice, latest_intent, latest_text
 from bot import content, outcomes, triage
 from bot.answers import DONT_KNOW
 from bot.complaint import complaint_draft
+from bot.legal.facts import parse_answer
 from bot.routes import routes_message
 
 TRIAGE_ANSWER = "triage_answer"
@@ -77,7 +77,7 @@ class ValidateOrientationForm(FormValidationAction):
         code = button_choice(tracker, allowed)
         value = None if code is None else triage.from_code(question, code)
         if value is None:
-            value = triage.read_answer(question, latest_text(tracker), situation)
+            value = parse_answer(question, latest_text(tracker), situation)
         if value is None and latest_intent(tracker) in ("affirm", "deny") and question in triage.YES_NO_QUESTIONS:
             value = latest_intent(tracker) == "affirm"
         answers = _answers(tracker)

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from bot import content
 from bot.answers import DONT_KNOW
 from bot.legal.engine import Verdict, default_table, evaluate
-from bot.legal.facts import ASK_ORDER, CHOICES, CLAIM_TYPES, QUESTION_FOR_FACT, build_facts, parse_answer
+from bot.legal.facts import ASK_ORDER, CHOICES, CLAIM_TYPES, QUESTION_FOR_FACT, build_facts
 
 COMPLAINT_DRAFT = "complaint_draft"
 _MAX_NOTES = 2
@@ -39,11 +39,6 @@ def next_question(slots: Mapping[str, Any], answers: Mapping[str, Any], descript
 def prompt(question: str, domain: str | None) -> content.Prompt:
     variations = content.TRIAGE_QUESTIONS[question]
     return variations.get(domain or "default", variations["default"])
-
-
-def read_answer(question: str, text: str | None, domain: str | None, today: dt.date | None = None) -> Any:
-    """The stored value for an answer: a code, True/False, an ISO date, DONT_KNOW, or None."""
-    return parse_answer(question, text, domain, today)
 
 
 def _basis_line(rule) -> str:

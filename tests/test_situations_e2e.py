@@ -114,7 +114,7 @@ def test_situation_gets_the_right_verdict_end_to_end(results, situation):
     assert "pas un conseil juridique" in bot_text
     if result["safety_risk"]:
         # Numbers first, no mediation proposed, no outcome question.
-        assert "17" in bot_text and "aucune médiation" in bot_text
+        assert "• 17 –" in bot_text and "aucune médiation" in bot_text
         assert result["outcome_aim"] is None and "Quelle perspective" not in bot_text
     else:
         assert "La reprise" in bot_text and result["outcome_aim"] is not None
