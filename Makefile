@@ -9,6 +9,7 @@ run:
 	scripts/run.sh
 
 test: setup train validate
+	scripts/ensure_postgres.sh
 	.venv/bin/python -m pytest tests
 	$(MAKE) stories
 

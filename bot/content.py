@@ -529,3 +529,11 @@ NEXT_STEPS_SAFETY = (
     "Je reste disponible pour toute autre information. Pensez d'abord à votre sécurité : "
     "en cas de danger, appelez le 17 ou le 112, ou envoyez un SMS au 114."
 )
+
+# ---- Booking (bot/agenda, actions/booking.py) -------------------------------------------
+ICS_SUMMARY = "Médiation avec {name} ({reference})"
+ICS_DESCRIPTION = (
+    "Rendez-vous de médiation, référence {reference}, {mode}.\n"
+    "Pour annuler ou changer de créneau, écrivez « annuler mon rendez-vous » ou « changer de créneau » "
+    "à l'assistant Médiation Accueil, avec votre référence et votre code."
+)

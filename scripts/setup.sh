@@ -17,10 +17,16 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
+new_token() { .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))'; }
 if [ ! -f .env ]; then
-  token=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')
-  printf '# Local secrets, never committed.\nRASA_AUTH_TOKEN=%s\n' "$token" > .env
+  printf '# Local secrets, never committed.\nRASA_AUTH_TOKEN=%s\n' "$(new_token)" > .env
   chmod 600 .env
   echo "==> Created .env with a fresh RASA_AUTH_TOKEN"
 fi
+if ! grep -q '^AGENDA_TOKEN=' .env; then
+  printf 'AGENDA_TOKEN=%s\nAGENDA_ADMIN_TOKEN=%s\n' "$(new_token)" "$(new_token)" >> .env
+  echo "==> Added AGENDA_TOKEN and AGENDA_ADMIN_TOKEN to .env"
+fi
 mkdir -p var models reports
+# Postal codes -> communes, départements, régions (pinned dataset, see the script).
+.venv/bin/python scripts/fetch_geo.py

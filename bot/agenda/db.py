@@ -1,0 +1,52 @@
+"""Database engine and migrations for the agenda service.
+
+SQLite by default (var/agenda.db), PostgreSQL when DATABASE_URL says so. SQLite gets
+WAL and a busy timeout so that concurrent writers wait instead of failing; its writes
+are serialised, which with the conditional updates in store.py gives one winner.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'agenda.db'}"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url() -> str:
+    return os.environ.get("AGENDA_DATABASE_URL") or os.environ.get("DATABASE_URL") or DEFAULT_URL
+
+
+def make_engine(url: str | None = None, pool_size: int = 10) -> sa.engine.Engine:
+    url = url or database_url()
+    if url.startswith("postgres://"):  # the form many hosts hand out
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, future=True)
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, future=True)
+
+
+def migrate(engine: sa.engine.Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` with Alembic (idempotent)."""
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database:
+        Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

@@ -1,0 +1,76 @@
+"""Tables of the agenda database (SQLAlchemy Core). Migrations live in
+bot/agenda/migrations; a change here needs a new migration there.
+
+Times are naive UTC datetimes: SQLite has no time zone type, and one convention for
+both engines keeps the comparisons in SQL simple.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+mediators = sa.Table(
+    "mediators", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("external_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("specialities", sa.JSON, nullable=False),      # domain codes
+    sa.Column("sub_specialities", sa.JSON, nullable=False),
+    sa.Column("modes", sa.JSON, nullable=False),             # phone, video, in_person
+    sa.Column("address", sa.String(200), nullable=False),
+    sa.Column("postal_code", sa.String(5), nullable=False),
+    sa.Column("commune", sa.String(120), nullable=False),
+    sa.Column("departement", sa.String(3), nullable=False),
+    sa.Column("areas_served", sa.JSON, nullable=False),      # département codes
+    sa.Column("languages", sa.JSON, nullable=False),
+    sa.Column("email", sa.String(200), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+)
+
+slots = sa.Table(
+    "slots", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mediator_id", sa.Integer, sa.ForeignKey("mediators.id"), nullable=False),
+    sa.Column("starts_at", sa.DateTime, nullable=False),
+    sa.Column("ends_at", sa.DateTime, nullable=False),
+    sa.Column("modes", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, default="open"),  # open, booked, withdrawn
+    sa.Column("hold_id", sa.String(36)),
+    sa.Column("held_until", sa.DateTime),
+    sa.Column("source", sa.String(16), nullable=False),      # demo, csv, ics, api
+    sa.Column("source_uid", sa.String(255)),                 # iCalendar UID + start, for re-imports
+    sa.UniqueConstraint("mediator_id", "source_uid", name="uq_slot_source"),
+    sa.Index("ix_slots_search", "status", "starts_at"),
+)
+
+holds = sa.Table(
+    "holds", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("slot_id", sa.Integer, sa.ForeignKey("slots.id"), nullable=False),
+    sa.Column("mode", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),       # active, confirmed, released
+)
+
+bookings = sa.Table(
+    "bookings", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("reference", sa.String(9), nullable=False, unique=True),
+    sa.Column("slot_id", sa.Integer, sa.ForeignKey("slots.id"), nullable=False),
+    sa.Column("hold_id", sa.String(36), nullable=False),
+    sa.Column("mode", sa.String(16), nullable=False),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("person_name", sa.String(120), nullable=False),
+    sa.Column("person_email", sa.String(254)),
+    sa.Column("person_phone", sa.String(32)),
+    sa.Column("contact_consent_at", sa.DateTime, nullable=False),
+    sa.Column("brief", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),        # confirmed, cancelled
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    # Belt and braces under the conditional updates: one live booking per slot.
+    sa.Index("uq_live_booking_per_slot", "slot_id", unique=True,
+             sqlite_where=sa.text("status = 'confirmed'"), postgresql_where=sa.text("status = 'confirmed'")),
+)

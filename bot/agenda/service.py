@@ -1,0 +1,295 @@
+"""The agenda HTTP service (aiohttp). Documented in docs/agenda-openapi.yaml.
+
+The database work is synchronous SQLAlchemy run in a thread pool, so the event loop
+never blocks. Every error is JSON {"error": {"code", "message"}}; no stack trace leaves.
+Service routes (/api) need the bearer AGENDA_TOKEN when it is set; the mediator's
+routes (/api/mediators/{id}/bookings) need AGENDA_ADMIN_TOKEN; the person's calendar
+file (/public/...) needs only the booking's secret.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from functools import partial
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+import sqlalchemy as sa
+from aiohttp import web
+
+from bot.agenda import db, demo, ics
+from bot.agenda.matching import DOMAINS, MODES, NO_PREFERENCE
+from bot.agenda.schema import bookings, mediators, slots
+from bot.agenda.store import AgendaError, AgendaStore, Forbidden, NotFound
+
+log = logging.getLogger("agenda")
+OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "agenda-openapi.yaml"
+STORE = web.AppKey("store", AgendaStore)
+POOL = web.AppKey("pool", ThreadPoolExecutor)
+SETTINGS = web.AppKey("settings", dict)
+HOUSEKEEPING = web.AppKey("housekeeping", asyncio.Task)
+MAX_BODY = 64 * 1024
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+    try:
+        return await handler(request)
+    except AgendaError as error:
+        return _error(error.status, error.code, error.message)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        return _error(error.status, error.reason.lower().replace(" ", "_"), error.reason)
+    except Exception:  # noqa: BLE001 - the log has the trace, the client gets a clean 500
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _error(500, "internal_error", "internal error")
+
+
+def _bearer_ok(request: web.Request, expected: str | None) -> bool:
+    if not expected:
+        return True
+    given = request.headers.get("Authorization", "")
+    return hmac.compare_digest(given.encode(), f"Bearer {expected}".encode())
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler):
+    settings = request.app[SETTINGS]
+    if request.path.startswith("/api/mediators/") and request.path.endswith("/bookings"):
+        if not settings["admin_token"] or not _bearer_ok(request, settings["admin_token"]):
+            return _error(401, "unauthorized", "mediator access needs the admin token")
+    elif request.path.startswith("/api/") and request.path != "/api/openapi.yaml":
+        if not _bearer_ok(request, settings["token"]):
+            return _error(401, "unauthorized", "missing or wrong bearer token")
+    return await handler(request)
+
+
+async def _run(request: web.Request, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(request.app[POOL], partial(function, *args, **kwargs))
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    if request.content_length and request.content_length >= MAX_BODY:
+        raise AgendaError("body too large", "body_too_large")
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise AgendaError("body must be a JSON object", "invalid_json") from None
+    if not isinstance(body, dict):
+        raise AgendaError("body must be a JSON object", "invalid_json")
+    return body
+
+
+def _int_id(value: str, what: str) -> int:
+    if not value.isdigit() or len(value) > 12:
+        raise NotFound(f"{what} {value!r} does not exist", f"{what}_not_found")
+    return int(value)
+
+
+def _date(value: str | None, default: datetime) -> datetime:
+    if not value:
+        return default
+    try:
+        parsed = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+    except ValueError:
+        raise AgendaError(f"bad date {value!r}, use ISO 8601", "invalid_date") from None
+    if parsed.tzinfo is not None:  # an explicit offset is converted, not dropped
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def _text(body: dict, key: str, limit: int, required: bool = False) -> str | None:
+    value = body.get(key)
+    if value is None or value == "":
+        if required:
+            raise AgendaError(f"{key} is required", f"missing_{key}")
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise AgendaError(f"{key} must be a string of at most {limit} characters", f"invalid_{key}")
+    return value.strip()
+
+
+# ---- handlers ---------------------------------------------------------------------------
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.Response(text=OPENAPI.read_text(encoding="utf-8"), content_type="application/yaml")
+
+
+async def search_slots(request: web.Request) -> web.Response:
+    query = request.query
+    store = request.app[STORE]
+    domain = query.get("domain") or None
+    if domain and domain not in DOMAINS + ("other",):
+        raise AgendaError(f"domain must be one of {', '.join(DOMAINS)} or other", "invalid_domain")
+    mode = query.get("mode") or None
+    if mode and mode not in MODES + (NO_PREFERENCE,):
+        raise AgendaError(f"mode must be one of {', '.join(MODES)} or {NO_PREFERENCE}", "invalid_mode")
+    postal_code = query.get("postal_code") or None
+    if postal_code and not (len(postal_code) == 5 and postal_code.isdigit()):
+        raise AgendaError("postal_code must be 5 digits", "invalid_postal_code")
+    now = store.clock()
+    start = _date(query.get("from"), now)
+    end = _date(query.get("to"), start + timedelta(days=demo.HORIZON_DAYS))
+    try:
+        limit = min(max(int(query.get("limit", "3")), 1), 20)
+        exclude = {int(part) for part in query.get("exclude", "").split(",") if part.strip()}
+    except ValueError:
+        raise AgendaError("limit and exclude must be integers", "invalid_query") from None
+    page, total = await _run(request, store.search, domain, postal_code, mode, start, end, limit, exclude)
+    return web.json_response({"slots": [offer.as_json() for offer in page], "remaining": total})
+
+
+async def hold_slot(request: web.Request) -> web.Response:
+    slot_id = _int_id(request.match_info["slot_id"], "slot")
+    body = await _json_body(request)
+    mode = _text(body, "mode", 16, required=True)
+    return web.json_response(await _run(request, request.app[STORE].hold, slot_id, mode), status=201)
+
+
+async def release_hold(request: web.Request) -> web.Response:
+    await _run(request, request.app[STORE].release, request.match_info["hold_id"][:36])
+    return web.Response(status=204)
+
+
+async def confirm_hold(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    person = body.get("person")
+    brief = body.get("brief", {})
+    if not isinstance(person, dict) or not isinstance(brief, dict):
+        raise AgendaError("person (object) is required; brief must be an object", "invalid_body")
+    if len(json.dumps(brief)) > 16_000:
+        raise AgendaError("brief too large", "invalid_brief")
+    contact = {
+        "name": _text(person, "name", 120, required=True),
+        "email": _text(person, "email", 254), "phone": _text(person, "phone", 32),
+        "contact_consent": person.get("contact_consent") is True,
+    }
+    booking = await _run(request, request.app[STORE].confirm, request.match_info["hold_id"][:36], contact, brief)
+    return web.json_response(booking, status=201)
+
+
+def _secret(request: web.Request, body: dict | None = None) -> str | None:
+    secret = (body or {}).get("secret") or request.headers.get("X-Booking-Secret") or request.query.get("secret")
+    return secret[:64] if isinstance(secret, str) else None
+
+
+async def get_booking(request: web.Request) -> web.Response:
+    booking = await _run(request, request.app[STORE].booking, request.match_info["reference"], _secret(request))
+    return web.json_response(booking)
+
+
+async def cancel_booking(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    booking = await _run(request, request.app[STORE].cancel, request.match_info["reference"], _secret(request, body))
+    return web.json_response(booking)
+
+
+async def reschedule_booking(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    hold_id = _text(body, "hold_id", 36, required=True)
+    booking = await _run(request, request.app[STORE].reschedule, request.match_info["reference"],
+                         _secret(request, body), hold_id)
+    return web.json_response(booking)
+
+
+async def booking_ics(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    reference = request.match_info["reference"]
+    booking = await _run(request, store.booking, reference, request.query.get("code") or _secret(request))
+    return web.Response(body=ics.invitation(booking, store.clock()), content_type="text/calendar", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{booking["reference"]}.ics"'})
+
+
+def _mediator_bookings(store: AgendaStore, mediator_id: int) -> list[dict]:
+    with store.engine.connect() as connection:
+        if connection.execute(sa.select(mediators.c.id).where(mediators.c.id == mediator_id)).first() is None:
+            raise NotFound(f"mediator {mediator_id} does not exist", "mediator_not_found")
+        rows = connection.execute(
+            sa.select(bookings.c.reference, bookings.c.mode, bookings.c.brief, bookings.c.person_name,
+                      bookings.c.person_email, bookings.c.person_phone, slots.c.starts_at)
+            .join(slots, slots.c.id == bookings.c.slot_id)
+            .where(slots.c.mediator_id == mediator_id, bookings.c.status == "confirmed")
+            .order_by(slots.c.starts_at))
+        return [{"reference": row.reference, "mode": row.mode, "starts_at": row.starts_at.isoformat() + "Z",
+                 "person": {"name": row.person_name, "email": row.person_email, "phone": row.person_phone},
+                 "brief": row.brief} for row in rows]
+
+
+async def mediator_bookings(request: web.Request) -> web.Response:
+    mediator_id = _int_id(request.match_info["mediator_id"], "mediator")
+    return web.json_response({"bookings": await _run(request, _mediator_bookings, request.app[STORE], mediator_id)})
+
+
+# ---- application ------------------------------------------------------------------------
+async def _housekeeping(app: web.Application) -> None:
+    """Expire lapsed holds every 30 s; top up the demo slots once a day."""
+    store, last_top_up = app[STORE], None
+    while True:
+        try:
+            await asyncio.get_running_loop().run_in_executor(app[POOL], store.expire_holds)
+            today = store.clock().date()
+            if app[SETTINGS]["demo"] and last_top_up != today:
+                await asyncio.get_running_loop().run_in_executor(app[POOL], demo.load_demo, store.engine, store.clock())
+                last_top_up = today
+        except Exception:  # noqa: BLE001 - housekeeping must never kill the service
+            log.exception("housekeeping failed")
+        await asyncio.sleep(30)
+
+
+async def _start_background(app: web.Application) -> None:
+    app[HOUSEKEEPING] = asyncio.create_task(_housekeeping(app))
+
+
+async def _stop_background(app: web.Application) -> None:
+    app[HOUSEKEEPING].cancel()
+    app[POOL].shutdown(wait=False)
+    app[STORE].engine.dispose()
+
+
+def create_app(store: AgendaStore, token: str | None = None, admin_token: str | None = None,
+               demo_data: bool = False, workers: int = 16) -> web.Application:
+    app = web.Application(middlewares=[errors_middleware, auth_middleware], client_max_size=MAX_BODY)
+    app[STORE] = store
+    app[POOL] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="agenda-db")
+    app[SETTINGS] = {"token": token, "admin_token": admin_token, "demo": demo_data}
+    app.router.add_get("/health", health)
+    app.router.add_get("/api/openapi.yaml", openapi)
+    app.router.add_get("/api/slots", search_slots)
+    app.router.add_post("/api/slots/{slot_id}/hold", hold_slot)
+    app.router.add_delete("/api/holds/{hold_id}", release_hold)
+    app.router.add_post("/api/holds/{hold_id}/confirm", confirm_hold)
+    app.router.add_get("/api/bookings/{reference}", get_booking)
+    app.router.add_post("/api/bookings/{reference}/cancel", cancel_booking)
+    app.router.add_post("/api/bookings/{reference}/reschedule", reschedule_booking)
+    app.router.add_get("/api/mediators/{mediator_id}/bookings", mediator_bookings)
+    app.router.add_get("/public/bookings/{reference}.ics", booking_ics)
+    app.on_startup.append(_start_background)
+    app.on_cleanup.append(_stop_background)
+    return app
+
+
+def build_from_environment() -> tuple[web.Application, AgendaStore]:
+    engine = db.make_engine()
+    db.migrate(engine)
+    hold_minutes = float(os.environ.get("AGENDA_HOLD_MINUTES", "10"))
+    store = AgendaStore(engine, hold_ttl=timedelta(minutes=hold_minutes))
+    demo_data = os.environ.get("AGENDA_DEMO", "1") == "1"
+    if demo_data:
+        demo.load_demo(engine, store.clock())
+    app = create_app(store, token=os.environ.get("AGENDA_TOKEN") or None,
+                     admin_token=os.environ.get("AGENDA_ADMIN_TOKEN") or None, demo_data=demo_data)
+    return app, store

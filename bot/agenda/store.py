@@ -1,0 +1,244 @@
+"""Agenda operations on the database: search, hold, confirm, cancel, reschedule.
+
+No double booking, on SQLite and PostgreSQL alike, rests on conditional single-row
+UPDATEs ("take the slot only if it is open and not validly held"): the database
+applies them one at a time to a row, so among simultaneous requests exactly one sees
+rowcount == 1. A partial unique index on live bookings backs this up.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from bot.agenda import matching, references
+from bot.agenda.schema import bookings, holds, mediators, slots
+
+DEFAULT_HOLD = timedelta(minutes=10)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+class AgendaError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.code
+
+
+class NotFound(AgendaError):
+    status, code = 404, "not_found"
+
+
+class Conflict(AgendaError):
+    status, code = 409, "conflict"
+
+
+class Forbidden(AgendaError):
+    status, code = 403, "forbidden"
+
+
+class Failure(AgendaError):
+    status, code = 500, "internal_error"
+
+
+@dataclass
+class AgendaStore:
+    engine: sa.engine.Engine
+    hold_ttl: timedelta = DEFAULT_HOLD
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    # ---- search -------------------------------------------------------------------
+    def open_slot_rows(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        now = self.clock()
+        query = (
+            sa.select(
+                slots.c.id.label("slot_id"), slots.c.starts_at, slots.c.ends_at, slots.c.modes.label("slot_modes"),
+                mediators.c.id.label("mediator_id"), mediators.c.name, mediators.c.specialities,
+                mediators.c.postal_code, mediators.c.commune, mediators.c.address, mediators.c.areas_served,
+            )
+            .join(mediators, mediators.c.id == slots.c.mediator_id)
+            .where(
+                slots.c.status == "open",
+                sa.or_(slots.c.held_until.is_(None), slots.c.held_until < now),
+                slots.c.starts_at >= max(start, now), slots.c.starts_at < end,
+                mediators.c.active.is_(True),
+            )
+        )
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    def search(self, domain: str | None, postal_code: str | None, mode: str | None, start: datetime,
+               end: datetime, limit: int = 3, exclude: set[int] = frozenset()) -> tuple[list[matching.Offer], int]:
+        """A page of the best offers not in `exclude`, and how many fitting offers remain in all."""
+        offers = [offer for offer in matching.offers_for(self.open_slot_rows(start, end), domain, postal_code, mode)
+                  if offer.slot_id not in exclude]
+        return matching.diverse_page(offers, limit), len(offers)
+
+    # ---- holds ----------------------------------------------------------------------
+    def _take(self, connection: sa.engine.Connection, slot_id: int, hold_id: str, now: datetime) -> bool:
+        """Atomically mark `slot_id` held by `hold_id` if it is open and not validly held by another."""
+        result = connection.execute(
+            slots.update()
+            .where(slots.c.id == slot_id, slots.c.status == "open",
+                   sa.or_(slots.c.hold_id.is_(None), slots.c.hold_id == hold_id, slots.c.held_until < now))
+            .values(hold_id=hold_id, held_until=now + self.hold_ttl)
+        )
+        return result.rowcount == 1
+
+    def hold(self, slot_id: int, mode: str) -> dict[str, Any]:
+        if mode not in matching.MODES:
+            raise AgendaError(f"mode must be one of {', '.join(matching.MODES)}", "invalid_mode")
+        now = self.clock()
+        hold_id = str(uuid.uuid4())
+        with self.engine.begin() as connection:
+            slot = connection.execute(sa.select(slots).where(slots.c.id == slot_id)).first()
+            if slot is None:
+                raise NotFound(f"slot {slot_id} does not exist", "slot_not_found")
+            if mode not in slot.modes:
+                raise AgendaError(f"slot {slot_id} is not offered in mode {mode}", "mode_not_offered")
+            if slot.starts_at <= now:
+                raise Conflict(f"slot {slot_id} is in the past", "slot_past")
+            if not self._take(connection, slot_id, hold_id, now):
+                raise Conflict(f"slot {slot_id} is already held or booked", "slot_taken")
+            expires = now + self.hold_ttl
+            connection.execute(holds.insert().values(id=hold_id, slot_id=slot_id, mode=mode, created_at=now,
+                                                     expires_at=expires, status="active"))
+        return {"hold_id": hold_id, "slot_id": slot_id, "mode": mode, "expires_at": expires.isoformat() + "Z"}
+
+    def release(self, hold_id: str) -> None:
+        with self.engine.begin() as connection:
+            hold = self._hold(connection, hold_id)
+            if hold.status != "active":
+                raise Conflict(f"hold {hold_id} is {hold.status}", f"hold_{hold.status}")
+            connection.execute(holds.update().where(holds.c.id == hold_id).values(status="released"))
+            connection.execute(slots.update().where(slots.c.id == hold.slot_id, slots.c.hold_id == hold_id)
+                               .values(hold_id=None, held_until=None))
+
+    def expire_holds(self) -> int:
+        """Mark lapsed holds expired and free their slots; searches ignore them anyway."""
+        now = self.clock()
+        with self.engine.begin() as connection:
+            connection.execute(slots.update().where(slots.c.status == "open", slots.c.held_until < now)
+                               .values(hold_id=None, held_until=None))
+            return connection.execute(holds.update().where(holds.c.status == "active", holds.c.expires_at < now)
+                                      .values(status="expired")).rowcount
+
+    @staticmethod
+    def _hold(connection: sa.engine.Connection, hold_id: str) -> sa.engine.Row:
+        hold = connection.execute(sa.select(holds).where(holds.c.id == str(hold_id))).first()
+        if hold is None:
+            raise NotFound(f"hold {hold_id} does not exist", "hold_not_found")
+        return hold
+
+    def _book_slot(self, connection: sa.engine.Connection, hold: sa.engine.Row, now: datetime) -> None:
+        """Turn a hold into a booked slot, even after expiry if nobody took the slot meanwhile."""
+        if hold.status == "confirmed":
+            raise Conflict(f"hold {hold.id} is already confirmed", "hold_already_confirmed")
+        if hold.status == "released":
+            raise Conflict(f"hold {hold.id} was released", "hold_released")
+        starts_at = connection.execute(sa.select(slots.c.starts_at).where(slots.c.id == hold.slot_id)).scalar()
+        if starts_at <= now:  # a hold left to lapse must not book a session already begun
+            raise Conflict(f"slot {hold.slot_id} is in the past", "slot_past")
+        if not self._take(connection, hold.slot_id, hold.id, now):
+            raise Conflict("the hold expired and the slot was taken by someone else", "slot_taken")
+        booked = connection.execute(
+            slots.update().where(slots.c.id == hold.slot_id, slots.c.hold_id == hold.id, slots.c.status == "open")
+            .values(status="booked", held_until=None)
+        )
+        if booked.rowcount != 1:
+            raise Conflict("the slot was taken by someone else", "slot_taken")
+        connection.execute(holds.update().where(holds.c.id == hold.id).values(status="confirmed"))
+
+    # ---- bookings -------------------------------------------------------------------
+    def confirm(self, hold_id: str, person: dict[str, Any], brief: dict[str, Any]) -> dict[str, Any]:
+        """Book the held slot: returns the booking and, once only, its secret."""
+        if not person.get("contact_consent"):
+            raise AgendaError("the person's consent to pass on their contact details is required", "consent_required")
+        if not person.get("name") or not (person.get("email") or person.get("phone")):
+            raise AgendaError("name and an email or a phone number are required", "contact_required")
+        now = self.clock()
+        secret = references.new_secret()
+        for _attempt in range(5):  # a reference collision is rare; try a new one
+            reference = references.new_reference()
+            try:
+                with self.engine.begin() as connection:
+                    hold = self._hold(connection, hold_id)
+                    self._book_slot(connection, hold, now)
+                    connection.execute(bookings.insert().values(
+                        reference=reference, slot_id=hold.slot_id, hold_id=hold.id, mode=hold.mode,
+                        secret_hash=references.hash_secret(secret), person_name=person["name"][:120],
+                        person_email=person.get("email"), person_phone=person.get("phone"),
+                        contact_consent_at=now, brief=brief, status="confirmed", created_at=now, updated_at=now,
+                    ))
+            except IntegrityError as error:
+                if "reference" in str(error.orig).lower():
+                    continue
+                raise Conflict("the slot was taken by someone else", "slot_taken") from error
+            return {**self.booking(reference, secret), "secret": secret}
+        raise Failure("could not mint a unique reference", "reference_exhausted")
+
+    def _booking_row(self, connection: sa.engine.Connection, reference: str, secret: str | None) -> sa.engine.Row:
+        row = connection.execute(sa.select(bookings).where(bookings.c.reference == (reference or "").upper())).first()
+        # Same answer for an unknown reference and a wrong secret: no guessing which exist.
+        if row is None or not references.secret_matches(secret, row.secret_hash):
+            raise Forbidden("unknown reference or wrong secret", "booking_not_found_or_wrong_secret")
+        return row
+
+    def booking(self, reference: str, secret: str | None) -> dict[str, Any]:
+        with self.engine.connect() as connection:
+            row = self._booking_row(connection, reference, secret)
+            return self._describe(connection, row)
+
+    @staticmethod
+    def _describe(connection: sa.engine.Connection, row: sa.engine.Row) -> dict[str, Any]:
+        slot = connection.execute(sa.select(slots).where(slots.c.id == row.slot_id)).first()
+        mediator = connection.execute(sa.select(mediators).where(mediators.c.id == slot.mediator_id)).first()
+        return {
+            "reference": row.reference, "status": row.status, "mode": row.mode,
+            "slot_id": slot.id, "starts_at": slot.starts_at.isoformat() + "Z", "ends_at": slot.ends_at.isoformat() + "Z",
+            "mediator": {"id": mediator.id, "name": mediator.name, "email": mediator.email,
+                         "address": mediator.address, "postal_code": mediator.postal_code, "commune": mediator.commune},
+            "person": {"name": row.person_name, "email": row.person_email, "phone": row.person_phone},
+        }
+
+    def cancel(self, reference: str, secret: str | None) -> dict[str, Any]:
+        now = self.clock()
+        with self.engine.begin() as connection:
+            row = self._booking_row(connection, reference, secret)
+            if row.status == "cancelled":
+                raise Conflict(f"booking {row.reference} is already cancelled", "booking_already_cancelled")
+            connection.execute(bookings.update().where(bookings.c.id == row.id).values(status="cancelled", updated_at=now))
+            connection.execute(slots.update().where(slots.c.id == row.slot_id)
+                               .values(status="open", hold_id=None, held_until=None))
+            return self._describe(connection, connection.execute(sa.select(bookings).where(bookings.c.id == row.id)).first())
+
+    def reschedule(self, reference: str, secret: str | None, hold_id: str) -> dict[str, Any]:
+        """Move a booking to the slot held by `hold_id`; same reference, old slot freed."""
+        now = self.clock()
+        with self.engine.begin() as connection:
+            row = self._booking_row(connection, reference, secret)
+            if row.status != "confirmed":
+                raise Conflict(f"booking {row.reference} is {row.status}", f"booking_{row.status}")
+            hold = self._hold(connection, hold_id)
+            if hold.slot_id == row.slot_id:
+                raise Conflict("the new slot is the current one", "same_slot")
+            self._book_slot(connection, hold, now)
+            connection.execute(slots.update().where(slots.c.id == row.slot_id)
+                               .values(status="open", hold_id=None, held_until=None))
+            connection.execute(bookings.update().where(bookings.c.id == row.id)
+                               .values(slot_id=hold.slot_id, hold_id=hold.id, mode=hold.mode, updated_at=now))
+            return self._describe(connection, connection.execute(sa.select(bookings).where(bookings.c.id == row.id)).first())
+
+    def brief(self, reference: str, secret: str | None) -> dict[str, Any]:
+        with self.engine.connect() as connection:
+            return dict(self._booking_row(connection, reference, secret).brief)

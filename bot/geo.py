@@ -1,0 +1,89 @@
+"""Postal code -> communes, département and région, and the proximity of two places.
+
+The data come from @etalab/decoupage-administratif (INSEE COG + La Poste postal codes,
+Licence Ouverte 2.0), fetched and indexed by scripts/fetch_geo.py into var/geo/.
+The dataset has no coordinates, so proximity is by administrative nesting: same
+commune, then same département (or a département the mediator serves), then the
+same région, which stands in for "neighbouring départements".
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+GEO_DIR = Path(os.environ.get("GEO_DATA_DIR", Path(__file__).resolve().parents[1] / "var" / "geo"))
+
+SAME_COMMUNE, SAME_DEPARTEMENT, SAME_REGION = 0, 1, 2
+TOO_FAR = None
+
+
+class GeoDataMissing(RuntimeError):
+    """The index is built by `scripts/setup.sh` (scripts/fetch_geo.py)."""
+
+
+@dataclass(frozen=True)
+class Place:
+    postal_code: str
+    commune_codes: frozenset[str]
+    commune_name: str
+    departement: str
+    region: str
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[dict, dict]:
+    try:
+        postal = json.loads((GEO_DIR / "postal_index.json").read_text(encoding="utf-8"))["postal_codes"]
+        deps = json.loads((GEO_DIR / "departements.json").read_text(encoding="utf-8"))["departements"]
+    except FileNotFoundError as error:
+        raise GeoDataMissing(f"{error.filename} missing: run scripts/setup.sh") from error
+    return postal, deps
+
+
+def place(postal_code: str | None) -> Place | None:
+    """The place of a postal code, or None if the code does not exist."""
+    postal, deps = _index()
+    communes = postal.get((postal_code or "").strip())
+    if not communes:
+        return None
+    departement = communes[0][2]
+    return Place(
+        postal_code=postal_code.strip(),
+        commune_codes=frozenset(entry[0] for entry in communes),
+        commune_name=communes[0][1],
+        departement=departement,
+        region=deps.get(departement, {}).get("region", ""),
+    )
+
+
+def departement_name(code: str) -> str:
+    return _index()[1].get(code, {}).get("name", code)
+
+
+def region_of(departement: str) -> str:
+    return _index()[1].get(departement, {}).get("region", "")
+
+
+def proximity(person: Place | None, office: Place | None, areas_served: tuple[str, ...] = ()) -> int | None:
+    """0 same commune, 1 same or served département, 2 same région, None too far."""
+    if person is None or office is None:
+        return TOO_FAR
+    if person.commune_codes & office.commune_codes:
+        return SAME_COMMUNE
+    if person.departement == office.departement or person.departement in areas_served:
+        return SAME_DEPARTEMENT
+    if person.region and (person.region == office.region or person.region in {region_of(d) for d in areas_served}):
+        return SAME_REGION
+    return TOO_FAR
+
+
+# Overseas départements keep their own clock; everything else is on Paris time.
+_TIMEZONES = {"971": "America/Guadeloupe", "972": "America/Martinique", "973": "America/Cayenne",
+              "974": "Indian/Reunion", "976": "Indian/Mayotte"}
+
+
+def timezone_name(departement: str | None) -> str:
+    return _TIMEZONES.get(departement or "", "Europe/Paris")

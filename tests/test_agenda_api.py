@@ -1,0 +1,173 @@
+"""Agenda HTTP API on a real aiohttp server on loopback: status codes and JSON errors."""
+from __future__ import annotations
+
+import icalendar
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.agenda.service import create_app
+from tests.agenda_fixtures import Clock, seeded_store, slot_ids
+
+TOKEN, ADMIN = "service-token", "admin-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+PERSON = {"name": "Marie Dupont", "email": "marie@exemple.fr", "contact_consent": True}
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+async def api(tmp_path, clock):
+    store = seeded_store(f"sqlite:///{tmp_path}/agenda.db", clock)
+    client = TestClient(TestServer(create_app(store, token=TOKEN, admin_token=ADMIN)))
+    await client.start_server()
+    client.store = store
+    yield client
+    await client.close()
+
+
+async def call(api, method, path, status, **kwargs):
+    kwargs.setdefault("headers", AUTH)
+    reply = await api.request(method, path, **kwargs)
+    text = await reply.text()
+    assert reply.status == status, text
+    assert "Traceback" not in text
+    return await reply.json() if reply.content_type == "application/json" else text
+
+
+async def book(api, slot, mode="video"):
+    hold = await call(api, "POST", f"/api/slots/{slot}/hold", 201, json={"mode": mode})
+    return await call(api, "POST", f"/api/holds/{hold['hold_id']}/confirm", 201, json={"person": PERSON, "brief": {"domain": "family"}})
+
+
+async def test_search_returns_offers_in_order(api):
+    body = await call(api, "GET", "/api/slots?domain=family&postal_code=69003&mode=in_person&limit=5", 200)
+    assert body["remaining"] == 2 and body["slots"][0]["place"] == "Lyon"
+    assert body["slots"][0]["starts_at"].endswith("Z") and body["slots"][0]["proximity"] == 0
+
+
+async def test_every_api_route_needs_the_token(api):
+    reply = await api.get("/api/slots?domain=family")
+    assert reply.status == 401 and (await reply.json())["error"]["code"] == "unauthorized"
+    reply = await api.get("/api/slots", headers={"Authorization": "Bearer wrong"})
+    assert reply.status == 401
+    assert (await api.get("/health")).status == 200
+
+
+async def test_bad_queries_are_400_with_a_clear_error(api):
+    for query, code in (("domain=astrology", "invalid_domain"), ("mode=fax", "invalid_mode"),
+                        ("postal_code=7501", "invalid_postal_code"), ("from=yesterday", "invalid_date"),
+                        ("limit=abc", "invalid_query")):
+        body = await call(api, "GET", f"/api/slots?{query}", 400)
+        assert body["error"]["code"] == code and body["error"]["message"]
+
+
+async def test_hold_201_then_409(api):
+    slot = slot_ids(api.store, "paris")[0]
+    hold = await call(api, "POST", f"/api/slots/{slot}/hold", 201, json={"mode": "video"})
+    assert {"hold_id", "slot_id", "mode", "expires_at"} <= set(hold)
+    body = await call(api, "POST", f"/api/slots/{slot}/hold", 409, json={"mode": "video"})
+    assert body["error"]["code"] == "slot_taken"
+
+
+async def test_bad_ids_and_payloads_are_4xx_json(api):
+    slot = slot_ids(api.store, "paris")[0]
+    assert (await call(api, "POST", "/api/slots/abc/hold", 404, json={"mode": "video"}))["error"]["code"] == "slot_not_found"
+    assert (await call(api, "POST", "/api/slots/99999/hold", 404, json={"mode": "video"}))["error"]["code"] == "slot_not_found"
+    assert (await call(api, "POST", f"/api/slots/{slot}/hold", 400, data="{not json"))["error"]["code"] == "invalid_json"
+    assert (await call(api, "POST", f"/api/slots/{slot}/hold", 400, json=[1, 2]))["error"]["code"] == "invalid_json"
+    assert (await call(api, "POST", f"/api/slots/{slot}/hold", 400, json={}))["error"]["code"] == "missing_mode"
+    assert (await call(api, "POST", f"/api/slots/{slot}/hold", 400, json={"mode": 3}))["error"]["code"] == "invalid_mode"
+    assert (await call(api, "POST", "/api/holds/nope/confirm", 404, json={"person": PERSON}))["error"]["code"] == "hold_not_found"
+    hold = await call(api, "POST", f"/api/slots/{slot}/hold", 201, json={"mode": "video"})
+    confirm = f"/api/holds/{hold['hold_id']}/confirm"
+    assert (await call(api, "POST", confirm, 400, json={"person": "Marie"}))["error"]["code"] == "invalid_body"
+    assert (await call(api, "POST", confirm, 400, json={"person": {**PERSON, "name": "x" * 500}}))["error"]["code"] == "invalid_name"
+    assert (await call(api, "POST", confirm, 400, json={"person": {**PERSON, "contact_consent": "yes"}}))["error"]["code"] == "consent_required"
+    assert (await call(api, "GET", "/api/nowhere", 404))["error"]["code"] == "not_found"
+    assert (await call(api, "POST", "/api/slots/1/hold", 400, data="x" * 70_000))["error"]["code"]
+
+
+async def test_confirm_books_and_double_confirm_is_409(api):
+    slot = slot_ids(api.store, "paris")[0]
+    hold = await call(api, "POST", f"/api/slots/{slot}/hold", 201, json={"mode": "video"})
+    confirm = f"/api/holds/{hold['hold_id']}/confirm"
+    booking = await call(api, "POST", confirm, 201, json={"person": PERSON, "brief": {"domain": "family"}})
+    assert booking["reference"].startswith("MED-") and booking["secret"]
+    assert (await call(api, "POST", confirm, 409, json={"person": PERSON}))["error"]["code"] == "hold_already_confirmed"
+
+
+async def test_expired_hold_confirm_is_409_when_the_slot_was_taken(api, clock):
+    slot = slot_ids(api.store, "paris")[0]
+    late = await call(api, "POST", f"/api/slots/{slot}/hold", 201, json={"mode": "video"})
+    clock.advance(minutes=10, seconds=1)
+    await call(api, "POST", f"/api/slots/{slot}/hold", 201, json={"mode": "video"})
+    body = await call(api, "POST", f"/api/holds/{late['hold_id']}/confirm", 409, json={"person": PERSON})
+    assert body["error"]["code"] == "slot_taken"
+
+
+async def test_release_then_hold_again(api):
+    slot = slot_ids(api.store, "paris")[0]
+    hold = await call(api, "POST", f"/api/slots/{slot}/hold", 201, json={"mode": "video"})
+    await call(api, "DELETE", f"/api/holds/{hold['hold_id']}", 204)
+    await call(api, "DELETE", f"/api/holds/{hold['hold_id']}", 409)
+    await call(api, "POST", f"/api/slots/{slot}/hold", 201, json={"mode": "video"})
+
+
+async def test_booking_read_cancel_and_reschedule_by_reference_and_secret(api):
+    first, second = slot_ids(api.store, "paris")
+    booking = await book(api, first)
+    reference, secret = booking["reference"], booking["secret"]
+    read = await call(api, "GET", f"/api/bookings/{reference}", 200, headers={**AUTH, "X-Booking-Secret": secret})
+    assert read["status"] == "confirmed" and "secret" not in read
+    await call(api, "GET", f"/api/bookings/{reference}", 403, headers={**AUTH, "X-Booking-Secret": "bad"})
+    new_hold = await call(api, "POST", f"/api/slots/{second}/hold", 201, json={"mode": "in_person"})
+    await call(api, "POST", f"/api/bookings/{reference}/reschedule", 400, json={"secret": secret})
+    await call(api, "POST", f"/api/bookings/{reference}/reschedule", 403, json={"secret": "bad", "hold_id": new_hold["hold_id"]})
+    moved = await call(api, "POST", f"/api/bookings/{reference}/reschedule", 200,
+                       json={"secret": secret, "hold_id": new_hold["hold_id"]})
+    assert moved["slot_id"] == second and moved["reference"] == reference
+    await call(api, "POST", f"/api/bookings/{reference}/cancel", 403, json={"secret": "bad"})
+    assert (await call(api, "POST", f"/api/bookings/{reference}/cancel", 200, json={"secret": secret}))["status"] == "cancelled"
+    await call(api, "POST", f"/api/bookings/{reference}/cancel", 409, json={"secret": secret})
+
+
+async def test_invitation_ics_parses_with_icalendar_and_needs_the_code(api):
+    booking = await book(api, slot_ids(api.store, "paris")[0])
+    path = f"/public/bookings/{booking['reference']}.ics"
+    await call(api, "GET", path, 403, headers={})
+    reply = await api.get(f"{path}?code={booking['secret']}")
+    assert reply.status == 200 and reply.content_type == "text/calendar"
+    calendar = icalendar.Calendar.from_ical(await reply.read())
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == 1 and booking["reference"] in str(events[0]["UID"])
+    assert events[0].decoded("DTSTART").isoformat().startswith(booking["starts_at"].rstrip("Z"))
+    assert "visio" in str(events[0]["LOCATION"])
+
+
+async def test_mediator_sees_the_brief_only_with_the_admin_token(api):
+    booking = await book(api, slot_ids(api.store, "paris")[0])
+    mediator_id = booking["mediator"]["id"]
+    await call(api, "GET", f"/api/mediators/{mediator_id}/bookings", 401)  # the service token is not enough
+    body = await call(api, "GET", f"/api/mediators/{mediator_id}/bookings", 200,
+                      headers={"Authorization": f"Bearer {ADMIN}"})
+    assert body["bookings"][0]["brief"] == {"domain": "family"}
+    assert body["bookings"][0]["person"]["email"] == "marie@exemple.fr"
+
+
+async def test_a_secret_that_is_not_a_string_is_refused_not_a_crash(api):
+    booking = await book(api, slot_ids(api.store, "paris")[0])
+    body = await call(api, "POST", f"/api/bookings/{booking['reference']}/cancel", 403, json={"secret": 123})
+    assert body["error"]["code"] == "booking_not_found_or_wrong_secret"
+
+
+async def test_dates_with_an_offset_are_converted_to_utc(api):
+    # The Lyon slots start at 09:00 UTC tomorrow; 10:30+02:00 is 08:30 UTC, so both remain after it.
+    body = await call(api, "GET", "/api/slots?domain=family&postal_code=69003&mode=in_person&limit=5"
+                      "&from=2026-11-24T10:30:00%2B02:00", 200)
+    assert body["remaining"] == 2
+    body = await call(api, "GET", "/api/slots?domain=family&postal_code=69003&mode=in_person&limit=5"
+                      "&from=2026-11-24T11:30:00%2B02:00", 200)
+    assert body["remaining"] == 1
