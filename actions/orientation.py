@@ -132,7 +132,7 @@ class ActionAskOutcomeAim(Action):
 
 
 class ActionShowRoutes(Action):
-    """Routes and costs, then the next step (the booking comes with the agenda service)."""
+    """Routes and costs; the mediator offers follow (action_offer_booking), except in danger."""
 
     def name(self) -> str:
         return "action_show_routes"
@@ -140,6 +140,6 @@ class ActionShowRoutes(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         modes = (tracker.get_slot("triage_result") or {}).get("modes") or []
         dispatcher.utter_message(text=routes_message(tracker.slots, modes))
-        safety = bool(tracker.get_slot("safety_risk"))
-        dispatcher.utter_message(text=content.NEXT_STEPS_SAFETY if safety else content.NEXT_STEPS)
+        if tracker.get_slot("safety_risk"):
+            dispatcher.utter_message(text=content.NEXT_STEPS_SAFETY)
         return []

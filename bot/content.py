@@ -520,11 +520,6 @@ ROUTES_SAFETY = (
     "• Un point-justice ou une maison de justice vous informe gratuitement sur vos droits.\n"
     "• Aide juridictionnelle : selon vos revenus, l'État peut prendre en charge les frais d'avocat ; simulateur sur justice.fr."
 )
-NEXT_STEPS = (
-    "Merci, votre demande est prête. La prochaine étape sera de choisir un médiateur et un créneau : "
-    "elle arrive bientôt dans cet assistant. En attendant, un conciliateur de justice peut vous recevoir "
-    "gratuitement : conciliateurs.fr ou votre mairie."
-)
 NEXT_STEPS_SAFETY = (
     "Je reste disponible pour toute autre information. Pensez d'abord à votre sécurité : "
     "en cas de danger, appelez le 17 ou le 112, ou envoyez un SMS au 114."
@@ -537,3 +532,103 @@ ICS_DESCRIPTION = (
     "Pour annuler ou changer de créneau, écrivez « annuler mon rendez-vous » ou « changer de créneau » "
     "à l'assistant Médiation Accueil, avec votre référence et votre code."
 )
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+TIMEZONE_LABELS = {"Europe/Paris": "", "America/Guadeloupe": " (heure de Guadeloupe)",
+                   "America/Martinique": " (heure de Martinique)", "America/Cayenne": " (heure de Guyane)",
+                   "Indian/Reunion": " (heure de La Réunion)", "Indian/Mayotte": " (heure de Mayotte)"}
+BOOKING_MODE_LABELS = {"phone": "par téléphone", "video": "en visio", "in_person": "en personne"}
+PROXIMITY_LABELS = {0: "dans votre commune", 1: "dans votre département", 2: "dans votre région"}
+
+BOOKING_INTRO = (
+    "Je peux vous proposer un rendez-vous avec un médiateur. Voici les premiers créneaux qui "
+    "correspondent à votre situation{where}."
+)
+BOOKING_INTRO_RESCHEDULE = "Voici d'autres créneaux pour votre rendez-vous {reference}."
+BOOKING_MORE_INTRO = "Voici d'autres créneaux :"
+BOOKING_NO_MORE = "Je n'ai pas d'autres créneaux dans les quatre prochaines semaines. Vous pouvez choisir parmi ceux-ci :"
+BOOKING_REMOTE_INSTEAD = (
+    "Aucun médiateur de cette spécialité ne reçoit en personne près de chez vous dans les quatre "
+    "prochaines semaines. Je vous propose des rendez-vous par téléphone ou en visio."
+)
+BOOKING_BUTTON_MORE = "Autres créneaux"
+BOOKING_BUTTON_LATER = "Pas maintenant"
+BOOKING_CHOICE_INVALID = "Je n'ai pas compris votre choix. Touchez un créneau, ou répondez « 1 », « 2 », « 3 » ou « autres créneaux »."
+BOOKING_HELD = "C'est noté : je vous réserve ce créneau pendant {minutes} minutes, le temps de finir."
+BOOKING_TAKEN = "Désolé, ce créneau vient d'être pris par quelqu'un d'autre. Voici les créneaux encore libres :"
+BOOKING_UNAVAILABLE = (
+    "Je ne peux pas accéder à l'agenda des médiateurs pour le moment. Vos réponses sont gardées : "
+    "écrivez « prendre rendez-vous » un peu plus tard pour réessayer. En attendant, un conciliateur de "
+    "justice peut vous recevoir gratuitement : conciliateurs.fr ou votre mairie."
+)
+BOOKING_NO_SLOT = (
+    "Je n'ai pas de créneau libre qui corresponde à votre situation dans les quatre prochaines semaines. "
+    "Un conciliateur de justice peut vous recevoir gratuitement (conciliateurs.fr ou votre mairie), "
+    "et vous pouvez réessayer plus tard en écrivant « prendre rendez-vous »."
+)
+BOOKING_LATER = (
+    "Très bien. Vos réponses sont gardées : écrivez « prendre rendez-vous » quand vous le souhaitez. "
+    "Un conciliateur de justice peut aussi vous recevoir gratuitement : conciliateurs.fr ou votre mairie."
+)
+BOOKING_NEEDS_INTAKE = (
+    "Pour vous proposer un médiateur qui correspond à votre situation, j'ai d'abord besoin de "
+    "quelques informations. Décrivez-moi en quelques mots ce qui se passe."
+)
+BOOKING_NOT_WITH_DANGER = (
+    "Dans une situation de danger ou de violence, je ne vous propose pas de médiation. "
+    "Appelez le 17 ou le 112, ou envoyez un SMS au 114. Je reste disponible pour toute information."
+)
+BOOKING_ALREADY = "Vous avez déjà un rendez-vous : {label} (référence {reference}). Pour le changer, écrivez « changer de créneau »."
+
+BOOKING_ASK_NAME = "Pour que le médiateur puisse vous accueillir, quel est votre nom (et prénom) ?"
+BOOKING_NAME_INVALID = "Je n'ai pas reconnu un nom. Écrivez par exemple « Marie Dupont »."
+BOOKING_ASK_CONTACT = (
+    "À quelle adresse e-mail ou à quel numéro de téléphone le médiateur peut-il vous joindre "
+    "(pour confirmer ou déplacer le rendez-vous) ?"
+)
+BOOKING_CONTACT_INVALID = "Je n'ai pas reconnu une adresse e-mail ou un numéro de téléphone valable. Par exemple : marie.dupont@exemple.fr ou 06 12 34 56 78."
+BOOKING_ASK_CONSENT = (
+    "Acceptez-vous que votre nom, vos coordonnées et un résumé de votre demande (domaine, faits "
+    "principaux, orientation juridique, objectif) soient transmis à {mediator}, uniquement pour ce "
+    "rendez-vous ? Votre récit écrit n'est pas transmis."
+)
+BOOKING_CONSENT_BUTTONS = (("J'accepte", '/affirm{"choice":"consent"}'), ("Je refuse", '/deny{"choice":"refuse"}'))
+BOOKING_CONSENT_INVALID = "Répondez « j'accepte » ou « je refuse », s'il vous plaît."
+BOOKING_CONSENT_REFUSED = (
+    "C'est votre choix, je n'ai rien transmis et j'ai libéré le créneau. Sans vos coordonnées, le "
+    "médiateur ne peut pas confirmer un rendez-vous. Vous pouvez le contacter vous-même, ou vous adresser "
+    "gratuitement à un conciliateur de justice : conciliateurs.fr ou votre mairie."
+)
+BOOKING_ASK_CONFIRM = "Je récapitule : {label}. Je confirme ce rendez-vous ?"
+BOOKING_ASK_CONFIRM_RESCHEDULE = "Je déplace votre rendez-vous {reference} : {label}. Je confirme ?"
+BOOKING_CONFIRM_BUTTONS = (("Confirmer", '/affirm{"choice":"confirm"}'),
+                           ("Changer de créneau", '/reschedule_booking{"choice":"change"}'),
+                           ("Annuler", '/cancel_booking{"choice":"abandon"}'))
+BOOKING_CONFIRM_INVALID = "Répondez « confirmer », « changer de créneau » ou « annuler », s'il vous plaît."
+BOOKING_DONE = (
+    "C'est confirmé. Votre rendez-vous : {label}.\n"
+    "Référence : {reference} — code : {secret}\n"
+    "Gardez-les : ils servent à annuler ou changer le rendez-vous, ici (« annuler mon rendez-vous », "
+    "« changer de créneau ») ou dans une autre conversation en donnant la référence et le code.\n"
+    "Ajouter à votre agenda : {ics_url}\n"
+    "Le médiateur reçoit un résumé neutre de votre demande. Il vous contactera si besoin avant le rendez-vous."
+)
+BOOKING_RESCHEDULED = "C'est fait, votre rendez-vous {reference} est déplacé : {label}. Votre ancien créneau est libéré. Agenda : {ics_url}"
+BOOKING_CONFIRM_FAILED = "Désolé, le créneau n'est plus libre : la réservation a expiré et quelqu'un l'a pris. Voici les créneaux encore libres :"
+BOOKING_ABANDONED = "D'accord, je n'ai rien réservé et le créneau est libéré. Écrivez « prendre rendez-vous » si vous changez d'avis."
+BOOKING_STOPPED_SAFETY = "Je mets la prise de rendez-vous de côté : votre sécurité passe d'abord."
+
+CANCEL_ASK = "Voulez-vous vraiment annuler votre rendez-vous : {label} (référence {reference}) ?"
+CANCEL_BUTTONS = (("Oui, annuler", '/cancel_booking{"choice":"confirm"}'), ("Non, le garder", '/cancel_booking{"choice":"keep"}'))
+CANCEL_DONE = "Votre rendez-vous {reference} est annulé et le créneau est libéré. Écrivez « prendre rendez-vous » si vous voulez un autre créneau."
+CANCEL_KEPT = "Très bien, votre rendez-vous {reference} est maintenu."
+CANCEL_ALREADY = "Ce rendez-vous ({reference}) est déjà annulé."
+BOOKING_NOT_FOUND = (
+    "Je ne trouve pas de rendez-vous dans cette conversation. Si vous l'avez pris ailleurs, écrivez votre "
+    "référence et votre code, par exemple : « annuler MED-7K3Q9 code abcd2345 » ou « changer de créneau "
+    "MED-7K3Q9 code abcd2345 »."
+)
+BOOKING_WRONG_SECRET = "Cette référence et ce code ne correspondent à aucun rendez-vous. Vérifiez-les dans votre confirmation."
+BOOKING_WHICH = "Quel créneau vous convient ?"
+BOOKING_THE_MEDIATOR = "le médiateur choisi"
+BOOKING_ANYTHING_ELSE = "Je reste disponible si vous avez une question."
+CANCEL_UNAVAILABLE = "Je ne peux pas accéder à l'agenda pour le moment : votre rendez-vous n'est pas modifié. Réessayez un peu plus tard, s'il vous plaît."

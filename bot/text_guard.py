@@ -17,8 +17,8 @@ MAX_MESSAGE_CHARS = 2000
 
 # Intents our buttons send, and the entities each may carry (values are codes).
 BUTTON_PAYLOADS: dict[str, frozenset[str]] = {
-    "affirm": frozenset(),
-    "deny": frozenset(),
+    "affirm": frozenset({"choice"}),
+    "deny": frozenset({"choice"}),
     "inform": frozenset({"choice"}),
     "modify_answer": frozenset({"field"}),
     "start_intake": frozenset(),
@@ -28,9 +28,12 @@ BUTTON_PAYLOADS: dict[str, frozenset[str]] = {
     "ask_human": frozenset(),
     "start_over": frozenset(),
     "stop": frozenset(),
+    "book_appointment": frozenset(),
+    "cancel_booking": frozenset({"choice"}),
+    "reschedule_booking": frozenset({"choice"}),
 }
 _PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]+)(?P<entities>\{.*\})?$", re.DOTALL)
-_CODE = re.compile(r"^[a-z_]{1,32}$")
+_CODE = re.compile(r"^[a-z0-9_]{1,32}$")  # slot codes carry an id: slot_42
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from servers import RASA, running_servers  # noqa: E402
+from bench_agenda import measure as measure_agenda  # noqa: E402
 
 CONVERSATION = [
     "Bonjour", "/affirm",
@@ -105,6 +106,7 @@ def main() -> None:
         concurrent = load(servers.url, 10, 2, "conc")
         loaded = rss_mb(pid)
         startup = round(servers.startup_seconds, 1)
+        agenda = measure_agenda(servers.agenda_url, servers.agenda_token)
 
     result = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -114,6 +116,7 @@ def main() -> None:
         "rasa_rss_idle_mb": idle["rss_mb"], "rasa_rss_after_load_mb": loaded["rss_mb"],
         "rasa_peak_rss_mb": loaded["peak_rss_mb"], "startup_s": startup,
         "training_s": train_s, "training_measured": train_how,
+        "agenda": agenda,
     }
     reports = ROOT / "reports"
     reports.mkdir(exist_ok=True)
@@ -126,11 +129,19 @@ def main() -> None:
         ("Rasa server RSS", f"{idle['rss_mb']} MB idle, {loaded['rss_mb']} MB after load (peak {loaded['peak_rss_mb']})"),
         ("Start-up (spawn → /status 200)", f"{startup} s"),
         ("Training time", f"{train_s} s ({train_how})"),
+        ("Agenda search (100 sequential)", f"p50 {agenda['search']['p50_ms']} ms, p95 {agenda['search']['p95_ms']} ms"),
+        ("Agenda hold / confirm (20 bookings)", f"hold p50 {agenda['hold']['p50_ms']} ms, p95 {agenda['hold']['p95_ms']} ms; "
+                                                f"confirm p50 {agenda['confirm']['p50_ms']} ms, p95 {agenda['confirm']['p95_ms']} ms; "
+                                                f"{agenda['errors']} errors"),
+        ("Agenda, 200 simultaneous holds on one slot", f"{agenda['storm']['winners']} winner, {agenda['storm']['conflicts']} × 409, "
+                                                       f"{agenda['storm']['other']} other, all answered in {agenda['storm']['seconds']} s "
+                                                       f"(p95 {agenda['storm']['latency']['p95_ms']} ms)"),
     ]
     table = "\n".join(f"| {name} | {value} |" for name, value in rows)
     (reports / "bench.md").write_text(
         f"# Benchmark ({result['date']}, {result['machine']})\n\nREST channel on loopback, "
-        f"{len(CONVERSATION)}-turn intake conversation, action server and SQLite tracker store included.\n\n"
+        f"{len(CONVERSATION)}-turn intake conversation ending with the mediator offers, action server, agenda "
+        f"service and SQLite stores included.\n\n"
         f"| metric | value |\n|---|---|\n{table}\n")
     print((reports / "bench.md").read_text())
 

@@ -51,23 +51,34 @@ class Servers:
     workdir: Path  # logs, and the tracker database unless `tracker_db` is given
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
+    agenda_port: int = field(default_factory=free_port)
     token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    agenda_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     tracker_db: Path | None = None
+    agenda_db_url: str | None = None  # SQLite beside the tracker unless given (e.g. PostgreSQL)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     startup_seconds: float = 0.0
 
     def __post_init__(self) -> None:
         self.tracker_db = self.tracker_db or self.workdir / "tracker.db"
+        self.agenda_db_url = self.agenda_db_url or f"sqlite:///{self.workdir / 'agenda.db'}"
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def agenda_url(self) -> str:
+        return f"http://127.0.0.1:{self.agenda_port}"
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
             ACTION_SERVER_PORT=str(self.action_port),
             TRACKER_DB=str(self.tracker_db),
+            AGENDA_URL=self.agenda_url,
+            AGENDA_TOKEN=self.agenda_token,
+            AGENDA_DATABASE_URL=self.agenda_db_url,
             SANIC_HOST="127.0.0.1",
             PYTHONPATH=str(ROOT),
             RASA_TELEMETRY_ENABLED="false",
@@ -77,6 +88,11 @@ class Servers:
     def _spawn(self, name: str, args: list[str]) -> None:
         log = open(self.workdir / f"{name}.log", "ab")
         self.processes[name] = subprocess.Popen(args, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+
+    def start_agenda(self, timeout: float = 60) -> None:
+        python = str(ROOT / ".venv" / "bin" / "python")
+        self._spawn("agenda", [python, "-m", "bot.agenda", "serve", "--port", str(self.agenda_port)])
+        self._wait(f"{self.agenda_url}/health", "agenda", timeout)
 
     def start_actions(self, timeout: float = 120) -> None:
         self._spawn("actions", [RASA, "run", "actions", "--port", str(self.action_port), "--actions", "actions"])
@@ -118,6 +134,7 @@ class Servers:
 def running_servers(workdir: Path, **settings) -> Iterator[Servers]:
     servers = Servers(workdir, **settings)
     try:
+        servers.start_agenda()
         servers.start_actions()
         servers.start_rasa()
         yield servers
@@ -129,6 +146,8 @@ BANNER = """
 Médiation Accueil is running.
   Rasa HTTP API   {url}   (token: RASA_AUTH_TOKEN, from the environment or .env)
   Action server   http://127.0.0.1:{action_port}
+  Agenda service  {agenda_url}   (API: docs/agenda-openapi.yaml; token AGENDA_TOKEN)
+  Agenda data     {agenda_db}
   Conversations   {db} (SQLite)       Logs: {logs}/
 
 Talk to it over the REST channel:
@@ -157,8 +176,13 @@ def main() -> None:
             action_port=int(os.environ.get("ACTION_SERVER_PORT", "5055")),
             token=os.environ["RASA_AUTH_TOKEN"],
             tracker_db=ROOT / os.environ.get("TRACKER_DB", "var/tracker.db"),
+            agenda_port=int(os.environ.get("AGENDA_PORT", "5056")),
+            agenda_token=os.environ["AGENDA_TOKEN"],
+            agenda_db_url=os.environ.get("AGENDA_DATABASE_URL") or os.environ.get("DATABASE_URL")
+            or f"sqlite:///{ROOT / 'var' / 'agenda.db'}",
         ) as servers:
-            print(BANNER.format(url=servers.url, action_port=servers.action_port,
+            print(BANNER.format(url=servers.url, action_port=servers.action_port, agenda_url=servers.agenda_url,
+                                agenda_db=servers.agenda_db_url.split("@")[-1],
                                 db=servers.tracker_db.relative_to(ROOT), logs=logs.relative_to(ROOT)), flush=True)
             while all(process.poll() is None for process in servers.processes.values()):
                 time.sleep(1)

@@ -138,11 +138,11 @@ def test_outcome_answer_is_a_code_and_nonsense_is_asked_again():
     assert run(form.validate_outcome_aim("x", CollectingDispatcher(), tracker, DOMAIN)) == {"outcome_aim": None}
 
 
-def test_routes_and_next_step_follow_the_safety_flag():
+def test_routes_then_offers_or_the_safety_reminder():
     dispatcher = CollectingDispatcher()
     run(ActionShowRoutes().run(dispatcher, make_tracker(slots=dict(NEIGHBOUR, triage_result={"modes": []})), DOMAIN))
     assert dispatcher.messages[0]["text"].startswith(content.ROUTES_TITLE)
-    assert dispatcher.messages[1]["text"] == content.NEXT_STEPS
+    assert len(dispatcher.messages) == 1  # the mediator offers come next (action_offer_booking)
     dispatcher = CollectingDispatcher()
     run(ActionShowRoutes().run(dispatcher, make_tracker(slots=dict(NEIGHBOUR, safety_risk=True)), DOMAIN))
     assert dispatcher.messages[0]["text"] == content.ROUTES_SAFETY

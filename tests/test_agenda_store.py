@@ -208,3 +208,9 @@ def test_a_lapsed_hold_cannot_book_a_session_that_has_begun(store, clock):
     with pytest.raises(Conflict) as past:
         store.confirm(hold["hold_id"], PERSON, {})
     assert past.value.code == "slot_past"
+
+
+def test_offers_leave_the_mediator_twelve_hours_of_notice(store, clock):
+    clock.advance(hours=13)  # the first slots start in 11 h now
+    page, total = search(store, "family", "75011", "video", limit=5)
+    assert total == 1 and page[0].starts_at - clock() >= timedelta(hours=12)

@@ -62,7 +62,7 @@ def test_greeting_consent_description_classification_and_full_intake(chat):
     assert slots["prelitigation"] == "mandatory" and slots["triage_result"]["rules"][0] == "V2"
     reply = chat.texts("un aménagement")
     assert "Les voies possibles et leur coût" in reply and "Conciliateur de justice : gratuit" in reply
-    assert "prochaine étape" in reply
+    assert "Je peux vous proposer un rendez-vous" in reply and "Quel créneau vous convient" in reply
     assert chat.slots()["outcome_aim"] == "rearrangement"
 
 

@@ -58,3 +58,16 @@ def test_our_button_payloads_pass():
 
 def test_html_is_kept_as_plain_text():
     assert guard_text("<b>bonjour</b>").text == "<b>bonjour</b>"
+
+
+def test_every_booking_button_payload_passes_and_forged_ones_do_not():
+    from bot import booking, content
+    offers = [{"slot_id": 42, "mediator_name": "A", "starts_at": "2026-12-01T09:00:00Z", "mode": "video", "place": ""}]
+    payloads = [button["payload"] for button in booking.offer_buttons(offers, "Europe/Paris")]
+    for pairs in (content.BOOKING_CONSENT_BUTTONS, content.BOOKING_CONFIRM_BUTTONS, content.CANCEL_BUTTONS):
+        payloads += [payload for _title, payload in pairs]
+    for payload in payloads:
+        assert is_button_payload(payload), payload
+    assert not is_button_payload('/cancel_booking{"booking_reference":"MED-22222"}')
+    assert not is_button_payload('/inform{"choice":"slot_42; DROP TABLE"}')
+    assert not is_button_payload('/affirm{"booking_status":"booked"}')

@@ -35,8 +35,8 @@ def _answer_for(situation: dict, tracker: dict) -> str | None:
     slots = tracker["slots"]
     requested = slots.get("requested_slot")
     last = _last_bot_action(tracker)
-    if last == "action_show_routes":
-        return None
+    if last in ("action_show_routes", "action_offer_booking") or (requested or "").startswith("booking_"):
+        return None  # orientation done: routes shown, then the mediator offers (or none, in danger)
     if last == "action_show_recap":
         return "oui c'est exact"
     if requested == "consent":

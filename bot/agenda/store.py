@@ -19,6 +19,8 @@ from bot.agenda import matching, references
 from bot.agenda.schema import bookings, holds, mediators, slots
 
 DEFAULT_HOLD = timedelta(minutes=10)
+# Offers start at least this far ahead: the mediator needs time to read the brief.
+DEFAULT_NOTICE = timedelta(hours=12)
 
 
 def utcnow() -> datetime:
@@ -56,6 +58,7 @@ class AgendaStore:
     engine: sa.engine.Engine
     hold_ttl: timedelta = DEFAULT_HOLD
     clock: Callable[[], datetime] = field(default=utcnow)
+    notice: timedelta = DEFAULT_NOTICE
 
     # ---- search -------------------------------------------------------------------
     def open_slot_rows(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
@@ -70,7 +73,7 @@ class AgendaStore:
             .where(
                 slots.c.status == "open",
                 sa.or_(slots.c.held_until.is_(None), slots.c.held_until < now),
-                slots.c.starts_at >= max(start, now), slots.c.starts_at < end,
+                slots.c.starts_at >= max(start, now + self.notice), slots.c.starts_at < end,
                 mediators.c.active.is_(True),
             )
         )

@@ -1,0 +1,409 @@
+"""The booking form and the cancel / reschedule actions: thin glue between the dialogue
+and the agenda service (bot/agenda/client.py); the reading of answers and the brief are
+in bot/booking.py, every text in bot/content.py.
+
+booking_status (categorical, read by the rules): offered -> the form runs; unavailable
+(service down or nothing fits), declined, not_offered, booked, cancelled -> no form.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from actions.tracker_reading import latest_entity, latest_intent, latest_text
+from bot import booking, content
+from bot.agenda.client import AgendaClient, AgendaRefused, AgendaUnavailable
+from bot.agenda.references import find_reference, find_secret
+
+HOLD_MINUTES = 10
+FULL_FORM = ["booking_slot", "booking_name", "booking_contact", "booking_contact_consent", "booking_confirmed"]
+RESCHEDULE_FORM = ["booking_slot", "booking_confirmed"]
+
+
+def agenda() -> AgendaClient:
+    return AgendaClient()
+
+
+def _tz(tracker: Tracker) -> str:
+    return booking.person_timezone(tracker.get_slot("postal_code"))
+
+
+def _mode(tracker: Tracker) -> str | None:
+    mode = tracker.get_slot("preferred_mode")
+    return mode if mode in ("phone", "video", "in_person", "no_preference") else None
+
+
+async def _search(tracker: Tracker, exclude: list[int]) -> tuple[list[dict], str]:
+    """Offers for this person; falls back to remote modes when nobody receives nearby."""
+    client = agenda()
+    domain, postal_code, mode = tracker.get_slot("situation_domain"), tracker.get_slot("postal_code"), _mode(tracker)
+    found = await client.search(domain, postal_code, mode, exclude=exclude)
+    if found["slots"] or mode != "in_person":
+        return found["slots"], ""
+    found = await client.search(domain, postal_code, "no_preference", exclude=exclude)
+    return found["slots"], content.BOOKING_REMOTE_INSTEAD
+
+
+def _offer_events(offers: list[dict], shown: list[int]) -> list[dict]:
+    return [SlotSet("booking_offers", offers), SlotSet("booking_shown", shown + [offer["slot_id"] for offer in offers])]
+
+
+async def _release(tracker: Tracker) -> None:
+    hold = tracker.get_slot("booking_hold") or {}
+    if hold.get("hold_id"):
+        try:
+            await agenda().release(hold["hold_id"])
+        except (AgendaUnavailable, AgendaRefused):
+            pass  # an unreleased hold expires by itself after HOLD_MINUTES
+
+
+def _credentials(tracker: Tracker) -> tuple[str | None, str | None, list[dict]]:
+    """Reference and secret from this conversation, or typed by the person."""
+    reference, secret = tracker.get_slot("booking_reference"), tracker.get_slot("booking_secret")
+    typed_reference, typed_secret = find_reference(latest_text(tracker)), find_secret(latest_text(tracker))
+    if typed_reference and typed_secret:
+        return typed_reference, typed_secret, [SlotSet("booking_reference", typed_reference),
+                                               SlotSet("booking_secret", typed_secret)]
+    return reference, secret, []
+
+
+class ActionOfferBooking(Action):
+    """After the routes, or on "prendre rendez-vous" / "changer de créneau": find offers."""
+
+    def name(self) -> str:
+        return "action_offer_booking"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        intent = latest_intent(tracker)
+        asked = intent in ("book_appointment", "reschedule_booking")
+        if tracker.get_slot("safety_risk"):
+            if asked:
+                dispatcher.utter_message(text=content.BOOKING_NOT_WITH_DANGER)
+            return [SlotSet("booking_status", "not_offered")]
+        events: list[dict] = [SlotSet("booking_rescheduling", False)]
+        if intent == "reschedule_booking":
+            reference, secret, events = _credentials(tracker)
+            if not (reference and secret):
+                dispatcher.utter_message(text=content.BOOKING_NOT_FOUND)
+                return [SlotSet("booking_status", "not_offered")]
+            events.append(SlotSet("booking_rescheduling", True))
+        elif tracker.get_slot("booking_status") == "booked":
+            details = tracker.get_slot("booking_details") or {}
+            dispatcher.utter_message(text=content.BOOKING_ALREADY.format(
+                label=details.get("label", ""), reference=tracker.get_slot("booking_reference")))
+            return [SlotSet("booking_status", "booked")]
+        elif tracker.get_slot("prelitigation") is None:
+            dispatcher.utter_message(text=content.BOOKING_NEEDS_INTAKE)
+            return [SlotSet("booking_status", "not_offered")]
+        try:
+            offers, lead = await _search(tracker, [])
+        except (AgendaUnavailable, AgendaRefused):
+            dispatcher.utter_message(text=content.BOOKING_UNAVAILABLE)
+            return events + [SlotSet("booking_status", "unavailable")]
+        if not offers:
+            dispatcher.utter_message(text=content.BOOKING_NO_SLOT)
+            return events + [SlotSet("booking_status", "unavailable")]
+        if lead:
+            dispatcher.utter_message(text=lead)
+        rescheduling = any(event.get("name") == "booking_rescheduling" and event.get("value") for event in events)
+        intro = (content.BOOKING_INTRO_RESCHEDULE.format(reference=tracker.get_slot("booking_reference"))
+                 if rescheduling else content.BOOKING_INTRO.format(where=_where(offers)))
+        dispatcher.utter_message(text=intro)
+        return events + _offer_events(offers, []) + [
+            SlotSet("booking_status", "offered"), SlotSet("booking_slot", None), SlotSet("booking_confirmed", None),
+            SlotSet("booking_hold", None)]
+
+
+def _where(offers: list[dict]) -> str:
+    tiers = {offer["proximity"] for offer in offers if offer["mode"] == "in_person"}
+    return f" (en personne {content.PROXIMITY_LABELS[min(tiers)]})" if tiers else ""
+
+
+class ValidateBookingForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_booking_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: dict) -> list[str]:
+        if tracker.get_slot("booking_status") != "offered" or tracker.get_slot("safety_risk"):
+            return []
+        return RESCHEDULE_FORM if tracker.get_slot("booking_rescheduling") else FULL_FORM
+
+    async def _refresh(self, dispatcher: CollectingDispatcher, tracker: Tracker, lead: str,
+                       exclude: list[int]) -> dict[str, Any]:
+        """New offers after a taken slot or 'autres créneaux'; handles the service going down."""
+        try:
+            offers, _ = await _search(tracker, exclude)
+        except (AgendaUnavailable, AgendaRefused):
+            dispatcher.utter_message(text=content.BOOKING_UNAVAILABLE)
+            return {"booking_slot": None, "booking_status": "unavailable"}
+        if not offers:
+            if lead == content.BOOKING_MORE_INTRO:
+                dispatcher.utter_message(text=content.BOOKING_NO_MORE)
+                return {"booking_slot": None}
+            dispatcher.utter_message(text=content.BOOKING_NO_SLOT)
+            return {"booking_slot": None, "booking_status": "unavailable"}
+        dispatcher.utter_message(text=lead)
+        shown = list(tracker.get_slot("booking_shown") or [])
+        return {"booking_slot": None, "booking_offers": offers,
+                "booking_shown": shown + [offer["slot_id"] for offer in offers]}
+
+    async def validate_booking_slot(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: dict) -> dict[str, Any]:
+        if value is None:
+            return {}  # a reset by our own actions, not an answer to read
+        offers = list(tracker.get_slot("booking_offers") or [])
+        picked = booking.parse_slot_choice(latest_entity(tracker, "choice"), latest_text(tracker), offers)
+        if picked == booking.MORE:
+            return await self._refresh(dispatcher, tracker, content.BOOKING_MORE_INTRO,
+                                       list(tracker.get_slot("booking_shown") or []))
+        if picked == booking.LATER:
+            await _release(tracker)
+            dispatcher.utter_message(text=content.BOOKING_LATER)
+            return {"booking_slot": None, "booking_status": "declined", "booking_hold": None}
+        if picked is None:
+            dispatcher.utter_message(text=content.BOOKING_CHOICE_INVALID)
+            return {"booking_slot": None}
+        await _release(tracker)  # a previous choice, when the person changed their mind
+        try:
+            hold = await agenda().hold(picked["slot_id"], picked["mode"])
+        except AgendaRefused:
+            return await self._refresh(dispatcher, tracker, content.BOOKING_TAKEN, [])
+        except AgendaUnavailable:
+            dispatcher.utter_message(text=content.BOOKING_UNAVAILABLE)
+            return {"booking_slot": None, "booking_status": "unavailable"}
+        dispatcher.utter_message(text=content.BOOKING_HELD.format(minutes=HOLD_MINUTES))
+        label = booking.offer_label(picked, _tz(tracker))
+        return {"booking_slot": str(picked["slot_id"]),
+                "booking_hold": {"hold_id": hold["hold_id"], "slot_id": picked["slot_id"], "mode": picked["mode"],
+                                 "label": label, "mediator_name": picked["mediator_name"]}}
+
+    async def validate_booking_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: dict) -> dict[str, Any]:
+        if value is None:
+            return {}  # a reset by our own actions, not an answer to read
+        name = booking.parse_name(latest_text(tracker))
+        if name is None:
+            dispatcher.utter_message(text=content.BOOKING_NAME_INVALID)
+        return {"booking_name": name}
+
+    async def validate_booking_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: dict) -> dict[str, Any]:
+        if value is None:
+            return {}  # a reset by our own actions, not an answer to read
+        contact = booking.parse_contact(latest_text(tracker))
+        if contact is None:
+            dispatcher.utter_message(text=content.BOOKING_CONTACT_INVALID)
+            return {"booking_contact": None}
+        return {"booking_contact": contact.get("email") or contact.get("phone")}
+
+    async def validate_booking_contact_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                               domain: dict) -> dict[str, Any]:
+        if value is None:
+            return {}  # a reset by our own actions, not an answer to read
+        choice, intent = latest_entity(tracker, "choice"), latest_intent(tracker)
+        text = booking._plain(latest_text(tracker))
+        if choice == "consent" or (choice is None and (intent == "affirm" or "accepte" in text) and "refuse" not in text):
+            return {"booking_contact_consent": "given"}
+        if choice == "refuse" or intent == "deny" or "refuse" in text:
+            await _release(tracker)
+            dispatcher.utter_message(text=content.BOOKING_CONSENT_REFUSED)
+            return {"booking_contact_consent": None, "booking_status": "declined", "booking_hold": None,
+                    "booking_name": None, "booking_contact": None}
+        dispatcher.utter_message(text=content.BOOKING_CONSENT_INVALID)
+        return {"booking_contact_consent": None}
+
+    async def validate_booking_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                         domain: dict) -> dict[str, Any]:
+        if value is None:
+            return {}  # a reset by our own actions, not an answer to read
+        answer = booking.parse_confirmation(latest_entity(tracker, "choice"), latest_intent(tracker),
+                                            latest_text(tracker))
+        if answer is None:
+            dispatcher.utter_message(text=content.BOOKING_CONFIRM_INVALID)
+            return {"booking_confirmed": None}
+        if answer == "abandon":
+            await _release(tracker)
+            dispatcher.utter_message(text=content.BOOKING_ABANDONED)
+            return {"booking_confirmed": None, "booking_status": "declined", "booking_hold": None}
+        if answer == "change":
+            await _release(tracker)
+            refreshed = await self._refresh(dispatcher, tracker, content.BOOKING_MORE_INTRO, [])
+            return {**refreshed, "booking_confirmed": None, "booking_hold": None}
+        return await self._confirm(dispatcher, tracker)
+
+    async def _confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        client, hold = agenda(), tracker.get_slot("booking_hold") or {}
+        try:
+            if tracker.get_slot("booking_rescheduling"):
+                result = await client.reschedule(tracker.get_slot("booking_reference"),
+                                                  tracker.get_slot("booking_secret"), hold.get("hold_id", ""))
+                secret = tracker.get_slot("booking_secret")
+            else:
+                contact = tracker.get_slot("booking_contact") or ""
+                person = {"name": tracker.get_slot("booking_name"), "contact_consent": True,
+                          "email" if "@" in contact else "phone": contact}
+                result = await client.confirm(hold.get("hold_id", ""), person,
+                                              booking.build_brief(tracker.slots, hold.get("mode", "")))
+                secret = result["secret"]
+        except AgendaRefused as refused:
+            if refused.code in ("slot_taken", "hold_not_found", "hold_released"):
+                refreshed = await self._refresh(dispatcher, tracker, content.BOOKING_CONFIRM_FAILED, [])
+                return {**refreshed, "booking_confirmed": None, "booking_hold": None}
+            dispatcher.utter_message(text=content.BOOKING_UNAVAILABLE)
+            return {"booking_confirmed": None, "booking_status": "unavailable"}
+        except AgendaUnavailable:
+            dispatcher.utter_message(text=content.BOOKING_UNAVAILABLE)
+            return {"booking_confirmed": None, "booking_status": "unavailable"}
+        reference = result["reference"]
+        ics_url = client.invitation_url(reference, secret)
+        label = hold.get("label", "")
+        if tracker.get_slot("booking_rescheduling"):
+            dispatcher.utter_message(text=content.BOOKING_RESCHEDULED.format(reference=reference, label=label,
+                                                                              ics_url=ics_url))
+        else:
+            dispatcher.utter_message(text=content.BOOKING_DONE.format(label=label, reference=reference,
+                                                                       secret=secret, ics_url=ics_url))
+        # The agenda keeps the contact for the mediator; the conversation no longer needs it.
+        return {"booking_confirmed": "yes", "booking_status": "booked", "booking_reference": reference,
+                "booking_secret": secret, "booking_details": {"reference": reference, "label": label},
+                "booking_hold": None, "booking_name": None, "booking_contact": None, "booking_rescheduling": False}
+
+
+class ActionAskBookingSlot(Action):
+    def name(self) -> str:
+        return "action_ask_booking_slot"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        offers = tracker.get_slot("booking_offers") or []
+        dispatcher.utter_message(text=content.BOOKING_WHICH, buttons=booking.offer_buttons(offers, _tz(tracker)))
+        return []
+
+
+class _AskText(Action):
+    """A booking question with no buttons: its text is in bot/content.py."""
+    slot, text = "", ""
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=self.text)
+        return []
+
+
+class ActionAskBookingName(_AskText):
+    slot, text = "booking_name", content.BOOKING_ASK_NAME
+
+
+class ActionAskBookingContact(_AskText):
+    slot, text = "booking_contact", content.BOOKING_ASK_CONTACT
+
+
+def _buttons(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    return [{"title": title, "payload": payload} for title, payload in pairs]
+
+
+class ActionAskBookingContactConsent(Action):
+    def name(self) -> str:
+        return "action_ask_booking_contact_consent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        mediator = (tracker.get_slot("booking_hold") or {}).get("mediator_name", content.BOOKING_THE_MEDIATOR)
+        dispatcher.utter_message(text=content.BOOKING_ASK_CONSENT.format(mediator=mediator),
+                                 buttons=_buttons(content.BOOKING_CONSENT_BUTTONS))
+        return []
+
+
+class ActionAskBookingConfirmed(Action):
+    def name(self) -> str:
+        return "action_ask_booking_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        label = (tracker.get_slot("booking_hold") or {}).get("label", "")
+        if tracker.get_slot("booking_rescheduling"):
+            text = content.BOOKING_ASK_CONFIRM_RESCHEDULE.format(reference=tracker.get_slot("booking_reference"),
+                                                                 label=label)
+        else:
+            contact = booking.masked_contact({"email" if "@" in (tracker.get_slot("booking_contact") or "") else "phone":
+                                              tracker.get_slot("booking_contact") or ""})
+            text = content.BOOKING_ASK_CONFIRM.format(label=f"{label}, au nom de {tracker.get_slot('booking_name')}, "
+                                                            f"contact {contact}")
+        dispatcher.utter_message(text=text, buttons=_buttons(content.BOOKING_CONFIRM_BUTTONS))
+        return []
+
+
+class ActionBookingDone(Action):
+    """After the form: nothing more to say unless booked (the confirmation is already shown)."""
+
+    def name(self) -> str:
+        return "action_booking_done"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        if tracker.get_slot("booking_status") == "booked":
+            dispatcher.utter_message(text=content.BOOKING_ANYTHING_ELSE)
+        return []
+
+
+class ActionBookingStop(Action):
+    """Leave the booking form (stop, cancel, danger): free the held slot, say so."""
+
+    def name(self) -> str:
+        return "action_booking_stop"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        await _release(tracker)
+        intent = latest_intent(tracker)
+        if intent == "cancel_booking":
+            dispatcher.utter_message(text=content.BOOKING_ABANDONED)
+        elif intent == "safety_alert":
+            dispatcher.utter_message(text=content.BOOKING_STOPPED_SAFETY)
+        # Stopping a reschedule leaves the existing booking as it was.
+        status = "booked" if tracker.get_slot("booking_rescheduling") else "declined"
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("booking_hold", None),
+                SlotSet("booking_slot", None), SlotSet("booking_rescheduling", False), SlotSet("booking_status", status)]
+
+
+class ActionCancelBooking(Action):
+    """'annuler mon rendez-vous': ask to confirm, then cancel by reference and secret."""
+
+    def name(self) -> str:
+        return "action_cancel_booking"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        reference, secret, events = _credentials(tracker)
+        if not (reference and secret):
+            dispatcher.utter_message(text=content.BOOKING_NOT_FOUND)
+            return events
+        choice = latest_entity(tracker, "choice")
+        client = agenda()
+        try:
+            if choice == "keep":
+                dispatcher.utter_message(text=content.CANCEL_KEPT.format(reference=reference))
+                return events
+            if choice == "confirm":
+                await client.cancel(reference, secret)
+                dispatcher.utter_message(text=content.CANCEL_DONE.format(reference=reference))
+                return events + [SlotSet("booking_status", "cancelled")]
+            found = await client.booking(reference, secret)
+        except AgendaRefused as refused:
+            if refused.code == "booking_already_cancelled":
+                dispatcher.utter_message(text=content.CANCEL_ALREADY.format(reference=reference))
+                return events + [SlotSet("booking_status", "cancelled")]
+            dispatcher.utter_message(text=content.BOOKING_WRONG_SECRET)
+            return []  # typed credentials that match nothing are not kept
+        except AgendaUnavailable:
+            dispatcher.utter_message(text=content.CANCEL_UNAVAILABLE)
+            return events
+        if found["status"] == "cancelled":
+            dispatcher.utter_message(text=content.CANCEL_ALREADY.format(reference=reference))
+            return events + [SlotSet("booking_status", "cancelled")]
+        label = booking.offer_label({"mediator_name": found["mediator"]["name"], "starts_at": found["starts_at"],
+                                     "mode": found["mode"], "place": found["mediator"]["commune"]}, _tz(tracker))
+        dispatcher.utter_message(text=content.CANCEL_ASK.format(label=label, reference=reference),
+                                 buttons=_buttons(content.CANCEL_BUTTONS))
+        return events

@@ -1,0 +1,157 @@
+"""Booking in the conversation, without Rasa: how offers are shown, how a typed choice,
+a name or a contact is read, and the neutral brief the mediator receives.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timezone
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from bot import content, geo
+
+MORE, LATER = "more", "later"
+_ORDINALS = {"1": 0, "premier": 0, "premiere": 0, "1er": 0, "1ere": 0,
+             "2": 1, "deux": 1, "deuxieme": 1, "second": 1, "seconde": 1, "2e": 1, "2eme": 1,
+             "3": 2, "trois": 2, "troisieme": 2, "3e": 2, "3eme": 2, "dernier": 2, "derniere": 2}
+
+
+def _plain(text: str | None) -> str:
+    return unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower().strip()
+
+
+def person_timezone(postal_code: str | None) -> str:
+    place = geo.place(postal_code) if postal_code else None
+    return geo.timezone_name(place.departement if place else None)
+
+
+def when_label(starts_at_iso: str, tz_name: str) -> str:
+    """'mardi 24 novembre à 14 h 00' in the person's clock."""
+    starts = datetime.fromisoformat(starts_at_iso.rstrip("Z")).replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz_name))
+    return (f"{content.WEEKDAYS[starts.weekday()]} {starts.day if starts.day > 1 else '1er'} "
+            f"{content.MONTHS[starts.month - 1]} à {starts.hour} h {starts.minute:02d}"
+            f"{content.TIMEZONE_LABELS.get(tz_name, '')}")
+
+
+def offer_label(offer: Mapping[str, Any], tz_name: str) -> str:
+    """One line per offer: who, when, how (and where, in person)."""
+    how = content.BOOKING_MODE_LABELS[offer["mode"]]
+    if offer["mode"] == "in_person" and offer.get("place"):
+        how += f" à {offer['place']}"
+    return f"{offer['mediator_name']}, {when_label(offer['starts_at'], tz_name)}, {how}"
+
+
+def offer_buttons(offers: list[Mapping[str, Any]], tz_name: str, more: bool = True) -> list[dict[str, str]]:
+    buttons = [{"title": offer_label(offer, tz_name), "payload": f'/inform{{"choice":"slot_{offer["slot_id"]}"}}'}
+               for offer in offers]
+    if more:
+        buttons.append({"title": content.BOOKING_BUTTON_MORE, "payload": f'/inform{{"choice":"{MORE}"}}'})
+    buttons.append({"title": content.BOOKING_BUTTON_LATER, "payload": f'/inform{{"choice":"{LATER}"}}'})
+    return buttons
+
+
+def parse_slot_choice(choice: str | None, text: str | None, offers: list[Mapping[str, Any]]) -> Any:
+    """The chosen offer (a dict), MORE, LATER or None. Only offers actually shown count."""
+    by_code = {f"slot_{offer['slot_id']}": offer for offer in offers}
+    if choice in by_code:
+        return by_code[choice]
+    if choice in (MORE, LATER):
+        return choice
+    words = _plain(text)
+    # "Later" first: "une autre fois" must not read as "autres créneaux".
+    if re.search(r"\b(pas maintenant|plus tard|une autre fois|pas tout de suite|non merci)\b", words):
+        return LATER
+    if re.search(r"\b(autres?|d'autres|changer|suivants?|rien ne (me )?convient|aucun)\b", words):
+        return MORE
+    tokens = re.findall(r"[a-z0-9]+", words)
+    picks = {_ORDINALS[token] for token in tokens if token in _ORDINALS}
+    if len(picks) == 1:
+        index = picks.pop()
+        return offers[index] if index < len(offers) else None
+    return None
+
+
+_NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ '’\-.])*[^\W\d_.]?$")
+
+
+def parse_name(text: str | None) -> str | None:
+    """A person's name as typed, lightly cleaned; None for anything that is not a name."""
+    name = re.sub(r"^(je m['’]appelle|je suis|mon nom est|moi c['’]est|c['’]est)\s+", "", (text or "").strip(), flags=re.I)
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    if not 2 <= len(name) <= 80 or not _NAME.match(name) or len(name.split()) > 6:
+        return None
+    return name
+
+
+# Numbers typed the national way ("0692 …") are read for mainland France, then overseas.
+_PHONE_REGIONS = ("FR", "RE", "GP", "MQ", "GF", "YT", "PM")
+
+
+def parse_contact(text: str | None) -> dict[str, str] | None:
+    """{'email': …} or {'phone': E.164}, validated by email-validator and phonenumbers."""
+    text = (text or "").strip()
+    email = re.search(r"[^\s<>()\[\],;:]+@[^\s<>()\[\],;:]+", text)
+    if email:
+        try:
+            return {"email": validate_email(email.group(0).strip("."), check_deliverability=False).normalized}
+        except EmailNotValidError:
+            return None
+    for region in _PHONE_REGIONS:
+        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+            return {"phone": phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)}
+    return None
+
+
+def masked_contact(contact: Mapping[str, str]) -> str:
+    """'m•••@exemple.fr' or '+336 •• •• 78': shown back without spelling it out in full."""
+    if contact.get("email"):
+        local, _, domain = contact["email"].partition("@")
+        return f"{local[:1]}•••@{domain}"
+    phone = contact.get("phone", "")
+    return phone[:4] + " •• •• " + phone[-2:] if len(phone) > 6 else "•••"
+
+
+def build_brief(slots: Mapping[str, Any], mode: str) -> dict[str, Any]:
+    """What the mediator needs to prepare, nothing more: structured facts, never the person's
+    own words, no postal code (the département only), no contact details (sent apart)."""
+    place = geo.place(slots.get("postal_code")) if slots.get("postal_code") else None
+    triage = slots.get("triage_result") or {}
+    return {
+        "domain": slots.get("situation_domain"),
+        "facts": {
+            "other_party": slots.get("other_party"),
+            "relationship_continues": slots.get("relationship_continues"),
+            "amount_eur": slots.get("amount_eur"),
+            "court_status": slots.get("court_status"),
+            "urgency": slots.get("urgency"),
+            "departement": place.departement if place else None,
+        },
+        "prelitigation": {
+            "verdict": triage.get("verdict") or slots.get("prelitigation"),
+            "basis": [{"id": item.get("id"), "basis": item.get("basis"), "version_date": item.get("version_date")}
+                      for item in triage.get("basis") or []],
+            "exemptions": triage.get("exemptions") or [],
+        },
+        "safety": {"risk": bool(slots.get("safety_risk")), "categories": list(slots.get("safety_categories") or [])},
+        "outcome_aim": slots.get("outcome_aim"),
+        "mode": mode,
+        "note": "Résumé automatique de l'accueil en ligne, à vérifier avec la personne. Ne vaut pas avis juridique.",
+    }
+
+
+def parse_confirmation(choice: str | None, intent: str | None, text: str | None) -> str | None:
+    """'confirm', 'change', 'abandon' or None."""
+    if choice in ("confirm", "change", "abandon"):
+        return choice
+    words = _plain(text)
+    if intent == "reschedule_booking" or re.search(r"\b(changer|autre creneau|autres creneaux|modifier)\b", words):
+        return "change"
+    if intent == "cancel_booking" or re.search(r"\b(annule[rz]?|abandonne[rz]?)\b", words):
+        return "abandon"
+    if intent == "affirm" or re.search(r"\b(oui|confirme[rz]?|d'accord|ok|c'est bon|parfait)\b", words):
+        return "confirm"
+    return None
