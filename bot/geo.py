@@ -43,6 +43,7 @@ def _index() -> tuple[dict, dict]:
     return postal, deps
 
 
+@lru_cache(maxsize=8192)  # searches look up every office again; the answer never changes
 def place(postal_code: str | None) -> Place | None:
     """The place of a postal code, or None if the code does not exist."""
     postal, deps = _index()

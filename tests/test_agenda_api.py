@@ -86,6 +86,8 @@ async def test_bad_ids_and_payloads_are_4xx_json(api):
     assert (await call(api, "POST", confirm, 400, json={"person": "Marie"}))["error"]["code"] == "invalid_body"
     assert (await call(api, "POST", confirm, 400, json={"person": {**PERSON, "name": "x" * 500}}))["error"]["code"] == "invalid_name"
     assert (await call(api, "POST", confirm, 400, json={"person": {**PERSON, "contact_consent": "yes"}}))["error"]["code"] == "consent_required"
+    assert (await call(api, "POST", confirm, 400, json={"person": {**PERSON, "email": "not-an-email"}}))["error"]["code"] == "invalid_email"
+    assert (await call(api, "POST", confirm, 400, json={"person": {**PERSON, "phone": "12"}}))["error"]["code"] == "invalid_phone"
     assert (await call(api, "GET", "/api/nowhere", 404))["error"]["code"] == "not_found"
     assert (await call(api, "POST", "/api/slots/1/hold", 400, data="x" * 70_000))["error"]["code"]
 

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from bot.agenda import db, demo, ics
+from bot.booking import parse_contact
 from bot.agenda.matching import DOMAINS, MODES, NO_PREFERENCE
 from bot.agenda.schema import bookings, mediators, slots
 from bot.agenda.store import AgendaError, AgendaStore, Forbidden, NotFound
@@ -178,6 +179,10 @@ async def confirm_hold(request: web.Request) -> web.Response:
         "email": _text(person, "email", 254), "phone": _text(person, "phone", 32),
         "contact_consent": person.get("contact_consent") is True,
     }
+    for key in ("email", "phone"):  # the same checks as in the conversation, for any client
+        if contact[key] and (parse_contact(contact[key]) or {}).get(key) is None:
+            raise AgendaError(f"{key} is not a valid {'e-mail address' if key == 'email' else 'phone number'}",
+                              f"invalid_{key}")
     booking = await _run(request, request.app[STORE].confirm, request.match_info["hold_id"][:36], contact, brief)
     return web.json_response(booking, status=201)
 

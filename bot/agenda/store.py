@@ -61,7 +61,7 @@ class AgendaStore:
     notice: timedelta = DEFAULT_NOTICE
 
     # ---- search -------------------------------------------------------------------
-    def open_slot_rows(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    def open_slot_rows(self, start: datetime, end: datetime, domain: str | None = None) -> list[dict[str, Any]]:
         now = self.clock()
         query = (
             sa.select(
@@ -77,13 +77,15 @@ class AgendaStore:
                 mediators.c.active.is_(True),
             )
         )
+        if domain in matching.DOMAINS:  # narrow in SQL; matching.speciality_fits still decides
+            query = query.where(sa.cast(mediators.c.specialities, sa.String).like(f'%"{domain}"%'))
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
     def search(self, domain: str | None, postal_code: str | None, mode: str | None, start: datetime,
                end: datetime, limit: int = 3, exclude: set[int] = frozenset()) -> tuple[list[matching.Offer], int]:
         """A page of the best offers not in `exclude`, and how many fitting offers remain in all."""
-        offers = [offer for offer in matching.offers_for(self.open_slot_rows(start, end), domain, postal_code, mode)
+        offers = [offer for offer in matching.offers_for(self.open_slot_rows(start, end, domain), domain, postal_code, mode)
                   if offer.slot_id not in exclude]
         return matching.diverse_page(offers, limit), len(offers)
 
