@@ -205,11 +205,10 @@ class ValidateBookingForm(FormValidationAction):
                                                domain: dict) -> dict[str, Any]:
         if value is None:
             return {}  # a reset by our own actions, not an answer to read
-        choice, intent = latest_entity(tracker, "choice"), latest_intent(tracker)
-        text = booking._plain(latest_text(tracker))
-        if choice == "consent" or (choice is None and (intent == "affirm" or "accepte" in text) and "refuse" not in text):
+        answer = booking.parse_consent(latest_entity(tracker, "choice"), latest_intent(tracker), latest_text(tracker))
+        if answer == "given":
             return {"booking_contact_consent": "given"}
-        if choice == "refuse" or intent == "deny" or "refuse" in text:
+        if answer == "refused":
             await _release(tracker)
             dispatcher.utter_message(text=content.BOOKING_CONSENT_REFUSED)
             return {"booking_contact_consent": None, "booking_status": "declined", "booking_hold": None,

@@ -143,6 +143,16 @@ def build_brief(slots: Mapping[str, Any], mode: str) -> dict[str, Any]:
     }
 
 
+def parse_consent(choice: str | None, intent: str | None, text: str | None) -> str | None:
+    """'given', 'refused' or None. A refusal anywhere in the words wins over a yes."""
+    words = _plain(text)
+    if choice == "refuse" or (choice is None and (intent == "deny" or "refuse" in words)):
+        return "refused"
+    if choice == "consent" or (choice is None and (intent == "affirm" or "accepte" in words)):
+        return "given"
+    return None
+
+
 def parse_confirmation(choice: str | None, intent: str | None, text: str | None) -> str | None:
     """'confirm', 'change', 'abandon' or None."""
     if choice in ("confirm", "change", "abandon"):

@@ -331,3 +331,17 @@ def test_brief_overseas_departement():
 def test_overseas_numbers_typed_the_national_way_are_accepted():
     assert booking.parse_contact("0692 12 34 56") == {"phone": "+262692123456"}
     assert booking.parse_contact("06 90 12 34 56") == {"phone": "+590690123456"}
+
+
+@pytest.mark.parametrize("choice, intent, text, expected", [
+    ("consent", "affirm", '/affirm{"choice":"consent"}', "given"),
+    ("refuse", "deny", '/deny{"choice":"refuse"}', "refused"),
+    (None, "affirm", "oui", "given"),
+    (None, "inform", "j'accepte", "given"),
+    (None, "inform", "je refuse", "refused"),
+    (None, "affirm", "j'accepte pas, je refuse", "refused"),
+    (None, "deny", "non", "refused"),
+    (None, "inform", "hmm", None),
+])
+def test_consent_to_pass_on_the_contact_is_read_from_buttons_intents_and_words(choice, intent, text, expected):
+    assert booking.parse_consent(choice, intent, text) == expected
