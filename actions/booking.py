@@ -14,6 +14,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from actions.ask import utter_prompt
 from actions.tracker_reading import latest_entity, latest_intent, latest_text
 from bot import booking, content
 from bot.agenda.client import AgendaClient, AgendaRefused, AgendaUnavailable
@@ -133,6 +134,15 @@ class ValidateBookingForm(FormValidationAction):
             return []
         return RESCHEDULE_FORM if tracker.get_slot("booking_rescheduling") else FULL_FORM
 
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: dict) -> list[dict[str, Any]]:
+        """Validate only what the person answered. When the form starts right after
+        action_offer_booking, the slots it reset to None come along as candidates; read as
+        answers, the previous message ("un aménagement") would pick a slot."""
+        candidates = tracker.slots_to_validate()
+        tracker.slots_to_validate = lambda: {name: value for name, value in candidates.items() if value is not None}
+        return await super().get_validation_events(dispatcher, tracker, domain)
+
     async def _refresh(self, dispatcher: CollectingDispatcher, tracker: Tracker, lead: str,
                        exclude: list[int]) -> dict[str, Any]:
         """New offers after a taken slot or 'autres créneaux'; handles the service going down."""
@@ -154,8 +164,6 @@ class ValidateBookingForm(FormValidationAction):
 
     async def validate_booking_slot(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: dict) -> dict[str, Any]:
-        if value is None:
-            return {}  # a reset by our own actions, not an answer to read
         offers = list(tracker.get_slot("booking_offers") or [])
         picked = booking.parse_slot_choice(latest_entity(tracker, "choice"), latest_text(tracker), offers)
         if picked == booking.MORE:
@@ -184,8 +192,6 @@ class ValidateBookingForm(FormValidationAction):
 
     async def validate_booking_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: dict) -> dict[str, Any]:
-        if value is None:
-            return {}  # a reset by our own actions, not an answer to read
         name = booking.parse_name(latest_text(tracker))
         if name is None:
             dispatcher.utter_message(text=content.BOOKING_NAME_INVALID)
@@ -193,8 +199,6 @@ class ValidateBookingForm(FormValidationAction):
 
     async def validate_booking_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: dict) -> dict[str, Any]:
-        if value is None:
-            return {}  # a reset by our own actions, not an answer to read
         contact = booking.parse_contact(latest_text(tracker))
         if contact is None:
             dispatcher.utter_message(text=content.BOOKING_CONTACT_INVALID)
@@ -203,8 +207,6 @@ class ValidateBookingForm(FormValidationAction):
 
     async def validate_booking_contact_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                                domain: dict) -> dict[str, Any]:
-        if value is None:
-            return {}  # a reset by our own actions, not an answer to read
         answer = booking.parse_consent(latest_entity(tracker, "choice"), latest_intent(tracker), latest_text(tracker))
         if answer == "given":
             return {"booking_contact_consent": "given"}
@@ -218,8 +220,6 @@ class ValidateBookingForm(FormValidationAction):
 
     async def validate_booking_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                          domain: dict) -> dict[str, Any]:
-        if value is None:
-            return {}  # a reset by our own actions, not an answer to read
         answer = booking.parse_confirmation(latest_entity(tracker, "choice"), latest_intent(tracker),
                                             latest_text(tracker))
         if answer is None:
@@ -303,18 +303,14 @@ class ActionAskBookingContact(_AskText):
     slot, text = "booking_contact", content.BOOKING_ASK_CONTACT
 
 
-def _buttons(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
-    return [{"title": title, "payload": payload} for title, payload in pairs]
-
-
 class ActionAskBookingContactConsent(Action):
     def name(self) -> str:
         return "action_ask_booking_contact_consent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         mediator = (tracker.get_slot("booking_hold") or {}).get("mediator_name", content.BOOKING_THE_MEDIATOR)
-        dispatcher.utter_message(text=content.BOOKING_ASK_CONSENT.format(mediator=mediator),
-                                 buttons=_buttons(content.BOOKING_CONSENT_BUTTONS))
+        utter_prompt(dispatcher, content.Prompt(content.BOOKING_ASK_CONSENT.format(mediator=mediator),
+                                                content.BOOKING_CONSENT_BUTTONS))
         return []
 
 
@@ -332,7 +328,7 @@ class ActionAskBookingConfirmed(Action):
                                               tracker.get_slot("booking_contact") or ""})
             text = content.BOOKING_ASK_CONFIRM.format(label=f"{label}, au nom de {tracker.get_slot('booking_name')}, "
                                                             f"contact {contact}")
-        dispatcher.utter_message(text=text, buttons=_buttons(content.BOOKING_CONFIRM_BUTTONS))
+        utter_prompt(dispatcher, content.Prompt(text, content.BOOKING_CONFIRM_BUTTONS))
         return []
 
 
@@ -403,6 +399,6 @@ class ActionCancelBooking(Action):
             return events + [SlotSet("booking_status", "cancelled")]
         label = booking.offer_label({"mediator_name": found["mediator"]["name"], "starts_at": found["starts_at"],
                                      "mode": found["mode"], "place": found["mediator"]["commune"]}, _tz(tracker))
-        dispatcher.utter_message(text=content.CANCEL_ASK.format(label=label, reference=reference),
-                                 buttons=_buttons(content.CANCEL_BUTTONS))
+        utter_prompt(dispatcher, content.Prompt(content.CANCEL_ASK.format(label=label, reference=reference),
+                                                content.CANCEL_BUTTONS))
         return events

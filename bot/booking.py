@@ -4,7 +4,6 @@ a name or a contact is read, and the neutral brief the mediator receives.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime, timezone
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
@@ -13,15 +12,12 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from bot import content, geo
+from bot.answers import normalise
 
 MORE, LATER = "more", "later"
 _ORDINALS = {"1": 0, "premier": 0, "premiere": 0, "1er": 0, "1ere": 0,
              "2": 1, "deux": 1, "deuxieme": 1, "second": 1, "seconde": 1, "2e": 1, "2eme": 1,
              "3": 2, "trois": 2, "troisieme": 2, "3e": 2, "3eme": 2, "dernier": 2, "derniere": 2}
-
-
-def _plain(text: str | None) -> str:
-    return unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower().strip()
 
 
 def person_timezone(postal_code: str | None) -> str:
@@ -61,7 +57,7 @@ def parse_slot_choice(choice: str | None, text: str | None, offers: list[Mapping
         return by_code[choice]
     if choice in (MORE, LATER):
         return choice
-    words = _plain(text)
+    words = normalise(text)
     # "Later" first: "une autre fois" must not read as "autres créneaux".
     if re.search(r"\b(pas maintenant|plus tard|une autre fois|pas tout de suite|non merci)\b", words):
         return LATER
@@ -145,7 +141,7 @@ def build_brief(slots: Mapping[str, Any], mode: str) -> dict[str, Any]:
 
 def parse_consent(choice: str | None, intent: str | None, text: str | None) -> str | None:
     """'given', 'refused' or None. A refusal anywhere in the words wins over a yes."""
-    words = _plain(text)
+    words = normalise(text)
     if choice == "refuse" or (choice is None and (intent == "deny" or "refuse" in words)):
         return "refused"
     if choice == "consent" or (choice is None and (intent == "affirm" or "accepte" in words)):
@@ -157,7 +153,7 @@ def parse_confirmation(choice: str | None, intent: str | None, text: str | None)
     """'confirm', 'change', 'abandon' or None."""
     if choice in ("confirm", "change", "abandon"):
         return choice
-    words = _plain(text)
+    words = normalise(text)
     if intent == "reschedule_booking" or re.search(r"\b(changer|autre creneau|autres creneaux|modifier)\b", words):
         return "change"
     if intent == "cancel_booking" or re.search(r"\b(annule[rz]?|abandonne[rz]?)\b", words):

@@ -60,10 +60,6 @@ def place(postal_code: str | None) -> Place | None:
     )
 
 
-def departement_name(code: str) -> str:
-    return _index()[1].get(code, {}).get("name", code)
-
-
 def region_of(departement: str) -> str:
     return _index()[1].get(departement, {}).get("region", "")
 

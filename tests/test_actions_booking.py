@@ -187,13 +187,22 @@ def test_more_slots_then_none_left_then_later(store):
 def test_slots_reset_by_our_actions_are_not_read_as_answers(store):
     """The form validates on activation the slots action_offer_booking reset to None: the
     person's previous message ("un aménagement", an outcome) must not pick a slot."""
+    from rasa_sdk import Tracker
     slots = offered(store)
+    latest = {"text": "un aménagement", "intent": {"name": "inform", "confidence": 0.9}, "entities": []}
+    events = [{"event": "user", "text": "un aménagement"}, {"event": "action", "name": "action_offer_booking"}]
+    events += [{"event": "slot", "name": slot, "value": None} for slot in booking_actions.FULL_FORM]
+    tracker = Tracker("test-user", slots, latest, events, False, None, {"name": "booking_form"}, "action_offer_booking")
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("un aménagement", "inform", slots=slots, active_loop="booking_form")
-    form = ValidateBookingForm()
-    for slot in booking_actions.FULL_FORM:
-        assert run(getattr(form, f"validate_{slot}")(None, dispatcher, tracker, DOMAIN)) == {}
-    assert dispatcher.messages == []
+    validated = run(ValidateBookingForm().get_validation_events(dispatcher, tracker, DOMAIN))
+    assert validated == [] and dispatcher.messages == []
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(holds)).scalar() == 0
+    # The same message typed as an answer is read (and is not a slot choice).
+    events[-1] = {"event": "slot", "name": "booking_slot", "value": "un aménagement"}
+    tracker = Tracker("test-user", slots, latest, events, False, None, {"name": "booking_form"}, "action_listen")
+    validated = run(ValidateBookingForm().get_validation_events(dispatcher, tracker, DOMAIN))
+    assert dispatcher.messages[0]["text"] == content.BOOKING_CHOICE_INVALID
 
 
 def test_a_code_not_offered_is_not_accepted(store):

@@ -89,11 +89,6 @@ def test_timezone_of_a_place():
     assert timezone_name(place("97400").departement) == "Indian/Reunion"
 
 
-def test_departement_name():
-    assert geo.departement_name("13") == "Bouches-du-Rhône"
-    assert geo.departement_name("ZZ") == "ZZ"
-
-
 def test_region_of():
     assert geo.region_of("69") == geo.region_of("38") != geo.region_of("75")
     assert geo.region_of("ZZ") == ""

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
@@ -25,6 +24,7 @@ import recurring_ical_events
 import sqlalchemy as sa
 
 from bot import geo
+from bot.answers import normalise
 from bot.agenda.matching import DOMAINS, MODES
 from bot.agenda.schema import mediators, slots
 
@@ -105,16 +105,12 @@ def import_directory_csv(engine: sa.engine.Engine, text: str) -> ImportReport:
     return report
 
 
-def _ascii(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower().strip()
-
-
 def _event_modes(event: icalendar.Event, default: list[str]) -> list[str]:
     categories = event.get("CATEGORIES")
     values: list[str] = []
     for item in categories if isinstance(categories, list) else [categories] if categories else []:
         values += [str(category) for category in item.cats]
-    modes = [_MODE_ALIASES[_ascii(value)] for value in values if _ascii(value) in _MODE_ALIASES]
+    modes = [_MODE_ALIASES[normalise(value)] for value in values if normalise(value) in _MODE_ALIASES]
     return [mode for mode in default if mode in modes] or list(default)
 
 
