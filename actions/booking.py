@@ -115,8 +115,9 @@ class ActionOfferBooking(Action):
                  if rescheduling else content.BOOKING_INTRO.format(where=_where(offers)))
         dispatcher.utter_message(text=intro)
         return events + _offer_events(offers, []) + [
-            SlotSet("booking_status", "offered"), SlotSet("booking_slot", None), SlotSet("booking_confirmed", None),
-            SlotSet("booking_hold", None)]
+            SlotSet("booking_status", "offered"), SlotSet("booking_hold", None)] + [
+            # Every answer is asked afresh: consent was given for one mediator and one appointment.
+            SlotSet(slot, None) for slot in FULL_FORM]
 
 
 def _where(offers: list[dict]) -> str:

@@ -356,3 +356,13 @@ def test_asking_again_after_booking_recalls_it(store):
     slots = booked(store)
     events, messages = offer(slots, text="prendre rendez-vous", intent="book_appointment")
     assert events == {"booking_status": "booked"} and slots["booking_reference"] in messages[0]["text"]
+
+
+def test_a_new_booking_after_a_cancellation_asks_consent_again(store):
+    """Consent covers one mediator and one appointment: it must not carry over."""
+    slots = booked(store)
+    assert slots["booking_contact_consent"] == "given"
+    cancel(slots, choice="confirm")
+    events, _ = offer({**slots, "booking_status": "cancelled"}, text="prendre rendez-vous", intent="book_appointment")
+    assert events["booking_status"] == "offered"
+    assert {slot: events.get(slot, "kept") for slot in booking_actions.FULL_FORM} == dict.fromkeys(booking_actions.FULL_FORM)
