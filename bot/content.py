@@ -94,6 +94,10 @@ MESSAGE_TRUNCATED = (
     "Votre message est très long : j'en ai lu les {limit} premiers caractères. "
     "Vous pourrez donner tous les détails au médiateur."
 )
+# Conversation history read back by the widget and the app (bot/channels/conversations.py).
+HISTORY_NOT_KEPT = "(message non conservé : envoyé avant votre accord)"
+HISTORY_CHOICE = "(choix)"
+
 SERVICE_UNAVAILABLE = (
     "Désolé, je rencontre un problème technique. Votre message n'est pas perdu : "
     "réessayez dans un instant."

@@ -61,11 +61,13 @@ def is_button_payload(text: str) -> bool:
     )
 
 
-def guard_text(text: str | None) -> GuardedText:
+def guard_text(text: str | None, *, from_button: bool | None = None) -> GuardedText:
+    """from_button: True for a platform's button reply, False for words a person typed,
+    None when the channel cannot tell (then only our exact button payloads pass)."""
     if text is None or not text.strip():
         return GuardedText(None, content.EMPTY_MESSAGE)
     text = text.strip()
-    if text.startswith("/") and not is_button_payload(text):
+    if text.startswith("/") and (from_button is False or not is_button_payload(text)):
         # Typed by a person: never an intent. Keep the words for the NLU.
         text = text.lstrip("/").strip() or "?"
     if len(text) > MAX_MESSAGE_CHARS:

@@ -56,6 +56,7 @@ class Servers:
     agenda_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     tracker_db: Path | None = None
     agenda_db_url: str | None = None  # SQLite beside the tracker unless given (e.g. PostgreSQL)
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. channel secrets for a test
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     startup_seconds: float = 0.0
 
@@ -83,6 +84,7 @@ class Servers:
             PYTHONPATH=str(ROOT),
             RASA_TELEMETRY_ENABLED="false",
         )
+        env.update(self.extra_env)
         return env
 
     def _spawn(self, name: str, args: list[str]) -> None:

@@ -16,13 +16,23 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory):
-    """The real action server and Rasa server on 127.0.0.1, with a private SQLite tracker store."""
+def fake_platform():
+    """Meta's Graph API and Twilio's API, faked on loopback (tests/fake_platform.py)."""
+    from fake_platform import FakePlatform
+
+    return FakePlatform().start()
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory, fake_platform):
+    """The real action server and Rasa server on 127.0.0.1, with a private SQLite tracker
+    store; every channel is configured with test secrets and talks to the fake platform."""
+    from fake_platform import channel_test_env
     from servers import running_servers
 
     if not any((ROOT / "models").glob("*.tar.gz")):
         pytest.fail("No trained model: run `make train` (make test does it for you).")
-    with running_servers(tmp_path_factory.mktemp("servers")) as running:
+    with running_servers(tmp_path_factory.mktemp("servers"), extra_env=channel_test_env(fake_platform)) as running:
         yield running
 
 

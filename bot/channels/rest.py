@@ -7,8 +7,6 @@ of an empty list, without logging what they wrote.
 """
 from __future__ import annotations
 
-import logging
-from asyncio import CancelledError
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -17,10 +15,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import content
-from bot.text_guard import guard_text
+from bot.channels.turn import run_turn
 
-logger = logging.getLogger(__name__)
 MAX_SENDER_CHARS = 128
 
 
@@ -44,27 +40,10 @@ class GuardedRestInput(RestInput):
                 return response.json({"error": "Le champ « sender » est obligatoire (texte, 128 caractères au plus)."},
                                      status=400)
             raw_text = body.get("message")
-            guarded = guard_text(raw_text if isinstance(raw_text, str) else None)
-            collector = CollectingOutputChannel()
-            if guarded.notice:
-                await collector.send_text_message(sender, guarded.notice)
-            if guarded.text is None:
-                return response.json(collector.messages)
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
-            replies_before = len(collector.messages)
-            try:
-                await on_new_message(
-                    UserMessage(guarded.text, collector, sender, input_channel=self.name(), metadata=metadata)
-                )
-            except CancelledError:
-                logger.error("REST turn cancelled (timeout)")
-            except Exception as error:  # noqa: BLE001 - the person must get an answer, never a trace
-                logger.error("REST turn failed: %s", type(error).__name__)
-            if len(collector.messages) == replies_before:
-                # Every turn of this assistant answers something: silence means a
-                # component failed (e.g. the action server is down). Say so kindly;
-                # the message is in the tracker and the person can simply retry.
-                await collector.send_text_message(sender, content.SERVICE_UNAVAILABLE)
+            collector = CollectingOutputChannel()
+            await run_turn(on_new_message, collector, sender, raw_text if isinstance(raw_text, str) else None,
+                           channel=self.name(), metadata=metadata)
             return response.json(collector.messages)
 
         return webhook

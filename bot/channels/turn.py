@@ -1,0 +1,72 @@
+"""One conversation turn, the same on every channel.
+
+Each connector only says what the person sent (typed words or a button they tapped)
+and where the replies go. Here: the input guard (empty, huge, `/intent` typed by a
+person), the turn itself, and a French apology when the assistant fails or stays
+silent, without logging what the person wrote.
+"""
+from __future__ import annotations
+
+import logging
+from asyncio import CancelledError
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
+
+from bot import content
+from bot.text_guard import guard_text
+
+logger = logging.getLogger(__name__)
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+class CountingOutputChannel(OutputChannel):
+    """An output channel that knows how many messages it sent during the turn."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self.sent += 1
+        await super().send_response(recipient_id, message)
+
+
+def _sent(output: OutputChannel) -> int:
+    if isinstance(output, CollectingOutputChannel):
+        return len(output.messages)
+    return getattr(output, "sent", 0)
+
+
+async def run_turn(
+    on_new_message: OnNewMessage,
+    output: OutputChannel,
+    sender_id: str,
+    text: str | None,
+    *,
+    channel: str,
+    from_button: bool | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> None:
+    """Pass one message to the assistant; replies go to `output`.
+
+    from_button: True when the platform says it is a button the assistant sent,
+    False when the person typed it (a leading "/" is then never an intent), None when
+    the channel cannot tell (the REST channel).
+    """
+    guarded = guard_text(text, from_button=from_button)
+    if guarded.notice:
+        await output.send_text_message(sender_id, guarded.notice)
+    if guarded.text is None:
+        return
+    before = _sent(output)
+    try:
+        await on_new_message(UserMessage(guarded.text, output, sender_id, input_channel=channel, metadata=metadata))
+    except CancelledError:
+        logger.error("%s turn cancelled (timeout)", channel)
+    except Exception as error:  # noqa: BLE001 - the person must get an answer, never a trace
+        logger.error("%s turn failed: %s", channel, type(error).__name__)
+    if _sent(output) == before:
+        # Every turn of this assistant answers something: silence means a component
+        # failed (e.g. the action server is down). The message is in the tracker and
+        # the person can simply retry.
+        await output.send_text_message(sender_id, content.SERVICE_UNAVAILABLE)
