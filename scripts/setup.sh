@@ -27,6 +27,12 @@ if ! grep -q '^AGENDA_TOKEN=' .env; then
   printf 'AGENDA_TOKEN=%s\nAGENDA_ADMIN_TOKEN=%s\n' "$(new_token)" "$(new_token)" >> .env
   echo "==> Added AGENDA_TOKEN and AGENDA_ADMIN_TOKEN to .env"
 fi
+if ! grep -q '^WIDGET_SECRET=' .env; then
+  # Signs the website widget's session tokens (bot/channels/widget.py) and the
+  # development tokens of the mobile app API (bot/channels/app.py).
+  printf 'WIDGET_SECRET=%s\nAPP_JWT_SECRET=%s\n' "$(new_token)" "$(new_token)" >> .env
+  echo "==> Added WIDGET_SECRET and APP_JWT_SECRET to .env"
+fi
 mkdir -p var models reports
 # Postal codes -> communes, départements, régions (pinned dataset, see the script).
 .venv/bin/python scripts/fetch_geo.py
