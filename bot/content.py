@@ -103,6 +103,12 @@ SERVICE_UNAVAILABLE = (
     "réessayez dans un instant."
 )
 
+# ---- Messenger and WhatsApp Cloud API (bot/channels/messenger.py, whatsapp.py) ---------
+CHANNEL_TEXT_ONLY = (
+    "Je ne peux lire que les messages écrits (pas les photos, fichiers, messages vocaux ni positions). "
+    "Écrivez-moi votre message en quelques mots, s'il vous plaît."
+)
+
 ONLY_FRENCH_IN_FORM = (
     "Je ne comprends que le français pour le moment. Pouvez-vous répondre en français ?"
 )

@@ -1,0 +1,274 @@
+"""Webhook plumbing shared by Meta's platforms (Messenger and the WhatsApp Cloud API).
+
+- GET handshake: `hub.mode=subscribe` and `hub.verify_token` (constant-time compare)
+  -> `hub.challenge` echoed as text/plain; 403 otherwise.
+- POST: X-Hub-Signature-256 checked on the RAW body before anything is parsed
+  (403 when bad or missing, 503 when the channel has no secrets), then acknowledged at
+  once: Meta retries a delivery that is not answered within seconds, so each message
+  is processed in a background task.
+- Meta delivers at least once: message ids already seen are dropped (bounded, TTL).
+- Messages of one conversation are processed in order, different people concurrently.
+- Replies go out through a small async Graph API client (aiohttp, never a blocking
+  client in the event loop); failures are logged by status, never with the content.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import os
+import re
+import time
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Iterator
+
+import aiohttp
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.signatures import META_HEADER, meta_signature_valid
+
+logger = logging.getLogger(__name__)
+
+GRAPH_URL_ENV = "META_GRAPH_URL"
+DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
+MAX_BODY_BYTES = 1_000_000  # a Meta webhook batch is a few kB
+MAX_QUEUED_PER_PERSON = 20  # more messages waiting for one person is a flood: the extra are dropped
+_CHALLENGE = re.compile(r"^[A-Za-z0-9_.\-]{1,256}$")
+
+
+def graph_url() -> str:
+    return (os.environ.get(GRAPH_URL_ENV) or DEFAULT_GRAPH_URL).rstrip("/")
+
+
+def env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def error(status: int, code: str, message: str) -> HTTPResponse:
+    return response.json({"error": {"code": code, "message": message}}, status=status)
+
+
+def dicts(value: Any) -> Iterator[dict[str, Any]]:
+    """The dict items of a JSON list: anything else in a payload is skipped, never a crash."""
+    if isinstance(value, list):
+        yield from (item for item in value if isinstance(item, dict))
+
+
+def field(value: Any, *keys: str) -> Any:
+    """value[k1][k2]… or None when any level is missing or not an object."""
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing a person sent, as read from a webhook payload."""
+
+    user: str  # the platform's id for the person (PSID, wa_id)
+    message_id: str | None
+    text: str | None  # None: something we cannot read (image, audio, location…)
+    from_button: bool = False
+    timestamp: float | None = None  # seconds since the epoch, when the platform gives it
+
+
+# ---- Handshake and signature ---------------------------------------------------------
+
+
+def handshake(args: dict[str, str | None], verify_token: str | None) -> HTTPResponse:
+    """Meta's subscription check: echo the challenge only for our own verify token."""
+    mode, token, challenge = args.get("hub.mode"), args.get("hub.verify_token"), args.get("hub.challenge")
+    if not verify_token:
+        return error(503, "channel_not_configured", "This channel is not configured on this server.")
+    if mode != "subscribe" or not token or not hmac.compare_digest(token.encode(), verify_token.encode()):
+        logger.warning("Meta webhook: subscription refused (mode or verify token)")
+        return error(403, "verification_failed", "Verify token or mode does not match.")
+    if not challenge or not _CHALLENGE.match(challenge):
+        return error(400, "bad_challenge", "hub.challenge is missing or malformed.")
+    return response.text(challenge, headers={"X-Content-Type-Options": "nosniff"})
+
+
+def query_args(request: Request) -> dict[str, str | None]:
+    return {key: request.args.get(key) for key in ("hub.mode", "hub.verify_token", "hub.challenge")}
+
+
+def signed_payload(raw: bytes | None, header: str | None, app_secret: str | None,
+                   configured: bool = True) -> tuple[dict[str, Any] | None, HTTPResponse | None]:
+    """(payload, None) for a correctly signed JSON object, else (None, error response)."""
+    if not configured or not app_secret:
+        return None, error(503, "channel_not_configured", "This channel is not configured on this server.")
+    raw = raw or b""
+    if len(raw) > MAX_BODY_BYTES:
+        return None, error(413, "payload_too_large", "Webhook body too large.")
+    if not header:
+        logger.warning("Meta webhook: request refused (no signature)")
+        return None, error(403, "missing_signature", f"The {META_HEADER} header is required.")
+    if not meta_signature_valid(app_secret, raw, header):
+        logger.warning("Meta webhook: request refused (bad signature)")
+        return None, error(403, "bad_signature", f"The {META_HEADER} header does not match the body.")
+    try:
+        payload = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None, error(400, "bad_json", "The body is not valid JSON.")
+    if not isinstance(payload, dict):
+        return None, error(400, "bad_json", "The body must be a JSON object.")
+    return payload, None
+
+
+# ---- At-least-once delivery ------------------------------------------------------------
+
+
+class Deduplicator:
+    """Remembers message ids for `ttl` seconds (Meta retries for hours), at most
+    `max_size` of them (the oldest are forgotten first)."""
+
+    def __init__(self, ttl: float = 24 * 3600, max_size: int = 50_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.max_size, self.clock = ttl, max_size, clock
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def first_time(self, key: str | None) -> bool:
+        """True the first time `key` is seen (and records it); a missing id is never a duplicate."""
+        if not key:
+            return True
+        now = self.clock()
+        while self._seen and (next(iter(self._seen.values())) <= now - self.ttl or len(self._seen) >= self.max_size):
+            self._seen.popitem(last=False)
+        if key in self._seen:
+            return False
+        self._seen[key] = now
+        return True
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+
+# ---- Background processing, in order per conversation ---------------------------------
+
+
+class ConversationWorkers:
+    """Runs each message in a background task; messages of one conversation one after
+    the other (in arrival order), different conversations concurrently."""
+
+    def __init__(self, channel: str, max_queued: int = MAX_QUEUED_PER_PERSON) -> None:
+        self.channel, self.max_queued = channel, max_queued
+        self._tasks: set[asyncio.Task] = set()  # strong references: the loop keeps only weak ones
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._queued: dict[str, int] = {}  # tasks waiting or running per conversation
+
+    def submit(self, key: str, job: Callable[[], Awaitable[Any]]) -> asyncio.Task | None:
+        """Schedules `job`; None when this conversation already has too many waiting."""
+        if self._queued.get(key, 0) >= self.max_queued:
+            logger.warning("%s: more than %d messages waiting for one person; extra dropped", self.channel,
+                           self.max_queued)
+            return None
+        self._queued[key] = self._queued.get(key, 0) + 1
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        task = asyncio.create_task(self._run(key, lock, job))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _run(self, key: str, lock: asyncio.Lock, job: Callable[[], Awaitable[Any]]) -> None:
+        try:
+            # asyncio.Lock wakes waiters in FIFO order, and tasks start in creation order.
+            async with lock:
+                await job()
+        except asyncio.CancelledError:
+            logger.warning("%s: background message cancelled", self.channel)
+        except Exception as failure:  # noqa: BLE001 - logged by type only: no user text in logs
+            logger.error("%s: background message failed: %s", self.channel, type(failure).__name__)
+        finally:
+            self._queued[key] -= 1
+            if not self._queued[key]:
+                del self._queued[key]
+                self._locks.pop(key, None)
+
+    @property
+    def pending(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+# ---- Graph API client ------------------------------------------------------------------
+
+
+# One ClientSession per event loop (in production: Sanic's one loop), created on first use.
+_sessions: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession]" = weakref.WeakKeyDictionary()
+
+
+def _session() -> aiohttp.ClientSession:
+    loop = asyncio.get_running_loop()
+    session = _sessions.get(loop)
+    if session is None or session.closed:
+        session = _sessions[loop] = aiohttp.ClientSession()
+    return session
+
+
+async def close_sessions() -> None:
+    session = _sessions.pop(asyncio.get_running_loop(), None)
+    if session is not None and not session.closed:
+        await session.close()
+
+
+class GraphClient:
+    """POSTs JSON to the Graph API with a bearer token (in a header, never in a URL that
+    could be logged); one retry on 429, 5xx, a timeout or a network error."""
+
+    def __init__(self, channel: str, token: str | None, base_url: str | None = None,
+                 timeout: float = 10.0, retry_delay: float = 0.5) -> None:
+        self.channel, self.token = channel, token
+        self.base_url = (base_url or graph_url()).rstrip("/")
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.retry_delay = retry_delay
+        self.failures = 0
+
+    async def post(self, path: str, payload: dict[str, Any]) -> bool:
+        """True when the platform accepted the message. Never raises: a failed send is
+        logged (status and Meta's error code only) and the conversation goes on."""
+        if not self.token:
+            logger.error("%s: no access token configured, message not sent", self.channel)
+            self.failures += 1
+            return False
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        headers = {"Authorization": f"Bearer {self.token}"}
+        for attempt in (1, 2):
+            try:
+                async with _session().post(url, json=payload, headers=headers, timeout=self.timeout) as reply:
+                    if reply.status < 300:
+                        return True
+                    # The body may echo the message: log the status and Meta's error code only.
+                    code = await _error_code(reply)
+                    logger.error("%s: Graph API answered %s (code %s), attempt %d",
+                                 self.channel, reply.status, code, attempt)
+                    if reply.status != 429 and reply.status < 500:
+                        break
+            except asyncio.TimeoutError:
+                logger.error("%s: Graph API timed out, attempt %d", self.channel, attempt)
+            except aiohttp.ClientError as failure:
+                logger.error("%s: Graph API unreachable (%s), attempt %d", self.channel, type(failure).__name__,
+                             attempt)
+            if attempt == 1:
+                await asyncio.sleep(self.retry_delay)
+        self.failures += 1
+        return False
+
+
+async def _error_code(reply: aiohttp.ClientResponse) -> Any:
+    try:
+        body = await reply.json(content_type=None)
+    except (ValueError, aiohttp.ClientError):
+        return None
+    code = field(body, "error", "code")
+    return code if isinstance(code, (int, str)) else None
