@@ -98,6 +98,11 @@ MESSAGE_TRUNCATED = (
 HISTORY_NOT_KEPT = "(message non conservé : envoyé avant votre accord)"
 HISTORY_CHOICE = "(choix)"
 
+# Website widget channel (bot/channels/widget.py).
+WIDGET_NOT_INSTALLED = "Le module de discussion n'est pas installé sur ce serveur (lancez `make run` une fois)."
+WIDGET_ORIGIN_REFUSED = "Ce site n'est pas autorisé à ouvrir une conversation avec l'assistant."
+WIDGET_SESSION_EXPIRED = "Votre session a expiré. Rechargez la page pour reprendre la conversation."
+
 SERVICE_UNAVAILABLE = (
     "Désolé, je rencontre un problème technique. Votre message n'est pas perdu : "
     "réessayez dans un instant."
@@ -113,6 +118,28 @@ ONLY_FRENCH_IN_FORM = (
     "Je ne comprends que le français pour le moment. Pouvez-vous répondre en français ?"
 )
 SKIPPED_AFTER_RETRIES = "Pas de souci, passons à la suite : le médiateur pourra vous le demander."
+
+# ---- Mobile app help tab (bot/channels/app.py): JSON error messages -------------------
+APP_UNAUTHORIZED = "Votre session n'est pas valide ou a expiré. Reconnectez-vous dans l'application, s'il vous plaît."
+APP_NOT_CONFIGURED = "L'aide en ligne n'est pas disponible pour le moment. Réessayez plus tard, s'il vous plaît."
+APP_BAD_REQUEST = (
+    "Envoyez un objet JSON avec soit « text » (ce que vous avez écrit), "
+    "soit « payload » (le bouton touché), sous forme de texte."
+)
+APP_TOO_LARGE = "Votre message est trop volumineux. Raccourcissez-le, s'il vous plaît."
+APP_TEMPORARY_ERROR = "Je ne peux pas accéder à votre conversation pour le moment. Réessayez dans un instant, s'il vous plaît."
+
+# ---- Twilio (SMS / WhatsApp, bot/channels/twilio.py) -----------------------------------
+TWILIO_TEXT_ONLY = (
+    "Je ne peux lire que les messages écrits (pas les photos, fichiers, messages vocaux ni positions). "
+    "Écrivez-moi votre message en quelques mots, s'il vous plaît."
+)
+TWILIO_CHOICE_LINE = "{number}. {title}"
+TWILIO_CHOICES_HINT = "Répondez par le numéro ou le texte de votre choix."
+TWILIO_NOT_CONFIGURED = "Ce canal n'est pas configuré sur ce serveur."
+TWILIO_SIGNATURE_INVALID = "Requête refusée : signature Twilio absente ou invalide."
+TWILIO_BAD_REQUEST = "Requête incomplète : l'expéditeur (« From ») manque."
+TWILIO_MEDIA_IGNORED = "Je ne peux pas lire les pièces jointes : je n'ai lu que votre texte."
 
 
 def euros(value: float) -> str:

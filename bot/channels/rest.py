@@ -18,6 +18,10 @@ from sanic.response import HTTPResponse
 from bot.channels.turn import run_turn
 
 MAX_SENDER_CHARS = 128
+# Conversation ids the other channels derive from a verified identity (a signed
+# token, a platform's signed webhook): the REST caller chooses its sender, so it
+# must never be able to name one of those conversations.
+RESERVED_PREFIXES = ("widget-", "app-", "messenger-", "whatsapp-", "twilio-")
 
 
 class GuardedRestInput(RestInput):
@@ -39,6 +43,9 @@ class GuardedRestInput(RestInput):
             if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
                 return response.json({"error": "Le champ « sender » est obligatoire (texte, 128 caractères au plus)."},
                                      status=400)
+            if sender.lower().startswith(RESERVED_PREFIXES):
+                return response.json({"error": "Cet identifiant de conversation est réservé à un autre canal."},
+                                     status=403)
             raw_text = body.get("message")
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
             collector = CollectingOutputChannel()

@@ -1,0 +1,236 @@
+"""The website widget's channel (bot/channels/widget.py): tokens minted by the server,
+socket.io on the real Rasa server on loopback, history, erasure, origin checks."""
+import asyncio
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+import socketio
+
+from bot.channels.session_tokens import SessionTokens
+from bot.channels.widget import WidgetInput
+
+SECRET = "s" * 40
+
+
+# --- Tokens (plain Python) ---------------------------------------------------------
+
+def test_a_minted_token_names_a_new_random_conversation_and_can_be_refreshed():
+    tokens = SessionTokens(SECRET)
+    first, second = tokens.mint(), tokens.mint()
+    assert first.conversation_id != second.conversation_id and first.conversation_id.startswith("widget-")
+    assert tokens.conversation_of(first.token) == first.conversation_id
+    refreshed = tokens.mint(tokens.conversation_of(first.token))
+    assert refreshed.conversation_id == first.conversation_id
+
+
+def test_expired_forged_or_foreign_tokens_name_no_conversation():
+    now = [1_000_000.0]
+    tokens = SessionTokens(SECRET, lifetime_seconds=60, clock=lambda: now[0])
+    session = tokens.mint()
+    now[0] += 61
+    assert tokens.conversation_of(session.token) is None
+    assert SessionTokens("x" * 40).conversation_of(SessionTokens(SECRET).mint().token) is None
+    import jwt
+    for claims in ({"sub": "app-alice", "aud": "mediation-accueil-widget", "exp": 2**40},  # not a widget id
+                   {"sub": "widget-1", "aud": "someone-else", "exp": 2**40},
+                   {"sub": "widget-1", "aud": "mediation-accueil-widget"}):  # no expiry
+        assert SessionTokens(SECRET).conversation_of(jwt.encode(claims, SECRET, algorithm="HS256")) is None
+    unsigned = jwt.encode({"sub": "widget-1", "aud": "mediation-accueil-widget", "exp": 2**40}, None, algorithm="none")
+    assert SessionTokens(SECRET).conversation_of(unsigned) is None
+    assert SessionTokens(SECRET).conversation_of(None) is None and SessionTokens(SECRET).conversation_of("x" * 5000) is None
+
+
+def test_a_short_secret_is_refused():
+    with pytest.raises(ValueError):
+        SessionTokens("short")
+
+
+def test_the_socket_joins_its_room_even_when_enter_room_is_a_coroutine():
+    """python-socketio >= 5.10 made enter_room a coroutine; Rasa's channel forgot to await
+    it and every reply was dropped (RasaHQ/rasa#13027). Ours awaits it when needed."""
+    channel = WidgetInput(SessionTokens(SECRET))
+    blueprint = channel.blueprint(on_new_message=None)  # noqa: F841 - registers the handlers
+    sio = channel.sio
+    joined, sessions = [], {}
+
+    async def enter_room(sid, room, namespace=None):  # the >= 5.10 signature: a coroutine
+        joined.append((sid, room))
+
+    async def save_session(sid, data, namespace=None):
+        sessions[sid] = data
+
+    sio.enter_room, sio.save_session = enter_room, save_session
+    connect = sio.handlers["/"]["connect"]
+    token = channel.tokens.mint()
+    asyncio.run(connect("sid-1", {}, {"token": token.token}))
+    assert joined == [("sid-1", token.conversation_id)]
+    assert sessions["sid-1"] == {"conversation_id": token.conversation_id}
+    with pytest.raises(socketio.exceptions.ConnectionRefusedError):
+        asyncio.run(connect("sid-2", {}, {"token": "forged"}))
+    with pytest.raises(socketio.exceptions.ConnectionRefusedError):
+        asyncio.run(connect("sid-3", {}, None))
+
+
+# --- The real server on loopback ---------------------------------------------------
+
+def http(servers, method, path, body=None, token=None, origin=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if origin:
+        headers["Origin"] = origin
+    request = urllib.request.Request(f"{servers.url}/webhooks/widget{path}", method=method, headers=headers,
+                                     data=json.dumps(body).encode() if body is not None else None)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return reply.status, reply.headers, reply.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def new_session(servers, previous=None):
+    status, _, body = http(servers, "POST", "/session", {"token": previous} if previous else {})
+    assert status == 200
+    return json.loads(body)
+
+
+class Tab:
+    """One browser tab: a socket.io client holding the server-minted token."""
+
+    def __init__(self, servers, token, origin=None):
+        self.servers, self.token, self.origin = servers, token, origin
+        self.events = []
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.client.on("bot_uttered", lambda m: self.events.append(("bot", m)))
+        self.client.on("bot_typing", lambda m: self.events.append(("typing", m["typing"])))
+        self.client.on("conversation_erased", lambda m: self.events.append(("erased", m)))
+
+    async def open(self):
+        # Polling: python-engineio's websocket client needs aiohttp >= 3.10 (Rasa pins < 3.10).
+        await self.client.connect(self.servers.url, socketio_path="/socket.io", auth={"token": self.token},
+                                  transports=["polling"], headers={"Origin": self.origin or self.servers.url})
+
+    async def send(self, **data):
+        start = len(self.events)
+        await self.client.emit("user_uttered", data)
+        for _ in range(1200):  # the turn ends with typing false
+            if ("typing", False) in self.events[start:]:
+                return [m for kind, m in self.events[start:] if kind == "bot"]
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no end of turn; events: {self.events[start:]}")
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+@pytest.mark.model
+def test_a_conversation_over_socketio_with_typing_buttons_and_history_after_a_reload(servers):
+    session = new_session(servers)
+
+    async def first_page():
+        tab = Tab(servers, session["token"])
+        await tab.open()
+        welcome = await tab.send(message="Bonjour")
+        assert tab.events[0] == ("typing", True)
+        assert "assistant d'accueil" in welcome[0]["text"]
+        assert [b["payload"] for b in welcome[-1]["buttons"]] == ["/affirm", "/deny", "/ask_confidentiality"]
+        # A typed "/affirm" is words, not the consent button.
+        typed = await tab.send(message="/affirm")
+        assert not any("Décrivez votre situation" in m["text"] for m in typed)
+        asked = await tab.send(payload="/affirm", title="J'accepte")
+        assert "Décrivez votre situation" in asked[0]["text"]
+        classified = await tab.send(message="Mon voisin a planté une haie de thuyas qui dépasse chez moi")
+        assert "conflit de voisinage" in classified[-1]["text"] and classified[-1]["buttons"]
+        await tab.client.disconnect()
+
+    run(first_page())
+    # Reload: the page asks for its session again with the stored token -> same conversation.
+    again = new_session(servers, session["token"])
+    assert again["conversation"] == session["conversation"]
+    status, _, body = http(servers, "GET", "/history", token=again["token"])
+    messages = json.loads(body)["messages"]
+    assert status == 200
+    assert [m["text"] for m in messages if m["sender"] == "user"][-2:] == [
+        "J'accepte", "Mon voisin a planté une haie de thuyas qui dépasse chez moi"]
+    assert "conflit de voisinage" in messages[-1]["text"] and messages[-1]["buttons"]
+
+    async def after_reload():
+        tab = Tab(servers, again["token"])
+        await tab.open()
+        confirmed = await tab.send(payload="/affirm", title="Oui")
+        assert "autre partie" in " ".join(m["text"] for m in confirmed)
+        await tab.client.disconnect()
+
+    run(after_reload())
+
+
+@pytest.mark.model
+def test_every_open_tab_gets_the_replies_and_the_erasure(servers):
+    session = new_session(servers)
+
+    async def two_tabs():
+        first, second = Tab(servers, session["token"]), Tab(servers, session["token"])
+        await first.open()
+        await second.open()
+        await first.send(message="Bonjour")
+        await asyncio.sleep(0.3)
+        assert any(kind == "bot" for kind, _ in second.events)
+        status, _, body = http(servers, "DELETE", "/conversation", token=session["token"])
+        assert (status, json.loads(body)) == (200, {"erased": True})
+        await asyncio.sleep(0.3)
+        assert ("erased", {}) in second.events
+        await first.client.disconnect()
+        await second.client.disconnect()
+
+    run(two_tabs())
+    status, _, body = http(servers, "GET", "/history", token=session["token"])
+    assert json.loads(body) == {"messages": []}
+
+
+@pytest.mark.model
+def test_forged_tokens_and_foreign_origins_are_refused(servers):
+    async def connect(token, origin=None):
+        tab = Tab(servers, token, origin)
+        try:
+            await tab.open()
+        except socketio.exceptions.ConnectionError:
+            return False
+        await tab.client.disconnect()
+        return True
+
+    genuine = new_session(servers)["token"]
+    assert run(connect(genuine)) is True
+    assert run(connect("forged.token.value")) is False
+    assert run(connect(SessionTokens("x" * 40).mint().token)) is False  # signed with another secret
+    assert run(connect(genuine, origin="https://evil.example")) is False
+    status, _, body = http(servers, "POST", "/session", {}, origin="https://evil.example")
+    assert status == 403 and json.loads(body)["error"]["code"] == "origin_not_allowed"
+    status, _, body = http(servers, "GET", "/history", token="forged")
+    assert status == 401 and json.loads(body)["error"]["code"] == "invalid_token"
+    status, _, _ = http(servers, "DELETE", "/conversation")
+    assert status == 401
+
+
+@pytest.mark.model
+def test_the_rest_channel_cannot_name_a_widget_conversation(servers):
+    request = urllib.request.Request(f"{servers.url}/webhooks/rest/webhook",
+                                     data=json.dumps({"sender": "widget-abc", "message": "Bonjour"}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(request, timeout=30)
+    assert error.value.code == 403
+
+
+@pytest.mark.model
+def test_demo_page_and_static_files_are_served_with_a_strict_policy(servers):
+    status, headers, body = http(servers, "GET", "/demo")
+    assert status == 200 and "script-src 'self'" in headers["Content-Security-Policy"]
+    assert b"/webhooks/widget/static/widget.js" in body
+    for name in ("widget.js", "widget.css", "socket.io.min.js"):
+        status, headers, body = http(servers, "GET", f"/static/{name}")
+        assert status == 200 and len(body) > 100 and headers["X-Content-Type-Options"] == "nosniff"
+    assert http(servers, "GET", "/static/..%2F..%2F.env")[0] == 404
+    assert http(servers, "GET", "/static/demo.html")[0] == 404
