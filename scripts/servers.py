@@ -152,6 +152,11 @@ Médiation Accueil is running.
   Agenda data     {agenda_db}
   Conversations   {db} (SQLite)       Logs: {logs}/
 
+Website widget (demo page): {url}/webhooks/widget/demo
+Mobile app API:  {url}/webhooks/app/   (docs/app-openapi.yaml)
+Platform webhooks (README, "Connecting the channels"):
+  {url}/webhooks/messenger/webhook   {url}/webhooks/whatsapp/webhook   {url}/webhooks/twilio/webhook
+
 Talk to it over the REST channel:
   curl -s {url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
        -d '{{"sender": "moi", "message": "Bonjour"}}'
