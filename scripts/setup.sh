@@ -36,3 +36,13 @@ fi
 mkdir -p var models reports
 # Postal codes -> communes, départements, régions (pinned dataset, see the script).
 .venv/bin/python scripts/fetch_geo.py
+# The website widget's socket.io client (served by bot/channels/widget.py), from widget/package-lock.json.
+if [ ! -f widget/node_modules/socket.io-client/dist/socket.io.min.js ]; then
+  if command -v npm >/dev/null; then
+    echo "==> Installing the website widget's socket.io client (npm ci)"
+    (cd widget && npm ci --omit=dev --no-audit --no-fund --loglevel=error)
+  else
+    echo "==> Note: the website widget needs Node.js and npm (sudo apt-get install nodejs npm, then make run again);" \
+         "the other channels work without it." >&2
+  fi
+fi

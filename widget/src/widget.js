@@ -1,0 +1,612 @@
+/*
+ * Médiation Accueil — website chat widget.
+ *
+ * Vanilla JS, no build step, one IIFE. Talks to the Rasa `widget` channel
+ * (bot/channels/widget.py): a session token minted by the server (POST /session),
+ * the history (GET /history), erasure (DELETE /conversation) and socket.io for the
+ * turns (user_uttered / bot_typing / bot_uttered).
+ *
+ * Safety: every piece of text (the person's and the assistant's) goes into the page
+ * with textContent / createTextNode; links are <a> elements built with DOM APIs,
+ * http(s) only. No innerHTML with data anywhere.
+ */
+(function () {
+  'use strict';
+
+  // Every word the widget shows: French, vouvoiement, short.
+  var LABELS = {
+    launcher: "Besoin d'aide ? Écrire à l'assistant",
+    title: 'Médiation Accueil',
+    close: 'Fermer',
+    clear: 'Effacer la conversation',
+    clearQuestion: 'Effacer toute la conversation ? Elle sera supprimée de nos serveurs.',
+    clearConfirm: 'Oui, effacer',
+    clearCancel: 'Annuler',
+    cleared: 'Conversation effacée. Une nouvelle conversation commence.',
+    clearFailed: "La conversation n'a pas pu être effacée. Veuillez réessayer.",
+    log: 'Messages de la conversation',
+    you: 'Vous : ',
+    bot: "L'assistant : ",
+    choices: 'Réponses proposées',
+    inputLabel: 'Votre message',
+    inputHint: 'Entrée pour envoyer, Maj + Entrée pour aller à la ligne.',
+    send: 'Envoyer',
+    typing: "L'assistant écrit…",
+    connecting: 'Connexion en cours…',
+    offline: 'Connexion perdue, reconnexion…',
+    online: 'Connexion rétablie.',
+    queued: 'Votre message sera envoyé dès le retour de la connexion.',
+    unreachable: 'Le service est momentanément indisponible. Nouvel essai dans quelques secondes…',
+    greeting: 'Bonjour',
+    newWindow: ' (nouvelle fenêtre)'
+  };
+
+  var TOKEN_KEY = 'mediation-accueil.token';
+  var OPEN_KEY = 'mediation-accueil.open';
+  var MAX_CHARS = 2000;
+  var URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
+
+  var script = document.currentScript;
+  var server = ((script && script.getAttribute('data-server')) || '').replace(/\/+$/, '');
+  var origin = server || window.location.origin;
+  var base = origin + '/webhooks/widget';
+
+  var state = {
+    token: null,
+    conversation: null,
+    expiresAt: null,
+    socket: null,
+    ready: false, // a session and its history are loaded
+    open: false,
+    greeted: false, // the greeting was sent for this conversation
+    pending: [], // messages typed while offline, sent on (re)connection
+    refreshing: null,
+    refreshTimer: null,
+    retryDelay: 500,
+    typingTimer: null,
+    erasing: false,
+    rejoining: false, // reconnecting on purpose, with a new conversation's token
+    wasOnline: false
+  };
+
+  // ---------------------------------------------------------------- storage
+
+  function storageGet(store, key) {
+    try { return window[store].getItem(key); } catch (e) { return null; }
+  }
+  function storageSet(store, key, value) {
+    try {
+      if (value === null) window[store].removeItem(key); else window[store].setItem(key, value);
+    } catch (e) { /* private mode: the conversation is simply not kept */ }
+  }
+
+  // ---------------------------------------------------------------- DOM helpers
+
+  function el(tag, className, attrs) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (attrs) {
+      Object.keys(attrs).forEach(function (name) { node.setAttribute(name, attrs[name]); });
+    }
+    return node;
+  }
+  function text(tag, className, value, attrs) {
+    var node = el(tag, className, attrs);
+    node.textContent = value;
+    return node;
+  }
+  function button(className, label, attrs) {
+    var node = text('button', 'ma-btn ' + className, label, attrs);
+    node.type = 'button';
+    return node;
+  }
+
+  // ---------------------------------------------------------------- the widget
+
+  var root = el('div', 'ma-root', { lang: 'fr' });
+  var launcher = el('button', 'ma-launcher', { 'aria-expanded': 'false', 'aria-controls': 'ma-panel' });
+  launcher.type = 'button';
+  launcher.appendChild(el('span', 'ma-launcher__icon', { 'aria-hidden': 'true' }));
+  launcher.appendChild(text('span', 'ma-launcher__label', LABELS.launcher));
+
+  var panel = el('section', 'ma-panel', { id: 'ma-panel', role: 'dialog', 'aria-labelledby': 'ma-title' });
+  panel.hidden = true;
+
+  var header = el('div', 'ma-header');
+  var titles = el('div', 'ma-header__titles');
+  titles.appendChild(text('h2', 'ma-title', LABELS.title, { id: 'ma-title' }));
+  // Row 1: the title and « Fermer »; row 2: « Effacer la conversation » (DOM order = visual order).
+  var clearButton = button('ma-btn--header ma-clear', LABELS.clear, { 'aria-controls': 'ma-confirm', 'aria-expanded': 'false' });
+  var closeButton = button('ma-btn--header ma-close', LABELS.close);
+  header.appendChild(titles);
+  header.appendChild(closeButton);
+  header.appendChild(clearButton);
+
+  var confirmBox = el('div', 'ma-confirm', { id: 'ma-confirm', role: 'group', 'aria-labelledby': 'ma-confirm-question' });
+  confirmBox.hidden = true;
+  confirmBox.appendChild(text('p', 'ma-confirm__question', LABELS.clearQuestion, { id: 'ma-confirm-question' }));
+  var confirmActions = el('div', 'ma-confirm__actions');
+  var confirmYes = button('ma-btn--danger ma-confirm__yes', LABELS.clearConfirm);
+  var confirmNo = button('ma-btn--secondary ma-confirm__no', LABELS.clearCancel);
+  confirmActions.appendChild(confirmYes);
+  confirmActions.appendChild(confirmNo);
+  confirmBox.appendChild(confirmActions);
+
+  var log = el('div', 'ma-log', { role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': LABELS.log, tabindex: '0' });
+  var typing = el('div', 'ma-typing', { role: 'status', 'aria-live': 'polite' });
+  var status = el('p', 'ma-status', { role: 'status', 'aria-live': 'polite' });
+
+  var form = el('form', 'ma-form', { novalidate: '' });
+  form.appendChild(text('label', 'ma-label', LABELS.inputLabel, { 'for': 'ma-input' }));
+  var row = el('div', 'ma-form__row');
+  var input = el('textarea', 'ma-input', { id: 'ma-input', rows: '1', maxlength: String(MAX_CHARS), 'aria-describedby': 'ma-hint', autocomplete: 'off' });
+  var sendButton = text('button', 'ma-btn ma-btn--primary ma-send', LABELS.send);
+  sendButton.type = 'submit';
+  row.appendChild(input);
+  row.appendChild(sendButton);
+  form.appendChild(row);
+  form.appendChild(text('p', 'ma-hint', LABELS.inputHint, { id: 'ma-hint' }));
+
+  panel.appendChild(header);
+  panel.appendChild(confirmBox);
+  panel.appendChild(log);
+  panel.appendChild(typing);
+  panel.appendChild(status);
+  panel.appendChild(form);
+  root.appendChild(panel);
+  root.appendChild(launcher);
+
+  // ---------------------------------------------------------------- rendering
+
+  /** Text with its line breaks (CSS pre-wrap) and its http(s) URLs as links. */
+  function appendRichText(parent, value) {
+    var last = 0;
+    var match;
+    URL_PATTERN.lastIndex = 0;
+    while ((match = URL_PATTERN.exec(value)) !== null) {
+      var url = match[0].replace(/[.,;:!?)\]»]+$/, '');
+      if (match.index > last) parent.appendChild(document.createTextNode(value.slice(last, match.index)));
+      var link = el('a', 'ma-link', { target: '_blank', rel: 'noopener noreferrer' });
+      link.href = url;
+      link.textContent = url;
+      link.appendChild(text('span', 'ma-sr', LABELS.newWindow));
+      parent.appendChild(link);
+      last = match.index + url.length;
+      URL_PATTERN.lastIndex = last;
+    }
+    if (last < value.length) parent.appendChild(document.createTextNode(value.slice(last)));
+  }
+
+  function removeChoices() {
+    var groups = log.querySelectorAll('.ma-choices');
+    for (var i = 0; i < groups.length; i++) groups[i].parentNode.removeChild(groups[i]);
+  }
+
+  function renderChoices(item, buttons) {
+    var group = el('div', 'ma-choices', { role: 'group', 'aria-label': LABELS.choices });
+    buttons.forEach(function (choice) {
+      if (!choice || typeof choice.payload !== 'string') return;
+      var title = String(choice.title || choice.payload);
+      var node = button('ma-btn--choice ma-choice', title);
+      node.addEventListener('click', function () {
+        choose(title, choice.payload);
+      });
+      group.appendChild(node);
+    });
+    if (group.childNodes.length) item.appendChild(group);
+  }
+
+  function addMessage(sender, value, buttons) {
+    var item = el('div', 'ma-msg ma-msg--' + (sender === 'user' ? 'user' : 'bot'));
+    var bubble = el('p', 'ma-msg__text');
+    bubble.appendChild(text('span', 'ma-sr', sender === 'user' ? LABELS.you : LABELS.bot));
+    appendRichText(bubble, String(value == null ? '' : value));
+    item.appendChild(bubble);
+    if (sender !== 'user' && buttons && buttons.length) {
+      removeChoices();
+      renderChoices(item, buttons);
+    }
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+    return item;
+  }
+
+  function clearLog() {
+    while (log.firstChild) log.removeChild(log.firstChild);
+  }
+
+  function renderHistory(messages) {
+    clearLog();
+    messages.forEach(function (message) {
+      addMessage(message.sender, message.text, null);
+    });
+    var lastMessage = messages[messages.length - 1];
+    if (lastMessage && lastMessage.sender === 'bot' && lastMessage.buttons && lastMessage.buttons.length) {
+      renderChoices(log.lastChild, lastMessage.buttons);
+    }
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function setTyping(on) {
+    clearTimeout(state.typingTimer);
+    if (on) {
+      typing.textContent = '';
+      typing.appendChild(text('span', 'ma-typing__text', LABELS.typing));
+      var dots = el('span', 'ma-typing__dots', { 'aria-hidden': 'true' });
+      for (var i = 0; i < 3; i++) dots.appendChild(el('span', 'ma-typing__dot'));
+      typing.appendChild(dots);
+      typing.classList.add('ma-typing--on');
+      state.typingTimer = setTimeout(function () { setTyping(false); }, 90000);
+    } else {
+      typing.textContent = '';
+      typing.classList.remove('ma-typing--on');
+    }
+  }
+
+  var statusTimer = null;
+  function setStatus(message, kind) {
+    clearTimeout(statusTimer);
+    status.textContent = message || '';
+    status.className = 'ma-status' + (message ? ' ma-status--' + (kind || 'info') : '');
+    if (message && kind === 'ok') {
+      statusTimer = setTimeout(function () { setStatus(''); }, 4000);
+    }
+  }
+
+  // ---------------------------------------------------------------- server
+
+  function request(method, path, body) {
+    var headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (state.token && path !== '/session') headers.Authorization = 'Bearer ' + state.token;
+    return fetch(base + path, {
+      method: method,
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'omit',
+      cache: 'no-store'
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) {
+          var error = new Error((data && data.error && data.error.code) || ('http_' + response.status));
+          error.status = response.status;
+          throw error;
+        }
+        return data;
+      });
+    });
+  }
+
+  function acceptSession(data) {
+    if (!data || typeof data.token !== 'string' || typeof data.conversation !== 'string') {
+      throw new Error('bad_session');
+    }
+    var changed = data.conversation !== state.conversation;
+    state.token = data.token;
+    state.conversation = data.conversation;
+    state.expiresAt = data.expires_at ? Date.parse(data.expires_at) : null;
+    storageSet('localStorage', TOKEN_KEY, data.token);
+    scheduleRefresh();
+    return changed;
+  }
+
+  /** A session token: the previous one refreshed (same conversation) or a new conversation. */
+  function newSession(previous) {
+    var body = previous ? { token: previous } : {};
+    return request('POST', '/session', body).catch(function (error) {
+      if (previous && error.status && error.status !== 403) return request('POST', '/session', {});
+      throw error;
+    }).then(acceptSession);
+  }
+
+  function refreshSession() {
+    if (!state.refreshing) {
+      state.refreshing = newSession(state.token).then(function (changed) {
+        state.refreshing = null;
+        if (changed) return loadHistory();
+      }, function (error) {
+        state.refreshing = null;
+        throw error;
+      });
+    }
+    return state.refreshing;
+  }
+
+  function scheduleRefresh() {
+    clearTimeout(state.refreshTimer);
+    if (!state.expiresAt || isNaN(state.expiresAt)) return;
+    var wait = Math.max(30000, (state.expiresAt - Date.now()) * 0.8);
+    state.refreshTimer = setTimeout(function () {
+      refreshSession().catch(function () { /* retried on the next reconnection */ });
+    }, Math.min(wait, 2147483000));
+  }
+
+  function loadHistory() {
+    return request('GET', '/history').then(function (data) {
+      var messages = (data && Array.isArray(data.messages)) ? data.messages : [];
+      renderHistory(messages);
+      state.greeted = messages.length > 0;
+    });
+  }
+
+  function connectSocket() {
+    if (typeof window.io !== 'function') {
+      setStatus(LABELS.unreachable, 'error');
+      return;
+    }
+    if (state.socket) {
+      state.socket.disconnect();
+      state.socket.connect();
+      return;
+    }
+    var socket = window.io(origin, {
+      path: '/socket.io',
+      auth: function (callback) { callback({ token: state.token }); },
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 10000
+    });
+    state.socket = socket;
+    socket.on('connect', function () {
+      if (state.rejoining) state.rejoining = false; // our own reconnection: keep the status shown
+      else if (state.wasOnline) setStatus(LABELS.online, 'ok');
+      else setStatus('');
+      state.wasOnline = true;
+      state.retryDelay = 500;
+      flushPending();
+      maybeGreet();
+    });
+    socket.on('disconnect', function (reason) {
+      setTyping(false);
+      if (reason !== 'io client disconnect') setStatus(LABELS.offline, 'warning');
+    });
+    socket.on('connect_error', function () {
+      setTyping(false);
+      if (socket.active) {
+        // A network problem: socket.io reconnects by itself.
+        setStatus(LABELS.offline, 'warning');
+        return;
+      }
+      // Refused by the server (expired or unknown token): a new session, then again.
+      setStatus(LABELS.connecting, 'warning');
+      refreshSession().then(function () {
+        setTimeout(function () { socket.connect(); }, nextDelay());
+      }, function () {
+        setStatus(LABELS.unreachable, 'error');
+        setTimeout(function () { socket.connect(); }, nextDelay());
+      });
+    });
+    socket.on('conversation_erased', function () {
+      // Erased from another tab (this tab's own erasure is handled in clearConversation).
+      if (state.erasing) return;
+      state.pending = [];
+      clearLog();
+      setTyping(false);
+      setStatus(LABELS.cleared, 'ok');
+      setTimeout(function () {
+        // The tab that erased stored the new conversation's token: join it.
+        var stored = storageGet('localStorage', TOKEN_KEY);
+        newSession(stored && stored !== state.token ? stored : null).then(function () {
+          state.greeted = false;
+          return loadHistory();
+        }).then(function () {
+          rejoin();
+        }).catch(function () { setStatus(LABELS.unreachable, 'error'); });
+      }, 1000);
+    });
+    socket.on('bot_typing', function (data) {
+      setTyping(!!(data && data.typing));
+    });
+    socket.on('bot_uttered', function (data) {
+      if (!data) return;
+      var value = typeof data.text === 'string' ? data.text : '';
+      var buttons = Array.isArray(data.buttons) ? data.buttons : null;
+      if (!value && !buttons) return;
+      addMessage('bot', value, buttons);
+    });
+  }
+
+  /** Reconnect with the current token (a new conversation's). */
+  function rejoin() {
+    state.rejoining = true;
+    state.socket.disconnect();
+    state.socket.connect();
+  }
+
+  function nextDelay() {
+    var delay = state.retryDelay;
+    state.retryDelay = Math.min(state.retryDelay * 2, 30000);
+    return delay;
+  }
+
+  function start() {
+    setStatus(LABELS.connecting, 'info');
+    newSession(storageGet('localStorage', TOKEN_KEY))
+      .then(loadHistory)
+      .then(function () {
+        state.ready = true;
+        connectSocket();
+      })
+      .catch(function () {
+        setStatus(LABELS.unreachable, 'error');
+        setTimeout(start, nextDelay());
+      });
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  function online() {
+    return !!(state.ready && state.socket && state.socket.connected);
+  }
+
+  function emit(data) {
+    if (online()) {
+      state.socket.emit('user_uttered', data);
+    } else {
+      state.pending.push(data);
+      setStatus(LABELS.queued, 'warning');
+    }
+  }
+
+  function flushPending() {
+    var queued = state.pending;
+    state.pending = [];
+    queued.forEach(function (data) { state.socket.emit('user_uttered', data); });
+  }
+
+  function send(value) {
+    var message = value.replace(/\s+$/, '');
+    if (!message.trim()) return false;
+    removeChoices();
+    addMessage('user', message);
+    state.greeted = true;
+    emit({ message: message.slice(0, MAX_CHARS) });
+    return true;
+  }
+
+  function choose(title, payload) {
+    removeChoices();
+    addMessage('user', title);
+    state.greeted = true;
+    emit({ payload: payload, title: title });
+    input.focus();
+  }
+
+  /** An empty conversation starts with a greeting, so the assistant introduces itself. */
+  function maybeGreet() {
+    if (state.open && state.ready && !state.greeted && !log.firstChild && online()) {
+      state.greeted = true;
+      addMessage('user', LABELS.greeting);
+      emit({ message: LABELS.greeting });
+    }
+  }
+
+  // ---------------------------------------------------------------- open, close, clear
+
+  function openPanel(moveFocus) {
+    state.open = true;
+    panel.hidden = false;
+    root.classList.add('ma-root--open');
+    launcher.setAttribute('aria-expanded', 'true');
+    storageSet('sessionStorage', OPEN_KEY, '1');
+    log.scrollTop = log.scrollHeight;
+    if (moveFocus !== false) input.focus();
+    maybeGreet();
+  }
+
+  function closePanel() {
+    state.open = false;
+    hideConfirm(false);
+    panel.hidden = true;
+    root.classList.remove('ma-root--open');
+    launcher.setAttribute('aria-expanded', 'false');
+    storageSet('sessionStorage', OPEN_KEY, null);
+    launcher.focus();
+  }
+
+  function showConfirm() {
+    confirmBox.hidden = false;
+    clearButton.setAttribute('aria-expanded', 'true');
+    confirmNo.focus();
+  }
+
+  function hideConfirm(restoreFocus) {
+    confirmBox.hidden = true;
+    clearButton.setAttribute('aria-expanded', 'false');
+    if (restoreFocus) clearButton.focus();
+  }
+
+  function clearConversation() {
+    confirmYes.disabled = true;
+    state.erasing = true;
+    request('DELETE', '/conversation')
+      .catch(function (error) {
+        // 401: the token no longer names a conversation; a fresh one is all we can do.
+        if (error.status !== 401) throw error;
+      })
+      .then(function () {
+        storageSet('localStorage', TOKEN_KEY, null);
+        state.pending = [];
+        clearLog();
+        setTyping(false);
+        return newSession(null);
+      })
+      .then(function () {
+        state.greeted = false;
+        hideConfirm(false);
+        setStatus(LABELS.cleared, 'ok');
+        input.value = '';
+        input.focus();
+        if (state.socket) {
+          rejoin(); // the greeting follows on `connect`
+        } else {
+          maybeGreet();
+        }
+      })
+      .catch(function () {
+        setStatus(LABELS.clearFailed, 'error');
+        confirmNo.focus();
+      })
+      .then(function () {
+        confirmYes.disabled = false;
+        state.erasing = false;
+      });
+  }
+
+  // ---------------------------------------------------------------- events
+
+  launcher.addEventListener('click', function () {
+    if (state.open) closePanel(); else openPanel(true);
+  });
+  closeButton.addEventListener('click', closePanel);
+  clearButton.addEventListener('click', function () {
+    if (confirmBox.hidden) showConfirm(); else hideConfirm(true);
+  });
+  confirmNo.addEventListener('click', function () { hideConfirm(true); });
+  confirmYes.addEventListener('click', clearConversation);
+
+  panel.addEventListener('keydown', function (event) {
+    if (event.key === 'Escape' || event.key === 'Esc') {
+      event.preventDefault();
+      if (!confirmBox.hidden) hideConfirm(true); else closePanel();
+    }
+  });
+
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    if (send(input.value)) {
+      input.value = '';
+      resizeInput();
+    }
+    input.focus();
+  });
+
+  input.addEventListener('keydown', function (event) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (typeof form.requestSubmit === 'function') form.requestSubmit();
+      else form.dispatchEvent(new Event('submit', { cancelable: true }));
+    }
+  });
+
+  function resizeInput() {
+    input.style.height = 'auto';
+    input.style.height = input.scrollHeight + 'px';
+  }
+  input.addEventListener('input', resizeInput);
+
+  // ---------------------------------------------------------------- start
+
+  function mount() {
+    document.body.appendChild(root);
+    if (storageGet('sessionStorage', OPEN_KEY) === '1') openPanel(false);
+    start();
+  }
+
+  window.MediationAccueil = {
+    open: function () { openPanel(true); },
+    close: closePanel
+  };
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', mount);
+  else mount();
+})();
