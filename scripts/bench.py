@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from servers import RASA, running_servers  # noqa: E402
 from bench_agenda import measure as measure_agenda  # noqa: E402
+from bench_channels import measure as measure_channels  # noqa: E402
+from fake_platform import FakePlatform, channel_test_env  # noqa: E402
 
 CONVERSATION = [
     "Bonjour", "/affirm",
@@ -98,7 +100,9 @@ def main() -> None:
     args = parser.parse_args()
 
     train_s, train_how = training_seconds(not args.skip_train)
-    with tempfile.TemporaryDirectory() as workdir, running_servers(Path(workdir)) as servers:
+    platform_fake = FakePlatform().start()  # Graph API stand-in: no traffic leaves the machine
+    with tempfile.TemporaryDirectory() as workdir, \
+            running_servers(Path(workdir), extra_env=channel_test_env(platform_fake)) as servers:
         pid = servers.processes["rasa"].pid
         idle = rss_mb(pid)
         talk(servers.url, "bench-warmup", [], [])
@@ -107,6 +111,7 @@ def main() -> None:
         loaded = rss_mb(pid)
         startup = round(servers.startup_seconds, 1)
         agenda = measure_agenda(servers.agenda_url, servers.agenda_token)
+        channels = measure_channels(servers.url, platform_fake)
 
     result = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -117,6 +122,7 @@ def main() -> None:
         "rasa_peak_rss_mb": loaded["peak_rss_mb"], "startup_s": startup,
         "training_s": train_s, "training_measured": train_how,
         "agenda": agenda,
+        "channels": channels,
     }
     reports = ROOT / "reports"
     reports.mkdir(exist_ok=True)
@@ -136,6 +142,12 @@ def main() -> None:
         ("Agenda, 200 simultaneous holds on one slot", f"{agenda['storm']['winners']} winner, {agenda['storm']['conflicts']} × 409, "
                                                        f"{agenda['storm']['other']} other, all answered in {agenda['storm']['seconds']} s "
                                                        f"(p95 {agenda['storm']['latency']['p95_ms']} ms)"),
+        ("Widget turn over socket.io (emit → end of turn)",
+         f"p50 {channels['widget_turn']['p50_ms']} ms, p95 {channels['widget_turn']['p95_ms']} ms"),
+        ("WhatsApp webhook acknowledged (signed POST → 200)",
+         f"p50 {channels['whatsapp_ack']['p50_ms']} ms, p95 {channels['whatsapp_ack']['p95_ms']} ms"),
+        ("WhatsApp first reply at the Graph API (fake, loopback)",
+         f"p50 {channels['whatsapp_first_reply']['p50_ms']} ms, p95 {channels['whatsapp_first_reply']['p95_ms']} ms"),
     ]
     table = "\n".join(f"| {name} | {value} |" for name, value in rows)
     (reports / "bench.md").write_text(
