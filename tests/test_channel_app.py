@@ -2,6 +2,7 @@
 OpenAPI document against the routes, and the real server on loopback."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -11,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import jwt
 import pytest
@@ -147,6 +149,25 @@ def test_replies_keep_text_and_buttons_only():
                   "buttons": [{"title": "J'accepte", "payload": "/affirm", "type": "postback"}]}]
     assert app_messages(collected) == [{"text": "Bonjour"},
                                        {"text": "Acceptez-vous ?", "buttons": [{"title": "J'accepte", "payload": "/affirm"}]}]
+
+
+def test_without_secret_or_key_every_call_is_503_channel_not_configured():
+    async def on_new_message(_message):
+        raise AssertionError("nothing may reach the assistant")
+
+    blueprint = AppInput(JwtSettings()).blueprint(on_new_message)
+    handlers = {(method, route.uri): route.handler for route in blueprint._future_routes for method in route.methods}
+    request = SimpleNamespace(headers={"Authorization": f"Bearer {token()}"}, body=b'{"text": "Bonjour"}')
+
+    async def run():
+        for key in (("POST", "/messages"), ("GET", "/conversation"), ("DELETE", "/conversation")):
+            answer = await handlers[key](request)
+            assert answer.status == 503, key
+            assert json.loads(answer.body) == {"error": {"code": "channel_not_configured",
+                                                         "message": content.APP_NOT_CONFIGURED}}
+        health = await handlers[("GET", "/")](request)
+        assert json.loads(health.body) == {"status": "not_configured"}
+    asyncio.run(run())
 
 
 # ---- the OpenAPI document -----------------------------------------------------------
