@@ -477,6 +477,59 @@ async function scenarioAccessibility() {
   await page.context().close();
 }
 
+async function scenarioOffline() {
+  // The server unreachable at first, then the connection lost mid-conversation: the widget
+  // says so in French, recovers by itself, and a message typed while offline is not lost.
+  const page = await newPage();
+  let down = true;
+  const sockets = [];
+  await page.route(/\/webhooks\/widget\/session$/, (route) => (down ? route.abort('connectionrefused') : route.continue()));
+  await page.route(/\/socket\.io\//, (route) => (down ? route.abort('connectionrefused') : route.continue()));
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+    if (down) { ws.close(); return; }
+    sockets.push(ws);
+    ws.connectToServer();
+  });
+  await page.goto(demoUrl);
+  await page.locator(W.launcher).click();
+  await page.waitForFunction(() => /indisponible/.test(document.querySelector('.ma-status').textContent), null, { timeout: 15_000 })
+    .catch(() => { throw new Failure('no French « service indisponible » status while the server cannot be reached'); });
+  await shot(page, 'widget-unreachable.png');
+  down = false;
+  await waitBot(page, "assistant d'accueil", { timeout: TURN });
+  await waitChoices(page, ["J'accepte"]);
+  await waitIdle(page);
+  log('server unreachable: French status, then the welcome once it is back');
+
+  down = true;
+  for (const ws of sockets.splice(0)) await ws.close();
+  await page.waitForFunction(() => /Connexion perdue/.test(document.querySelector('.ma-status').textContent), null, { timeout: 15_000 })
+    .catch(() => { throw new Failure('no « Connexion perdue, reconnexion… » status after the connection dropped'); });
+  const before = await botCount(page);
+  await page.getByRole('button', { name: "J'accepte" }).click();
+  check((await texts(page, W.user)).some((t) => t.includes("J'accepte")), 'a choice made while offline is not shown');
+  await page.waitForTimeout(1500);
+  check(await botCount(page) === before, 'the assistant answered while offline?');
+  down = false;
+  await waitBot(page, 'Décrivez votre situation', { after: before });
+  await page.waitForFunction(() => !/Connexion perdue|envoyé dès/.test(document.querySelector('.ma-status').textContent), null, { timeout: 15_000 })
+    .catch(() => { throw new Failure('the offline status stayed after reconnecting'); });
+  log('connection lost: « Connexion perdue » shown, the choice made offline sent after the reconnection');
+
+  // A forged token in the browser gets a new, server-minted conversation, never the forged one.
+  const forged = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ3aWRnZXQtZm9yZ2VkIn0.c2lnbmF0dXJl';
+  await page.evaluate((token) => localStorage.setItem('mediation-accueil.token', token), forged);
+  const count = page.sessions.length;
+  await page.reload();
+  await waitBot(page, "assistant d'accueil", { timeout: TURN });
+  const minted = page.sessions.slice(count);
+  check(minted.length >= 1 && minted.every((id) => id !== 'widget-forged' && /^widget-[0-9a-f]+$/.test(id)),
+    `a forged token should give a new server-minted conversation, got ${minted}`);
+  check(!(await texts(page, W.user)).some((t) => t.includes("J'accepte")), 'the previous conversation showed up with a forged token');
+  log('forged token: a new server-minted conversation');
+  await page.context().close();
+}
+
 const scenarios = [
   ['1. conversation to the classification with clicks', async (state) => { state.page = await scenarioConversation(); }],
   ['2. reload keeps the conversation', async (state) => scenarioReload(state.page)],
@@ -485,6 +538,7 @@ const scenarios = [
   ['3. keyboard only', async () => scenarioKeyboard()],
   ['5. 360-px phone and 200 % zoom', async () => scenarioSmallScreens()],
   ['7. accessibility rules (axe-core)', async () => scenarioAccessibility()],
+  ['8. server unreachable, connection lost, forged token', async () => scenarioOffline()],
 ];
 
 const state = {};

@@ -221,9 +221,11 @@
       addMessage(message.sender, message.text, null);
     });
     var lastMessage = messages[messages.length - 1];
-    if (lastMessage && lastMessage.sender === 'bot' && lastMessage.buttons && lastMessage.buttons.length) {
+    if (!state.pending.length && lastMessage && lastMessage.sender === 'bot' && lastMessage.buttons && lastMessage.buttons.length) {
       renderChoices(log.lastChild, lastMessage.buttons);
     }
+    // Messages typed while the server could not be reached are still on their way: keep them shown.
+    state.pending.forEach(function (data) { addMessage('user', data.title || data.message); });
     log.scrollTop = log.scrollHeight;
   }
 
