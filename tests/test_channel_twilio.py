@@ -152,6 +152,10 @@ def test_webhook_refusals_without_a_server():
         assert answer.status == 403 and json.loads(answer.body)["error"]["code"] == "invalid_signature"
         answer = await receive(_request({"Body": "Bonjour"}, "sign"))
         assert answer.status == 400 and json.loads(answer.body)["error"]["code"] == "bad_request"
+        status_callback = {"From": NUMBER, "To": "+33611111111", "MessageSid": "SM1", "MessageStatus": "delivered",
+                           "SmsStatus": "delivered"}
+        answer = await receive(_request(status_callback, "sign"))
+        assert answer.status == 200  # acknowledged, never answered with "text only"
         await asyncio.sleep(0)
         assert turns == [] and not channel._tasks
     asyncio.run(run())

@@ -289,6 +289,9 @@ class SignedTwilioInput(InputChannel):
                 logger.warning("twilio: request refused (missing or bad signature)")
                 return response.json({"error": {"code": "invalid_signature",
                                                 "message": content.TWILIO_SIGNATURE_INVALID}}, status=403)
+            if (form.get("MessageStatus") or form.get("SmsStatus") or "received") != "received":
+                # A delivery status callback sent to this URL: nothing a person wrote.
+                return response.text(EMPTY_TWIML, content_type="text/xml")
             if not form.get("From"):
                 return response.json({"error": {"code": "bad_request", "message": content.TWILIO_BAD_REQUEST}},
                                      status=400)
