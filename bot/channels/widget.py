@@ -42,6 +42,8 @@ STATIC_FILES = {
     "widget.css": (WIDGET_DIR / "src" / "widget.css", "text/css; charset=utf-8"),
     "socket.io.min.js": (WIDGET_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
                          "application/javascript; charset=utf-8"),
+    "socket.io.min.js.map": (WIDGET_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js.map",
+                             "application/json"),
 }
 SOCKETIO_PATH = "/socket.io"
 USER_EVENT, BOT_EVENT, TYPING_EVENT, ERASED_EVENT = "user_uttered", "bot_uttered", "bot_typing", "conversation_erased"
