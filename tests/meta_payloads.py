@@ -6,6 +6,7 @@ import itertools
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -151,3 +152,22 @@ def get(url: str) -> tuple[int, str, str]:
             return reply.status, reply.headers.get("Content-Type", ""), reply.read().decode()
     except urllib.error.HTTPError as refused:
         return refused.code, refused.headers.get("Content-Type", ""), refused.read().decode()
+
+
+def push_bot_message(servers, conversation: str, text: str, buttons: list[dict[str, str]] | None,
+                     output_channel: str) -> int:
+    """A message from outside the conversation (a mediator, a reminder) through Rasa's HTTP API:
+    a bot event appended with its side effects executed on `output_channel`."""
+    url = (f"{servers.url}/conversations/{conversation}/tracker/events?"
+           + urllib.parse.urlencode({"execute_side_effects": "true", "output_channel": output_channel,
+                                     "token": servers.token}))
+    event = {"event": "bot", "text": text, "data": {"buttons": buttons or []}, "timestamp": time.time()}
+    request = urllib.request.Request(url, data=json.dumps(event).encode(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        return reply.status
+
+
+LONG_TEXT = " ".join(f"Point numéro {n} : le médiateur vous rappelle les pièces à apporter au rendez-vous."
+                     for n in range(1, 90))  # about 7 500 characters
+SLOT_BUTTONS = [{"title": f"Mardi {n} décembre à 9 h 00, en visio", "payload": f'/inform{{"choice":"slot_{n}"}}'}
+                for n in range(1, 6)]

@@ -184,3 +184,29 @@ def test_a_graph_api_outage_loses_replies_but_never_the_webhook(person):
     assert len(texts) == 3
     person.post(fx.messenger_postback(person.psid, "J'accepte", "/affirm"))
     assert "Décrivez votre situation" in text_of(person.replies()[-1])
+
+
+def test_a_long_pushed_message_is_split_and_its_many_buttons_become_quick_replies(person, servers):
+    person.say("Bonjour")
+    person.replies(2)
+    assert fx.push_bot_message(servers, f"messenger-{person.psid}", fx.LONG_TEXT, fx.SLOT_BUTTONS, "latest") == 200
+    replies = person.replies(4)
+    time.sleep(1)
+    replies += person.replies(0)
+    assert len(replies) >= 4 and all(len(m["text"]) <= 2000 for m in replies)
+    assert all("quick_replies" not in m for m in replies[:-1])
+    quick = replies[-1]["quick_replies"]
+    assert [q["payload"] for q in quick] == [b["payload"] for b in fx.SLOT_BUTTONS]
+    assert all(len(q["title"]) <= 20 for q in quick)
+    # Every word arrives, in order; the full labels are listed since the titles were cut.
+    sent_words = " ".join(m["text"] for m in replies).split()
+    assert sent_words[:len(fx.LONG_TEXT.split())] == fx.LONG_TEXT.split()
+    assert "5. Mardi 5 décembre à 9 h 00, en visio" in replies[-1]["text"]
+
+
+def test_a_pushed_message_to_someone_silent_for_24_hours_is_not_sent(person, servers):
+    # This person never wrote to the page since the server started: outside the window.
+    assert fx.push_bot_message(servers, f"messenger-{person.psid}", "Rappel : votre rendez-vous est demain.", None,
+                               "messenger") == 200
+    time.sleep(2)
+    assert person.received() == []

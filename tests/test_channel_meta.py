@@ -248,7 +248,7 @@ def test_whatsapp_payloads_are_read_and_statuses_reactions_and_other_numbers_ski
 
 def test_service_window_opens_on_a_message_and_closes_after_24_hours():
     clock = FakeClock()
-    window = whatsapp.ServiceWindow(clock=clock)
+    window = meta.ServiceWindow(clock=clock)
     assert not window.is_open("33611111111")  # never wrote: closed
     window.inbound("33611111111")
     clock.now += 24 * 3600 - 1
@@ -270,7 +270,7 @@ def test_service_window_opens_on_a_message_and_closes_after_24_hours():
 
 
 def test_service_window_template_once_until_the_person_writes_again():
-    window = whatsapp.ServiceWindow(clock=FakeClock())
+    window = meta.ServiceWindow(clock=FakeClock())
     assert window.template_due("33611111111")
     window.template_sent("33611111111")
     assert not window.template_due("33611111111")
@@ -279,7 +279,7 @@ def test_service_window_template_once_until_the_person_writes_again():
 
 
 def test_service_window_memory_is_bounded():
-    window = whatsapp.ServiceWindow(clock=FakeClock(), max_people=2)
+    window = meta.ServiceWindow(clock=FakeClock(), max_people=2)
     for wa in ("33600000001", "33600000002", "33600000003"):
         window.inbound(wa)
     assert not window.is_open("33600000001") and window.is_open("33600000003") and len(window._people) == 2
@@ -328,6 +328,19 @@ async def test_messenger_output_maps_buttons_and_splits_long_texts(fake_platform
     assert len(fake_platform.requests) == before
 
 
+async def test_messenger_output_with_a_window_withholds_messages_to_someone_silent_for_24_hours(fake_platform):
+    psid, clock = fx.unique_id("8"), FakeClock()
+    window = meta.ServiceWindow(clock=clock)
+    out = messenger.MessengerOutput(meta.GraphClient("messenger", "page-token", fake_platform.url), window)
+    await out.send_text_message(f"messenger-{psid}", "Rappel")  # never wrote
+    window.inbound(psid)
+    await out.send_text_message(f"messenger-{psid}", "Réponse")
+    clock.now += 24 * 3600
+    await out.send_text_message(f"messenger-{psid}", "Trop tard")
+    assert [r.json["message"]["text"] for r in fake_platform.matching(to_psid(psid))] == ["Réponse"]
+    assert out.withheld == 2
+
+
 def whatsapp_output(fake_platform, window, template="reprise_conversation"):
     return whatsapp.WhatsAppOutput(meta.GraphClient("whatsapp", "wa-token", fake_platform.url), fx.PHONE_NUMBER_ID,
                                    window, template, "fr")
@@ -335,7 +348,7 @@ def whatsapp_output(fake_platform, window, template="reprise_conversation"):
 
 async def test_whatsapp_output_inside_the_window_sends_buttons_lists_and_split_texts(fake_platform):
     wa = "336" + fx.unique_id()[-8:]
-    window = whatsapp.ServiceWindow()
+    window = meta.ServiceWindow()
     window.inbound(wa)
     out = whatsapp_output(fake_platform, window)
     await out.send_response(f"whatsapp-{wa}", {"text": "Acceptez-vous ?", "buttons": CONSENT})
@@ -356,7 +369,7 @@ async def test_whatsapp_output_inside_the_window_sends_buttons_lists_and_split_t
 async def test_whatsapp_output_outside_the_window_sends_only_the_template_once(fake_platform, caplog):
     wa = "336" + fx.unique_id()[-8:]
     clock = FakeClock()
-    window = whatsapp.ServiceWindow(clock=clock)
+    window = meta.ServiceWindow(clock=clock)
     window.inbound(wa)
     clock.now += 25 * 3600
     out = whatsapp_output(fake_platform, window)
@@ -373,7 +386,7 @@ async def test_whatsapp_output_outside_the_window_sends_only_the_template_once(f
 
     # No template configured: nothing at all, a count in the log (never the text).
     wa2 = "336" + fx.unique_id()[-8:]
-    silent = whatsapp_output(fake_platform, whatsapp.ServiceWindow(), template=None)
+    silent = whatsapp_output(fake_platform, meta.ServiceWindow(), template=None)
     with caplog.at_level(logging.WARNING):
         await silent.send_text_message(f"whatsapp-{wa2}", "Rappel confidentiel")
     assert fake_platform.matching(to_wa(wa2)) == [] and silent.withheld == 1
@@ -384,7 +397,8 @@ def test_channels_load_without_secrets_and_refuse_to_send(monkeypatch):
     for name in ("MESSENGER_VERIFY_TOKEN", "MESSENGER_APP_SECRET", "MESSENGER_PAGE_ACCESS_TOKEN",
                  "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_PHONE_NUMBER_ID"):
         monkeypatch.delenv(name, raising=False)
-    assert not messenger.MessengerInput.from_credentials(None).configured
+    unconfigured = messenger.MessengerInput.from_credentials(None)
+    assert not unconfigured.configured and unconfigured.get_output_channel() is None
     wa = whatsapp.WhatsAppInput.from_credentials({})
     assert not wa.configured and wa.get_output_channel() is None
     monkeypatch.setenv("WHATSAPP_VERIFY_TOKEN", "v")

@@ -189,3 +189,22 @@ def test_outside_the_24_hour_window_only_the_template_is_sent(person, servers):
     person.replies(2)
     assert trigger_intent(servers, f"whatsapp-{person.wa_id}", "greet", "latest") == 200
     assert all(m["type"] in ("text", "interactive") for m in person.replies())
+
+
+def test_a_long_pushed_message_is_split_and_its_many_buttons_become_a_list(person, servers):
+    person.say("Bonjour")
+    person.replies(2)
+    assert fx.push_bot_message(servers, f"whatsapp-{person.wa_id}", fx.LONG_TEXT, None, "latest") == 200
+    texts = person.replies(2)
+    assert [m["type"] for m in texts] == ["text", "text"] and all(len(m["text"]["body"]) <= 4096 for m in texts)
+    assert " ".join(m["text"]["body"] for m in texts).split() == fx.LONG_TEXT.split()
+    assert fx.push_bot_message(servers, f"whatsapp-{person.wa_id}", fx.LONG_TEXT, fx.SLOT_BUTTONS, "latest") == 200
+    replies = person.replies(8)
+    time.sleep(1)
+    replies += person.replies(0)
+    *parts, choice = replies
+    assert parts and all(m["type"] == "text" and len(m["text"]["body"]) <= 1024 for m in parts)
+    assert choice["interactive"]["type"] == "list" and len(choice["interactive"]["body"]["text"]) <= 1024
+    rows = choice["interactive"]["action"]["sections"][0]["rows"]
+    assert [r["id"] for r in rows] == [b["payload"] for b in fx.SLOT_BUTTONS] and all(len(r["title"]) <= 24 for r in rows)
+    assert " ".join(text_of(m) for m in replies).split() == fx.LONG_TEXT.split()

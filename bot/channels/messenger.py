@@ -4,7 +4,10 @@ Rasa's `facebook` channel, fixed: the signature is checked in constant time on t
 body (403 when bad or missing), the webhook answers at once and the turn runs in the
 background, replies go out with aiohttp (never a blocking client in the event loop),
 our buttons become a button template or quick replies within Messenger's limits, long
-texts are split. Secrets come from the environment:
+texts are split. Replies pushed through Rasa's HTTP API (trigger_intent, external
+events) reach Messenger only within 24 hours of the person's last message (Messenger's
+standard messaging window); outside it they are withheld and counted in the log.
+Secrets come from the environment:
 MESSENGER_VERIFY_TOKEN, MESSENGER_APP_SECRET, MESSENGER_PAGE_ACCESS_TOKEN
 (and META_GRAPH_URL, default https://graph.facebook.com/v21.0).
 """
@@ -14,7 +17,7 @@ import logging
 import re
 from typing import Any, Awaitable, Callable
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -82,15 +85,21 @@ def parse_events(payload: dict[str, Any]) -> list[meta.Inbound]:
 
 
 class MessengerOutput(CountingOutputChannel):
-    """Sends the assistant's messages with the Send API (`POST {GRAPH}/me/messages`)."""
+    """Sends the assistant's messages with the Send API (`POST {GRAPH}/me/messages`).
+
+    With a `window`, messages to someone who has not written for 24 hours are withheld
+    (counted and logged, never sent): Messenger's standard messaging window; outside it
+    only tagged messages for narrow uses are allowed, which this assistant does not send.
+    """
 
     @classmethod
     def name(cls) -> str:
         return CHANNEL
 
-    def __init__(self, graph: meta.GraphClient) -> None:
+    def __init__(self, graph: meta.GraphClient, window: meta.ServiceWindow | None = None) -> None:
         super().__init__()
-        self.graph = graph
+        self.graph, self.window = graph, window
+        self.withheld = 0
 
     async def _post(self, recipient_id: str, body: dict[str, Any]) -> bool:
         psid = psid_of(recipient_id)
@@ -100,6 +109,11 @@ class MessengerOutput(CountingOutputChannel):
         return await self.graph.post("me/messages", {"recipient": {"id": psid}, **body})
 
     async def _send_messages(self, recipient_id: str, messages: list[dict[str, Any]]) -> None:
+        psid = psid_of(recipient_id)
+        if psid and self.window is not None and not self.window.is_open(psid):
+            self.withheld += len(messages)
+            logger.warning("messenger: %d message(s) withheld outside the 24-hour window", len(messages))
+            return
         for message in messages:
             if not await self._post(recipient_id, {"messaging_type": "RESPONSE", "message": message}):
                 break  # keep the order: never send the rest of a message whose start was lost
@@ -144,17 +158,23 @@ class MessengerInput(InputChannel):
                    meta.env("MESSENGER_PAGE_ACCESS_TOKEN"))
 
     def __init__(self, verify_token: str | None, app_secret: str | None, page_access_token: str | None,
-                 graph_base_url: str | None = None) -> None:
+                 graph_base_url: str | None = None, window: meta.ServiceWindow | None = None) -> None:
         self.verify_token, self.app_secret = verify_token, app_secret
         self.configured = bool(verify_token and app_secret and page_access_token)
         if not self.configured:
             logger.warning("messenger: MESSENGER_* secrets not set, the webhook refuses every request")
         self.graph = meta.GraphClient(CHANNEL, page_access_token, graph_base_url)
+        self.window = window or meta.ServiceWindow()
         self.seen = meta.Deduplicator()
         self.workers = meta.ConversationWorkers(CHANNEL)
 
+    def get_output_channel(self) -> OutputChannel | None:
+        """For Rasa's trigger_intent / external events (`?output_channel=messenger` or
+        `latest`): sent only within 24 hours of the person's last message."""
+        return MessengerOutput(self.graph, self.window) if self.configured else None
+
     async def process(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], inbound: meta.Inbound) -> None:
-        output = MessengerOutput(self.graph)
+        output = MessengerOutput(self.graph, self.window)
         sender = sender_id(inbound.user)
         await output.send_typing(sender)
         if inbound.text is None:
@@ -181,6 +201,7 @@ class MessengerInput(InputChannel):
                 return refused
             for inbound in parse_events(payload):
                 if self.seen.first_time(inbound.message_id):
+                    self.window.inbound(inbound.user, inbound.timestamp)
                     self.workers.submit(inbound.user, lambda inbound=inbound: self.process(on_new_message, inbound))
             # Acknowledged before the turn runs: Meta retries slow answers.
             return response.json({"status": "received"})

@@ -151,6 +151,51 @@ class Deduplicator:
         return len(self._seen)
 
 
+# ---- Meta's 24-hour window ------------------------------------------------------------
+
+WINDOW_SECONDS = 24 * 3600
+
+
+class ServiceWindow:
+    """When each person last wrote, to respect Meta's 24-hour window (free-form messages
+    only within 24 h of the person's last message), and whether the re-engagement
+    template (WhatsApp) was already sent since then. In memory: right for one process;
+    several processes need a shared store (issue 7)."""
+
+    def __init__(self, seconds: float = WINDOW_SECONDS, clock: Callable[[], float] = time.time,
+                 max_people: int = 100_000) -> None:
+        self.seconds, self.clock, self.max_people = seconds, clock, max_people
+        self._people: OrderedDict[str, tuple[float | None, bool]] = OrderedDict()  # person -> (last inbound, template sent)
+
+    def inbound(self, user: str, at: float | None = None) -> None:
+        """The person wrote at `at` (the platform's timestamp; a late retry must not
+        stretch the window), or now."""
+        now = self.clock()
+        at = now if at is None else min(at, now)
+        last, _ = self._people.pop(user, (None, False))
+        self._people[user] = (max(at, last or at), False)
+        self._prune()
+
+    def is_open(self, user: str) -> bool:
+        last = self._people.get(user, (None, False))[0]
+        return last is not None and self.clock() - last < self.seconds
+
+    def template_due(self, user: str) -> bool:
+        """True until the template was sent once since the person's last message."""
+        return not self._people.get(user, (None, False))[1]
+
+    def template_sent(self, user: str) -> None:
+        last, _ = self._people.pop(user, (None, False))
+        self._people[user] = (last, True)
+        self._prune()
+
+    def _prune(self) -> None:
+        # Bounded memory: the least recently active are forgotten first (then treated as
+        # outside the window, which is the safe side).
+        while len(self._people) > self.max_people:
+            self._people.popitem(last=False)
+
+
 # ---- Background processing, in order per conversation ---------------------------------
 
 

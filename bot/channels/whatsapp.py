@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections import OrderedDict
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -31,6 +29,7 @@ from sanic.response import HTTPResponse
 
 from bot import content
 from bot.channels import meta
+from bot.channels.meta import ServiceWindow  # noqa: F401 - shared with Messenger
 from bot.channels.rendering import whatsapp_messages
 from bot.channels.signatures import META_HEADER
 from bot.channels.turn import CountingOutputChannel, run_turn
@@ -42,7 +41,6 @@ SENDER_PREFIX = "whatsapp-"
 _WA_ID = re.compile(r"^[0-9]{6,20}$")
 # Not messages from the person: a reaction to one of ours, a number change notice…
 _NOT_MESSAGES = frozenset({"reaction", "system", "request_welcome", "ephemeral"})
-WINDOW_SECONDS = 24 * 3600
 
 
 def sender_id(wa_id: str) -> str:
@@ -52,44 +50,6 @@ def sender_id(wa_id: str) -> str:
 def wa_id_of(recipient_id: str) -> str | None:
     wa_id = recipient_id[len(SENDER_PREFIX):] if recipient_id.startswith(SENDER_PREFIX) else None
     return wa_id if wa_id and _WA_ID.match(wa_id) else None
-
-
-class ServiceWindow:
-    """When each person last wrote, to respect the 24-hour customer-service window,
-    and whether the re-engagement template was already sent since then."""
-
-    def __init__(self, seconds: float = WINDOW_SECONDS, clock: Callable[[], float] = time.time,
-                 max_people: int = 100_000) -> None:
-        self.seconds, self.clock, self.max_people = seconds, clock, max_people
-        self._people: OrderedDict[str, tuple[float | None, bool]] = OrderedDict()  # wa_id -> (last inbound, templated)
-
-    def inbound(self, wa_id: str, at: float | None = None) -> None:
-        """The person wrote at `at` (the platform's timestamp; a late retry must not
-        stretch the window), or now."""
-        now = self.clock()
-        at = now if at is None else min(at, now)
-        last, _ = self._people.pop(wa_id, (None, False))
-        self._people[wa_id] = (max(at, last or at), False)
-        self._prune()
-
-    def is_open(self, wa_id: str) -> bool:
-        last = self._people.get(wa_id, (None, False))[0]
-        return last is not None and self.clock() - last < self.seconds
-
-    def template_due(self, wa_id: str) -> bool:
-        """True until the template was sent once since the person's last message."""
-        return not self._people.get(wa_id, (None, False))[1]
-
-    def template_sent(self, wa_id: str) -> None:
-        last, _ = self._people.pop(wa_id, (None, False))
-        self._people[wa_id] = (last, True)
-        self._prune()
-
-    def _prune(self) -> None:
-        # Bounded memory: the least recently active are forgotten first (then treated as
-        # outside the window, which is the safe side).
-        while len(self._people) > self.max_people:
-            self._people.popitem(last=False)
 
 
 def parse_events(payload: dict[str, Any], phone_number_id: str | None = None) -> list[meta.Inbound]:
