@@ -29,7 +29,7 @@ from sanic.response import HTTPResponse
 
 from bot import content
 from bot.channels import meta
-from bot.channels.meta import ServiceWindow  # noqa: F401 - shared with Messenger
+from bot.channels.meta import ServiceWindow
 from bot.channels.rendering import whatsapp_messages
 from bot.channels.signatures import META_HEADER
 from bot.channels.turn import CountingOutputChannel, run_turn
