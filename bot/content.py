@@ -127,7 +127,7 @@ APP_BAD_REQUEST = (
     "soit « payload » (le bouton touché), sous forme de texte."
 )
 APP_TOO_LARGE = "Votre message est trop volumineux. Raccourcissez-le, s'il vous plaît."
-APP_TEMPORARY_ERROR = "Je ne peux pas accéder à votre conversation pour le moment. Réessayez dans un instant, s'il vous plaît."
+CONVERSATION_UNAVAILABLE = "Je ne peux pas accéder à votre conversation pour le moment. Réessayez dans un instant, s'il vous plaît."
 
 # ---- Twilio (SMS / WhatsApp, bot/channels/twilio.py) -----------------------------------
 TWILIO_TEXT_ONLY = (

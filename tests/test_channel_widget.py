@@ -51,7 +51,7 @@ def test_the_socket_joins_its_room_even_when_enter_room_is_a_coroutine():
     """python-socketio >= 5.10 made enter_room a coroutine; Rasa's channel forgot to await
     it and every reply was dropped (RasaHQ/rasa#13027). Ours awaits it when needed."""
     channel = WidgetInput(SessionTokens(SECRET))
-    blueprint = channel.blueprint(on_new_message=None)  # noqa: F841 - registers the handlers
+    channel.blueprint(on_new_message=None)  # registers the socket.io handlers
     sio = channel.sio
     joined, sessions = [], {}
 

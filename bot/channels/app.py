@@ -224,7 +224,7 @@ class AppInput(InputChannel):
                 messages = await conversation_history(request.app.ctx.agent, sender)
             except Exception as failure:  # noqa: BLE001 - a JSON error, never a trace
                 logger.error("app channel: history failed (%s)", type(failure).__name__)
-                return error("temporarily_unavailable", content.APP_TEMPORARY_ERROR, 503)
+                return error("temporarily_unavailable", content.CONVERSATION_UNAVAILABLE, 503)
             return response.json({"conversation_id": sender, "messages": messages})
 
         @webhook.route("/conversation", methods=["DELETE"])
@@ -236,7 +236,7 @@ class AppInput(InputChannel):
                 await erase_conversation(request.app.ctx.agent, sender)
             except Exception as failure:  # noqa: BLE001
                 logger.error("app channel: erase failed (%s)", type(failure).__name__)
-                return error("temporarily_unavailable", content.APP_TEMPORARY_ERROR, 503)
+                return error("temporarily_unavailable", content.CONVERSATION_UNAVAILABLE, 503)
             return response.json({"erased": True})
 
         return webhook

@@ -15,18 +15,13 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Awaitable, Callable
+from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from rasa.core.channels.channel import OutputChannel
 
-from bot import content
 from bot.channels import meta
 from bot.channels.rendering import messenger_messages
-from bot.channels.signatures import META_HEADER
-from bot.channels.turn import CountingOutputChannel, run_turn
+from bot.channels.turn import CountingOutputChannel
 
 logger = logging.getLogger(__name__)
 
@@ -146,10 +141,8 @@ class MessengerOutput(CountingOutputChannel):
             logger.warning("messenger: custom response without a Messenger message, not sent")
 
 
-class MessengerInput(InputChannel):
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
+class MessengerInput(meta.MetaWebhookInput):
+    channel = CHANNEL
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> "MessengerInput":
@@ -159,55 +152,18 @@ class MessengerInput(InputChannel):
 
     def __init__(self, verify_token: str | None, app_secret: str | None, page_access_token: str | None,
                  graph_base_url: str | None = None, window: meta.ServiceWindow | None = None) -> None:
-        self.verify_token, self.app_secret = verify_token, app_secret
-        self.configured = bool(verify_token and app_secret and page_access_token)
-        if not self.configured:
-            logger.warning("messenger: MESSENGER_* secrets not set, the webhook refuses every request")
-        self.graph = meta.GraphClient(CHANNEL, page_access_token, graph_base_url)
-        self.window = window or meta.ServiceWindow()
-        self.seen = meta.Deduplicator()
-        self.workers = meta.ConversationWorkers(CHANNEL)
+        super().__init__(verify_token, app_secret, page_access_token,
+                         bool(verify_token and app_secret and page_access_token), graph_base_url, window)
 
-    def get_output_channel(self) -> OutputChannel | None:
-        """For Rasa's trigger_intent / external events (`?output_channel=messenger` or
-        `latest`): sent only within 24 hours of the person's last message."""
-        return MessengerOutput(self.graph, self.window) if self.configured else None
+    def parse(self, payload: Any) -> list[meta.Inbound]:
+        return list(parse_events(payload))
 
-    async def process(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], inbound: meta.Inbound) -> None:
-        output = MessengerOutput(self.graph, self.window)
-        sender = sender_id(inbound.user)
+    def sender_id(self, user: str) -> str:
+        return sender_id(user)
+
+    def new_output(self) -> "MessengerOutput":
+        # Pushed messages (trigger_intent) are sent only within 24 hours of the person's last message.
+        return MessengerOutput(self.graph, self.window)
+
+    async def before_turn(self, output: OutputChannel, sender: str) -> None:
         await output.send_typing(sender)
-        if inbound.text is None:
-            await output.send_text_message(sender, content.CHANNEL_TEXT_ONLY)
-            return
-        await run_turn(on_new_message, output, sender, inbound.text, channel=CHANNEL, from_button=inbound.from_button)
-
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint(f"messenger_{id(self)}", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.configured else "not_configured"})
-
-        @webhook.route("/webhook", methods=["GET"])
-        async def verify(request: Request) -> HTTPResponse:
-            return meta.handshake(meta.query_args(request), self.verify_token if self.configured else None)
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            payload, refused = meta.signed_payload(request.body, request.headers.get(META_HEADER), self.app_secret,
-                                                   self.configured)
-            if refused is not None:
-                return refused
-            for inbound in parse_events(payload):
-                if self.seen.first_time(inbound.message_id):
-                    self.window.inbound(inbound.user, inbound.timestamp)
-                    self.workers.submit(inbound.user, lambda inbound=inbound: self.process(on_new_message, inbound))
-            # Acknowledged before the turn runs: Meta retries slow answers.
-            return response.json({"status": "received"})
-
-        @webhook.listener("after_server_stop")
-        async def close(*_: Any) -> None:
-            await meta.close_sessions()
-
-        return webhook

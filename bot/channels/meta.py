@@ -26,11 +26,14 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Iterator
 
 import aiohttp
-from sanic import response
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import content
 from bot.channels.signatures import META_HEADER, meta_signature_valid
+from bot.channels.turn import run_turn
 
 logger = logging.getLogger(__name__)
 
@@ -317,3 +320,80 @@ async def _error_code(reply: aiohttp.ClientResponse) -> Any:
         return None
     code = field(body, "error", "code")
     return code if isinstance(code, (int, str)) else None
+
+
+class MetaWebhookInput(InputChannel):
+    """The webhook both Meta platforms share; a subclass says how to read its payload,
+    how to build its output channel and how to name the conversation."""
+
+    channel = ""  # the Rasa channel name and URL prefix, set by the subclass
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.channel
+
+    def __init__(self, verify_token: str | None, app_secret: str | None, access_token: str | None,
+                 configured: bool, graph_base_url: str | None, window: ServiceWindow | None) -> None:
+        self.verify_token, self.app_secret = verify_token, app_secret
+        self.configured = configured
+        if not configured:
+            logger.warning("%s: secrets not set, the webhook refuses every request", self.channel)
+        self.graph = GraphClient(self.channel, access_token, graph_base_url)
+        self.window = window or ServiceWindow()
+        self.seen = Deduplicator()
+        self.workers = ConversationWorkers(self.channel)
+
+    def parse(self, payload: Any) -> list[Inbound]:
+        raise NotImplementedError
+
+    def sender_id(self, user: str) -> str:
+        raise NotImplementedError
+
+    def new_output(self) -> OutputChannel:
+        raise NotImplementedError
+
+    async def before_turn(self, output: OutputChannel, sender: str) -> None:
+        """E.g. a typing indicator; nothing by default."""
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """For Rasa's trigger_intent / external events: the 24-hour window applies there too."""
+        return self.new_output() if self.configured else None
+
+    async def process(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], inbound: Inbound) -> None:
+        output, sender = self.new_output(), self.sender_id(inbound.user)
+        await self.before_turn(output, sender)
+        if inbound.text is None:
+            await output.send_text_message(sender, content.CHANNEL_TEXT_ONLY)
+            return
+        await run_turn(on_new_message, output, sender, inbound.text, channel=self.channel,
+                       from_button=inbound.from_button)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"{self.channel}_{id(self)}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.configured else "not_configured"})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            return handshake(query_args(request), self.verify_token if self.configured else None)
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            payload, refused = signed_payload(request.body, request.headers.get(META_HEADER), self.app_secret,
+                                              self.configured)
+            if refused is not None:
+                return refused
+            for inbound in self.parse(payload):
+                if self.seen.first_time(inbound.message_id):
+                    self.window.inbound(inbound.user, inbound.timestamp)
+                    self.workers.submit(inbound.user, lambda inbound=inbound: self.process(on_new_message, inbound))
+            # Acknowledged before the turn runs: Meta retries slow answers.
+            return response.json({"status": "received"})
+
+        @webhook.listener("after_server_stop")
+        async def close(*_: Any) -> None:
+            await close_sessions()
+
+        return webhook

@@ -20,19 +20,12 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Awaitable, Callable
+from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
-
-from bot import content
 from bot.channels import meta
 from bot.channels.meta import ServiceWindow
 from bot.channels.rendering import whatsapp_messages
-from bot.channels.signatures import META_HEADER
-from bot.channels.turn import CountingOutputChannel, run_turn
+from bot.channels.turn import CountingOutputChannel
 
 logger = logging.getLogger(__name__)
 
@@ -175,10 +168,8 @@ def _button_list(buttons: Any) -> list[dict[str, str]]:
             if isinstance(b, dict) and isinstance(b.get("title"), str) and isinstance(b.get("payload"), str)]
 
 
-class WhatsAppInput(InputChannel):
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
+class WhatsAppInput(meta.MetaWebhookInput):
+    channel = CHANNEL
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> "WhatsAppInput":
@@ -190,59 +181,17 @@ class WhatsAppInput(InputChannel):
     def __init__(self, verify_token: str | None, app_secret: str | None, access_token: str | None,
                  phone_number_id: str | None, template_name: str | None = None, template_language: str = "fr",
                  graph_base_url: str | None = None, window: ServiceWindow | None = None) -> None:
-        self.verify_token, self.app_secret = verify_token, app_secret
         self.phone_number_id = phone_number_id
         self.template_name, self.template_language = template_name, template_language
-        self.configured = bool(verify_token and app_secret and access_token and phone_number_id)
-        if not self.configured:
-            logger.warning("whatsapp: WHATSAPP_* secrets not set, the webhook refuses every request")
-        self.graph = meta.GraphClient(CHANNEL, access_token, graph_base_url)
-        self.window = window or ServiceWindow()
-        self.seen = meta.Deduplicator()
-        self.workers = meta.ConversationWorkers(CHANNEL)
+        super().__init__(verify_token, app_secret, access_token,
+                         bool(verify_token and app_secret and access_token and phone_number_id), graph_base_url, window)
 
-    def get_output_channel(self) -> OutputChannel | None:
-        """For Rasa's trigger_intent / external events (`?output_channel=whatsapp` or
-        `latest`): the window rule applies there too."""
-        if not self.configured:
-            return None
+    def parse(self, payload: Any) -> list[meta.Inbound]:
+        return list(parse_events(payload, self.phone_number_id))
+
+    def sender_id(self, user: str) -> str:
+        return sender_id(user)
+
+    def new_output(self) -> "WhatsAppOutput":
         return WhatsAppOutput(self.graph, self.phone_number_id, self.window, self.template_name,
                               self.template_language)
-
-    async def process(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], inbound: meta.Inbound) -> None:
-        output = self.get_output_channel()
-        sender = sender_id(inbound.user)
-        if inbound.text is None:
-            await output.send_text_message(sender, content.CHANNEL_TEXT_ONLY)
-            return
-        await run_turn(on_new_message, output, sender, inbound.text, channel=CHANNEL, from_button=inbound.from_button)
-
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint(f"whatsapp_{id(self)}", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.configured else "not_configured"})
-
-        @webhook.route("/webhook", methods=["GET"])
-        async def verify(request: Request) -> HTTPResponse:
-            return meta.handshake(meta.query_args(request), self.verify_token if self.configured else None)
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            payload, refused = meta.signed_payload(request.body, request.headers.get(META_HEADER), self.app_secret,
-                                                   self.configured)
-            if refused is not None:
-                return refused
-            for inbound in parse_events(payload, self.phone_number_id):
-                if self.seen.first_time(inbound.message_id):
-                    self.window.inbound(inbound.user, inbound.timestamp)
-                    self.workers.submit(inbound.user, lambda inbound=inbound: self.process(on_new_message, inbound))
-            # Acknowledged before the turn runs: Meta retries slow answers.
-            return response.json({"status": "received"})
-
-        @webhook.listener("after_server_stop")
-        async def close(*_: Any) -> None:
-            await meta.close_sessions()
-
-        return webhook

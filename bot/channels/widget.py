@@ -123,9 +123,24 @@ class WidgetInput(InputChannel):
                                   "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS"})
         return reply
 
-    def _conversation(self, request: Request) -> str | None:
+    def _origin_or_preflight(self, request: Request) -> HTTPResponse | None:
+        """The answer when the request must stop here: a foreign origin, or a CORS preflight."""
+        if not self.origin_allowed(request):
+            return _error(403, "origin_not_allowed", content.WIDGET_ORIGIN_REFUSED)
+        if request.method == "OPTIONS":
+            return self._cors(request, response.empty())
+        return None
+
+    def _authorised(self, request: Request) -> tuple[str | None, HTTPResponse | None]:
+        """The conversation the bearer token names, or the answer that refuses the request."""
+        refused = self._origin_or_preflight(request)
+        if refused:
+            return None, refused
         scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-        return self.tokens.conversation_of(token.strip()) if scheme.lower() == "bearer" else None
+        conversation_id = self.tokens.conversation_of(token.strip()) if scheme.lower() == "bearer" else None
+        if conversation_id is None:
+            return None, self._cors(request, _error(401, "invalid_token", content.WIDGET_SESSION_EXPIRED))
+        return conversation_id, None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # None = same origin only (engine.io compares Origin with the Host header).
@@ -188,10 +203,9 @@ class WidgetInput(InputChannel):
 
         @widget.route("/session", methods=["POST", "OPTIONS"])
         async def session(request: Request) -> HTTPResponse:
-            if not self.origin_allowed(request):
-                return _error(403, "origin_not_allowed", content.WIDGET_ORIGIN_REFUSED)
-            if request.method == "OPTIONS":
-                return self._cors(request, response.empty())
+            refused = self._origin_or_preflight(request)
+            if refused:
+                return refused
             body = request.json if isinstance(request.json, dict) else {}
             minted = self.tokens.mint(self.tokens.conversation_of(body.get("token")))
             return self._cors(request, response.json({
@@ -200,26 +214,26 @@ class WidgetInput(InputChannel):
 
         @widget.route("/history", methods=["GET", "OPTIONS"])
         async def history(request: Request) -> HTTPResponse:
-            if not self.origin_allowed(request):
-                return _error(403, "origin_not_allowed", content.WIDGET_ORIGIN_REFUSED)
-            if request.method == "OPTIONS":
-                return self._cors(request, response.empty())
-            conversation_id = self._conversation(request)
-            if conversation_id is None:
-                return self._cors(request, _error(401, "invalid_token", content.WIDGET_SESSION_EXPIRED))
-            messages = await conversation_history(request.app.ctx.agent, conversation_id)
+            conversation_id, refused = self._authorised(request)
+            if refused:
+                return refused
+            try:
+                messages = await conversation_history(request.app.ctx.agent, conversation_id)
+            except Exception as failure:  # noqa: BLE001 - a JSON answer, never a trace
+                logger.error("widget history failed: %s", type(failure).__name__)
+                return self._cors(request, _error(503, "temporarily_unavailable", content.CONVERSATION_UNAVAILABLE))
             return self._cors(request, response.json({"messages": messages}))
 
         @widget.route("/conversation", methods=["DELETE", "OPTIONS"])
         async def erase(request: Request) -> HTTPResponse:
-            if not self.origin_allowed(request):
-                return _error(403, "origin_not_allowed", content.WIDGET_ORIGIN_REFUSED)
-            if request.method == "OPTIONS":
-                return self._cors(request, response.empty())
-            conversation_id = self._conversation(request)
-            if conversation_id is None:
-                return self._cors(request, _error(401, "invalid_token", content.WIDGET_SESSION_EXPIRED))
-            await erase_conversation(request.app.ctx.agent, conversation_id)
+            conversation_id, refused = self._authorised(request)
+            if refused:
+                return refused
+            try:
+                await erase_conversation(request.app.ctx.agent, conversation_id)
+            except Exception as failure:  # noqa: BLE001 - a JSON answer, never a trace
+                logger.error("widget erase failed: %s", type(failure).__name__)
+                return self._cors(request, _error(503, "temporarily_unavailable", content.CONVERSATION_UNAVAILABLE))
             if self.sio:
                 await self.sio.emit(ERASED_EVENT, {}, room=conversation_id)  # other open tabs clear too
             return self._cors(request, response.json({"erased": True}))
