@@ -8,6 +8,7 @@ import yaml
 from bot.agenda import db
 from bot.agenda.service import POOL, create_app
 from bot.agenda.store import AgendaStore
+from openapi_checks import refs, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_PATH = ROOT / "docs" / "agenda-openapi.yaml"
@@ -23,28 +24,6 @@ except ImportError:  # not installed in this environment: structural checks by h
 def spec():
     with SPEC_PATH.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
-
-
-def _resolve(document, ref):
-    assert ref.startswith("#/"), f"only local references are expected, got {ref}"
-    node = document
-    for part in ref[2:].split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")
-        assert isinstance(node, dict) and part in node, f"unresolved $ref {ref}"
-        node = node[part]
-    return node
-
-
-def _refs(node):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref":
-                yield value
-            else:
-                yield from _refs(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _refs(item)
 
 
 def _operations(spec):
@@ -64,10 +43,10 @@ def test_spec_is_valid_openapi_3(spec):
     assert isinstance(spec.get("info"), dict)
     assert spec["info"].get("title") and spec["info"].get("version")
     assert isinstance(spec.get("paths"), dict) and spec["paths"]
-    refs = list(_refs(spec))
-    assert refs, "the document is expected to use $ref"
-    for ref in refs:
-        _resolve(spec, ref)
+    references = list(refs(spec))
+    assert references, "the document is expected to use $ref"
+    for ref in references:
+        resolve(spec, ref)
     schemes = spec.get("components", {}).get("securitySchemes", {})
     for path, method, operation in _operations(spec):
         assert path.startswith("/")
@@ -78,7 +57,7 @@ def test_spec_is_valid_openapi_3(spec):
         for requirement in operation.get("security", spec.get("security", [])):
             for name in requirement:
                 assert name in schemes, f"{method} {path}: unknown security scheme {name}"
-        parameters = [_resolve(spec, p["$ref"]) if "$ref" in p else p for p in operation.get("parameters", [])]
+        parameters = [resolve(spec, p["$ref"]) if "$ref" in p else p for p in operation.get("parameters", [])]
         declared = {p["name"] for p in parameters if p["in"] == "path"}
         assert all(p.get("required") for p in parameters if p["in"] == "path")
         assert declared == set(re.findall(r"{([^}]+)}", path)), f"{method} {path}: path parameters"

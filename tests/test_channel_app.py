@@ -26,6 +26,7 @@ from bot import content
 from bot.channels.app import (AppInput, JwtSettings, TokenRejected, TokenVerifier, app_messages,
                               parse_message_body)
 from fake_platform import CHANNEL_TEST_SECRETS
+from openapi_checks import refs, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_PATH = ROOT / "docs" / "app-openapi.yaml"
@@ -185,24 +186,6 @@ def _operations(spec):
                 yield path, method, operation
 
 
-def _resolve(document, ref):
-    assert ref.startswith("#/"), ref
-    node = document
-    for part in ref[2:].split("/"):
-        assert isinstance(node, dict) and part in node, f"unresolved $ref {ref}"
-        node = node[part]
-    return node
-
-
-def _refs(node):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from [value] if key == "$ref" else _refs(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _refs(item)
-
-
 def test_spec_is_a_structurally_valid_openapi_3_document(spec):
     try:
         from openapi_spec_validator import validate_spec
@@ -212,8 +195,8 @@ def test_spec_is_a_structurally_valid_openapi_3_document(spec):
         validate_spec(spec)
     assert str(spec["openapi"]).startswith("3.")
     assert spec["info"]["title"] and spec["info"]["version"]
-    for ref in _refs(spec):
-        _resolve(spec, ref)
+    for ref in refs(spec):
+        resolve(spec, ref)
     scheme = spec["components"]["securitySchemes"]["bearerJwt"]
     assert (scheme["type"], scheme["scheme"], scheme["bearerFormat"]) == ("http", "bearer", "JWT")
     assert spec["security"] == [{"bearerJwt": []}]
@@ -224,7 +207,7 @@ def test_spec_is_a_structurally_valid_openapi_3_document(spec):
         if secured:  # every authenticated call documents its refusals
             assert {"401", "503"} <= set(responses), f"{method} {path}"
         for status, answer in responses.items():
-            answer = _resolve(spec, answer["$ref"]) if "$ref" in answer else answer
+            answer = resolve(spec, answer["$ref"]) if "$ref" in answer else answer
             assert answer.get("description"), f"{method} {path} {status}"
             if str(status).startswith(("4", "5")):
                 schema = answer["content"]["application/json"]["schema"]
