@@ -103,6 +103,12 @@ WIDGET_NOT_INSTALLED = "Le module de discussion n'est pas installé sur ce serve
 WIDGET_ORIGIN_REFUSED = "Ce site n'est pas autorisé à ouvrir une conversation avec l'assistant."
 WIDGET_SESSION_EXPIRED = "Votre session a expiré. Rechargez la page pour reprendre la conversation."
 
+# Rate limiting (bot/channels/rate_limit.py): too many messages in a short time.
+RATE_LIMITED = (
+    "Vous m'envoyez beaucoup de messages en peu de temps. "
+    "Patientez une minute, puis écrivez-moi de nouveau, s'il vous plaît."
+)
+
 SERVICE_UNAVAILABLE = (
     "Désolé, je rencontre un problème technique. Votre message n'est pas perdu : "
     "réessayez dans un instant."

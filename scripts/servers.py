@@ -57,6 +57,9 @@ class Servers:
     tracker_db: Path | None = None
     agenda_db_url: str | None = None  # SQLite beside the tracker unless given (e.g. PostgreSQL)
     extra_env: dict[str, str] = field(default_factory=dict)  # e.g. channel secrets for a test
+    # Off for tests and the benchmark (many fast turns from 127.0.0.1); `make run` turns
+    # them on. A test that checks them sets RATE_LIMIT_* in extra_env.
+    rate_limits: bool = False
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     startup_seconds: float = 0.0
 
@@ -84,6 +87,8 @@ class Servers:
             PYTHONPATH=str(ROOT),
             RASA_TELEMETRY_ENABLED="false",
         )
+        if not self.rate_limits:
+            env.update(RATE_LIMIT_PER_SENDER="0", RATE_LIMIT_PER_IP="0")
         env.update(self.extra_env)
         return env
 
@@ -185,6 +190,7 @@ def main() -> None:
             tracker_db=ROOT / os.environ.get("TRACKER_DB", "var/tracker.db"),
             agenda_port=int(os.environ.get("AGENDA_PORT", "5056")),
             agenda_token=os.environ["AGENDA_TOKEN"],
+            rate_limits=True,
             agenda_db_url=os.environ.get("AGENDA_DATABASE_URL") or os.environ.get("DATABASE_URL")
             or f"sqlite:///{ROOT / 'var' / 'agenda.db'}",
         ) as servers:

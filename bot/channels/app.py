@@ -29,6 +29,7 @@ from sanic.response import HTTPResponse
 
 from bot import content
 from bot.channels.conversations import conversation_history, erase_conversation
+from bot.channels.rate_limit import RateLimits, client_ip
 from bot.channels.turn import run_turn
 
 logger = logging.getLogger(__name__)
@@ -174,6 +175,7 @@ class AppInput(InputChannel):
 
     def __init__(self, settings: JwtSettings | None = None) -> None:
         self.verifier = TokenVerifier(settings or JwtSettings())
+        self.limits = RateLimits.from_env()
         if not self.verifier.configured:
             logger.warning("app channel: no APP_JWT_SECRET or APP_JWT_PUBLIC_KEY; its webhooks answer 503")
 
@@ -211,6 +213,9 @@ class AppInput(InputChannel):
             if parsed is None:
                 return error("bad_request", content.APP_BAD_REQUEST, 400)
             text, from_button = parsed
+            decision = self.limits.check(sender, client_ip(request))
+            if not decision.allowed:
+                return error("rate_limited", content.RATE_LIMITED, 429, {"Retry-After": decision.retry_after_header})
             collector = CollectingOutputChannel()
             await run_turn(on_new_message, collector, sender, text, channel=self.name(), from_button=from_button)
             return response.json({"conversation_id": sender, "messages": app_messages(collector.messages)})

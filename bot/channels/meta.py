@@ -32,6 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import content
+from bot.channels.rate_limit import RateLimits
 from bot.channels.signatures import META_HEADER, meta_signature_valid
 from bot.channels.turn import run_turn
 
@@ -342,6 +343,9 @@ class MetaWebhookInput(InputChannel):
         self.window = window or ServiceWindow()
         self.seen = Deduplicator()
         self.workers = ConversationWorkers(self.channel)
+        # Meta is the caller (one IP for everybody): only the per-person limit applies,
+        # and it is enforced here, never by answering 429 to Meta (it would retry).
+        self.limits = RateLimits.from_env()
 
     def parse(self, payload: Any) -> list[Inbound]:
         raise NotImplementedError
@@ -358,6 +362,19 @@ class MetaWebhookInput(InputChannel):
     def get_output_channel(self) -> OutputChannel | None:
         """For Rasa's trigger_intent / external events: the 24-hour window applies there too."""
         return self.new_output() if self.configured else None
+
+    async def rate_limited(self, inbound: Inbound) -> None:
+        await self.new_output().send_text_message(self.sender_id(inbound.user), content.RATE_LIMITED)
+
+    def accept(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], inbound: Inbound) -> None:
+        """Queues the turn, or, over the per-person rate limit, the French notice once
+        (the excess is dropped)."""
+        decision = self.limits.check(self.sender_id(inbound.user))
+        if decision.allowed:
+            self.workers.submit(inbound.user, lambda: self.process(on_new_message, inbound))
+        elif decision.first_refusal:
+            logger.warning("%s: one person over the rate limit; told once, the excess is dropped", self.channel)
+            self.workers.submit(inbound.user, lambda: self.rate_limited(inbound))
 
     async def process(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], inbound: Inbound) -> None:
         output, sender = self.new_output(), self.sender_id(inbound.user)
@@ -388,7 +405,7 @@ class MetaWebhookInput(InputChannel):
             for inbound in self.parse(payload):
                 if self.seen.first_time(inbound.message_id):
                     self.window.inbound(inbound.user, inbound.timestamp)
-                    self.workers.submit(inbound.user, lambda inbound=inbound: self.process(on_new_message, inbound))
+                    self.accept(on_new_message, inbound)
             # Acknowledged before the turn runs: Meta retries slow answers.
             return response.json({"status": "received"})
 

@@ -15,6 +15,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import content
+from bot.channels.rate_limit import RateLimits, client_ip
 from bot.channels.turn import run_turn
 
 MAX_SENDER_CHARS = 128
@@ -31,6 +33,7 @@ class GuardedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"guarded_rest_{id(self)}", __name__)
+        limits = RateLimits.from_env()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -46,6 +49,10 @@ class GuardedRestInput(RestInput):
             if sender.lower().startswith(RESERVED_PREFIXES):
                 return response.json({"error": "Cet identifiant de conversation est réservé à un autre canal."},
                                      status=403)
+            decision = limits.check(sender, client_ip(request))
+            if not decision.allowed:
+                return response.json([{"recipient_id": sender, "text": content.RATE_LIMITED}], status=429,
+                                     headers={"Retry-After": decision.retry_after_header})
             raw_text = body.get("message")
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
             collector = CollectingOutputChannel()

@@ -37,6 +37,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import content
+from bot.channels.rate_limit import RateLimits
 from bot.channels.rendering import split_text
 from bot.channels.signatures import TWILIO_HEADER, twilio_signature_valid
 from bot.channels.turn import CountingOutputChannel, run_turn
@@ -220,6 +221,7 @@ class SignedTwilioInput(InputChannel):
         self.memory = ChoiceMemory()
         self._tasks: set[asyncio.Task] = set()
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # lock, messages waiting on it
+        self.limits = RateLimits.from_env()  # per person only: Twilio is the caller
         if not self.settings.configured:
             logger.warning("twilio channel: TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN missing; its webhook answers 503")
 
@@ -244,7 +246,9 @@ class SignedTwilioInput(InputChannel):
             return payload, True, notice
         return body, False, notice
 
-    async def process(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], form: dict[str, str]) -> None:
+    async def process(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], form: dict[str, str],
+                      rate_limited: bool = False) -> None:
+        """One message's turn; with `rate_limited`, only the French notice (no turn)."""
         sender = form["From"]
         sender_id = SENDER_PREFIX + sender
         lock, users = self._locks.get(sender_id, (asyncio.Lock(), 0))
@@ -254,6 +258,9 @@ class SignedTwilioInput(InputChannel):
                 timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT_SECONDS)
                 async with aiohttp.ClientSession(timeout=timeout) as session:
                     output = TwilioOutput(self.settings, session, sender, self.reply_from(form), self.memory, sender_id)
+                    if rate_limited:
+                        await output.send_text_message(sender_id, content.RATE_LIMITED)
+                        return
                     text, from_button, notice = self.incoming(form, sender_id)
                     if notice:
                         await output.send_text_message(sender_id, notice)
@@ -295,8 +302,15 @@ class SignedTwilioInput(InputChannel):
             if not form.get("From"):
                 return response.json({"error": {"code": "bad_request", "message": content.TWILIO_BAD_REQUEST}},
                                      status=400)
+            # Twilio is the caller: over the per-person limit, the person is told once and
+            # the excess dropped; Twilio itself always gets its 200 (a 429 would be retried).
+            decision = self.limits.check(SENDER_PREFIX + form["From"])
+            if not decision.allowed and not decision.first_refusal:
+                return response.text(EMPTY_TWIML, content_type="text/xml")
+            if not decision.allowed:
+                logger.warning("twilio: one person over the rate limit; told once, the excess is dropped")
             # Twilio waits at most 15 s: answer now, reply through the API when the turn is done.
-            task = asyncio.create_task(self.process(on_new_message, form))
+            task = asyncio.create_task(self.process(on_new_message, form, rate_limited=not decision.allowed))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             return response.text(EMPTY_TWIML, content_type="text/xml")

@@ -31,6 +31,7 @@ from socketio.exceptions import ConnectionRefusedError
 
 from bot import content
 from bot.channels.conversations import conversation_history, erase_conversation
+from bot.channels.rate_limit import RateLimits, client_ip
 from bot.channels.session_tokens import SessionTokens
 from bot.channels.turn import CountingOutputChannel, run_turn
 
@@ -101,6 +102,7 @@ class WidgetInput(InputChannel):
         self.tokens = tokens
         self.allowed_origins = allowed_origins or []
         self.sio: AsyncServer | None = None
+        self.limits = RateLimits.from_env()
 
     def get_output_channel(self) -> OutputChannel | None:
         # Lets Rasa's external events (trigger_intent) reach an open widget on this process.
@@ -154,15 +156,25 @@ class WidgetInput(InputChannel):
             conversation_id = self.tokens.conversation_of(auth.get("token") if isinstance(auth, dict) else None)
             if conversation_id is None:
                 raise ConnectionRefusedError("invalid_token")
-            await sio.save_session(sid, {"conversation_id": conversation_id})
+            session = {"conversation_id": conversation_id}
+            request = environ.get("sanic.request")  # engine.io's own REMOTE_ADDR is a constant
+            if request is not None and client_ip(request):
+                session["ip"] = client_ip(request)  # for the per-IP rate limit
+            await sio.save_session(sid, session)
             entered = sio.enter_room(sid, conversation_id)
             if inspect.isawaitable(entered):  # a coroutine from python-socketio 5.10 on
                 await entered
 
         @sio.on(USER_EVENT)
         async def user_uttered(sid: str, data: Any = None) -> None:
-            conversation_id = (await sio.get_session(sid)).get("conversation_id")
+            session = await sio.get_session(sid)
+            conversation_id = session.get("conversation_id")
             if not conversation_id or not isinstance(data, dict):
+                return
+            decision = self.limits.check(conversation_id, session.get("ip"))
+            if not decision.allowed:
+                if decision.first_refusal:  # once, to this tab; the excess is dropped
+                    await sio.emit(BOT_EVENT, {"text": content.RATE_LIMITED}, to=sid)
                 return
             payload = data.get("payload")
             if isinstance(payload, str):
@@ -206,6 +218,11 @@ class WidgetInput(InputChannel):
             refused = self._origin_or_preflight(request)
             if refused:
                 return refused
+            decision = self.limits.check(ip=client_ip(request))
+            if not decision.allowed:
+                reply = _error(429, "rate_limited", content.RATE_LIMITED)
+                reply.headers["Retry-After"] = decision.retry_after_header
+                return self._cors(request, reply)
             body = request.json if isinstance(request.json, dict) else {}
             minted = self.tokens.mint(self.tokens.conversation_of(body.get("token")))
             return self._cors(request, response.json({
