@@ -81,3 +81,105 @@ def test_configuration_from_the_environment():
     assert limits.sender.limit == 5 and not limits.ip.enabled
     defaults = RateLimits.from_env({"RATE_LIMIT_PER_SENDER": "beaucoup"})
     assert defaults.sender.limit == 20 and defaults.ip.limit == 120
+
+
+# ---- Meta and Twilio: the platform is the caller, the person is told once --------------
+
+import asyncio  # noqa: E402
+import urllib.parse  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+from rasa.core.channels.channel import CollectingOutputChannel  # noqa: E402
+
+from bot import content  # noqa: E402
+from bot.channels import meta  # noqa: E402
+from bot.channels.twilio import SignedTwilioInput, TwilioSettings  # noqa: E402
+
+
+class FakeMeta(meta.MetaWebhookInput):
+    channel = "fakemeta"
+
+    def __init__(self):
+        super().__init__("verify", "secret", "token", True, "http://127.0.0.1:9", None)
+        self.output = CollectingOutputChannel()
+
+    def sender_id(self, user):
+        return f"fakemeta-{user}"
+
+    def new_output(self):
+        return self.output
+
+
+def test_meta_floods_are_cut_per_person_and_told_once_never_a_429_to_meta():
+    async def run():
+        channel = FakeMeta()
+        channel.limits = RateLimits(per_sender=2, per_ip=0)
+        turns = []
+
+        async def on_new_message(message):
+            turns.append((message.sender_id, message.text))
+            await message.output_channel.send_text_message(message.sender_id, "ok")
+
+        for i in range(6):
+            channel.accept(on_new_message, meta.Inbound("ana", f"m{i}", f"message {i}"))
+        channel.accept(on_new_message, meta.Inbound("bob", "b1", "bonjour"))
+        await channel.workers.drain()
+        assert turns == [("fakemeta-ana", "message 0"), ("fakemeta-ana", "message 1"),
+                         ("fakemeta-bob", "bonjour")]
+        notices = [m for m in channel.output.messages if m.get("text") == content.RATE_LIMITED]
+        assert [m["recipient_id"] for m in notices] == ["fakemeta-ana"]  # once, to her only
+    asyncio.run(run())
+
+
+def test_twilio_floods_are_cut_per_person_and_twilio_always_gets_its_200():
+    from twilio.request_validator import RequestValidator
+
+    from fake_platform import CHANNEL_TEST_SECRETS
+
+    sid, auth, number = (CHANNEL_TEST_SECRETS[k] for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+                                                            "TWILIO_NUMBER"))
+    url = "http://127.0.0.1:5005/webhooks/twilio/webhook"
+
+    def request(form):
+        parsed = urllib.parse.urlsplit(url)
+        headers = {"Host": parsed.netloc, "X-Twilio-Signature": RequestValidator(auth).compute_signature(url, form)}
+        return SimpleNamespace(form={k: [v] for k, v in form.items()}, headers=headers, scheme=parsed.scheme,
+                               path=parsed.path, query_string=parsed.query)
+
+    async def run():
+        channel = SignedTwilioInput(TwilioSettings(sid, auth, number, url))
+        channel.limits = RateLimits(per_sender=2, per_ip=0)
+        processed = []
+
+        async def process(on_new_message, form, rate_limited=False):
+            processed.append((form["From"], form["Body"], rate_limited))
+
+        channel.process = process
+        blueprint = channel.blueprint(None)
+        receive = next(route.handler for route in blueprint._future_routes if route.uri == "/webhook")
+        for i in range(5):
+            answer = await receive(request({"From": "+33600000001", "To": number, "Body": f"m{i}"}))
+            assert answer.status == 200 and answer.body.startswith(b"<?xml")
+        await receive(request({"From": "+33600000002", "To": number, "Body": "bonjour"}))
+        await asyncio.gather(*channel._tasks)
+        assert processed == [("+33600000001", "m0", False), ("+33600000001", "m1", False),
+                             ("+33600000001", "m2", True),  # the notice, once; m3 and m4 dropped
+                             ("+33600000002", "bonjour", False)]
+    asyncio.run(run())
+
+
+def test_twilio_notice_goes_out_without_a_turn(fake_platform):
+    from fake_platform import CHANNEL_TEST_SECRETS
+
+    settings = TwilioSettings(CHANNEL_TEST_SECRETS["TWILIO_ACCOUNT_SID"], CHANNEL_TEST_SECRETS["TWILIO_AUTH_TOKEN"],
+                              CHANNEL_TEST_SECRETS["TWILIO_NUMBER"], api_url=fake_platform.url)
+    channel = SignedTwilioInput(settings)
+    person = "+33600000777"
+
+    async def no_turn(message):
+        raise AssertionError("no turn when rate limited")
+
+    asyncio.run(channel.process(no_turn, {"From": person, "To": settings.number, "Body": "encore"},
+                                rate_limited=True))
+    sent = fake_platform.matching(lambda r: r.path.endswith("/Messages.json") and r.form.get("To") == person)
+    assert [r.form.get("Body") for r in sent] == [content.RATE_LIMITED]
