@@ -1,5 +1,5 @@
 # Médiation Accueil. `make run` and `make test` set everything up on first use.
-.PHONY: run test setup train validate unit stories eval bench shell clean
+.PHONY: run test setup train validate unit stories eval bench shell purge rotate clean
 
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
@@ -39,6 +39,13 @@ bench: train
 
 shell:
 	scripts/shell.sh
+
+# Retention (RETENTION_DAYS, default 30) and key rotation of the stored conversations: docs/security.md.
+purge: setup
+	.venv/bin/python -m bot.privacy purge
+
+rotate: setup
+	.venv/bin/python -m bot.privacy rotate
 
 clean:
 	rm -rf models/*.tar.gz models/.fingerprint reports var/*.db .rasa .pytest_cache

@@ -5,6 +5,9 @@
   (intent names, actions) survives, the person's words do not.
 - When the person refuses (slot `consent` == "refused"), every stored event of that
   conversation is deleted and nothing of it is written.
+- Every event is stored encrypted (`data` column, Fernet keys from TRACKER_ENCRYPTION_KEYS,
+  bot/privacy/crypto.py); the clear columns hold only the event type, the timestamp and,
+  for a slot event, the slot's name. Rows written before encryption are still read.
 Works on SQLite (default) and PostgreSQL like Rasa's own SQLTrackerStore.
 """
 from __future__ import annotations
@@ -12,10 +15,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any
+from typing import Any, Optional
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.privacy import crypto
 
 logger = logging.getLogger(__name__)
 CONSENT_SLOT = "consent"
@@ -41,6 +46,20 @@ def redact_event(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class ConsentAwareSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.fernet = crypto.load_keys()  # before connecting: no key, no store
+        super().__init__(*args, **kwargs)
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        # Rasa's SQLTrackerStore._retrieve, decrypting the `data` column.
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id,
+                                     fetch_events_from_all_sessions=fetch_events_from_all_sessions).all()
+            events = [crypto.decrypt_event(self.fernet, row.data) for row in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         consent = tracker.get_slot(CONSENT_SLOT)
         if consent == "refused":
@@ -57,9 +76,13 @@ class ConsentAwareSQLTrackerStore(SQLTrackerStore):
                         sender_id=tracker.sender_id,
                         type_name=event.type_name,
                         timestamp=data.get("timestamp"),
-                        intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
+                        # Clear columns reveal nothing of the situation: no intent name (it
+                        # would tell `safety_alert` or the dispute's domain), no action name;
+                        # a slot event keeps its slot's name (the retention purge looks for
+                        # `booking_reference`), its value is in the encrypted data.
+                        intent_name=None,
+                        action_name=data.get("name") if event.type_name == "slot" else None,
+                        data=crypto.encrypt_event(self.fernet, data),
                     )
                 )
             session.commit()

@@ -33,6 +33,11 @@ if ! grep -q '^WIDGET_SECRET=' .env; then
   printf 'WIDGET_SECRET=%s\nAPP_JWT_SECRET=%s\n' "$(new_token)" "$(new_token)" >> .env
   echo "==> Added WIDGET_SECRET and APP_JWT_SECRET to .env"
 fi
+if ! grep -q '^TRACKER_ENCRYPTION_KEYS=' .env; then
+  # Encrypts the stored conversations (bot/privacy/crypto.py); rotation: docs/security.md.
+  printf 'TRACKER_ENCRYPTION_KEYS=%s\n' "$(.venv/bin/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" >> .env
+  echo "==> Added TRACKER_ENCRYPTION_KEYS to .env"
+fi
 mkdir -p var models reports
 # Postal codes -> communes, départements, régions (pinned dataset, see the script).
 .venv/bin/python scripts/fetch_geo.py

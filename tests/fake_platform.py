@@ -105,6 +105,7 @@ CHANNEL_TEST_SECRETS = {
     "TWILIO_NUMBER": "whatsapp:+33100000000",
     "APP_JWT_SECRET": "test-app-jwt-secret-of-at-least-32-bytes!",
     "WIDGET_SECRET": "test-widget-secret-of-at-least-32-bytes!",
+    "TRACKER_ENCRYPTION_KEYS": "cw_0x689RpI-jtRR7oJ8otLs4mMVQ-hsWnOEHY4LB5w=",  # a Fernet key, tests only
 }
 
 

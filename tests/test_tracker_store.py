@@ -1,4 +1,5 @@
-"""The consent-aware SQL tracker store: no user words before consent, erase on refusal."""
+"""The consent-aware SQL tracker store: no user words before consent, erase on refusal,
+every event encrypted at rest."""
 import asyncio
 import json
 import sqlite3
@@ -8,20 +9,27 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.privacy import crypto
 from bot.tracker_store import ConsentAwareSQLTrackerStore, redact_event
 
 SECRET = "ma soeur Ginette refuse de vendre la maison"
+KEY = "cw_0x689RpI-jtRR7oJ8otLs4mMVQ-hsWnOEHY4LB5w="
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_ENCRYPTION_KEYS", KEY)
     domain = Domain.load("domain.yml")
     return ConsentAwareSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.db")), domain
 
 
-def rows(store):
+def raw_rows(store):
     with sqlite3.connect(store.engine.url.database) as db:
-        return [json.loads(data) for (data,) in db.execute("SELECT data FROM events ORDER BY id")]
+        return [data for (data,) in db.execute("SELECT data FROM events ORDER BY id")]
+
+
+def rows(store):
+    return [crypto.decrypt_event(store.fernet, data) for data in raw_rows(store)]
 
 
 def user(text, intent="situation_family"):

@@ -1,0 +1,74 @@
+"""Maintenance of the stored conversations (the tracker store of endpoints.yml).
+
+    python -m bot.privacy purge [--days N] [--dry-run]   # retention (RETENTION_DAYS, default 30)
+    python -m bot.privacy rotate                         # re-encrypt with the newest key
+
+Reads .env like scripts/servers.py (a variable already set in the environment wins).
+Prints counts only.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def read_dotenv(path: Path) -> None:
+    if not path.exists():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and key and not key.startswith("#"):
+            os.environ.setdefault(key.strip(), value.strip())
+
+
+def open_store(endpoints: str):
+    from rasa.utils.endpoints import read_endpoint_config
+
+    from bot.tracker_store import ConsentAwareSQLTrackerStore
+
+    os.environ["TRACKER_DB"] = str(ROOT / os.environ.get("TRACKER_DB", "var/tracker.db"))  # as scripts/servers.py
+    config = read_endpoint_config(endpoints, "tracker_store")
+    if config is None:
+        sys.exit(f"No tracker_store in {endpoints}")
+    settings = dict(config.kwargs)
+    settings.pop("type", None)
+    return ConsentAwareSQLTrackerStore(domain=None, host=config.url, **settings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.privacy", description=__doc__.splitlines()[0])
+    parser.add_argument("--endpoints", default=str(ROOT / "endpoints.yml"))
+    commands = parser.add_subparsers(dest="command", required=True)
+    purge_parser = commands.add_parser("purge", help="delete idle conversations that led to no booking")
+    purge_parser.add_argument("--days", type=int, help="retention in days (default: RETENTION_DAYS or 30)")
+    purge_parser.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    commands.add_parser("rotate", help="re-encrypt every stored event with the newest key")
+    args = parser.parse_args(argv)
+
+    read_dotenv(ROOT / ".env")
+    from bot.privacy import crypto, retention
+
+    try:
+        store = open_store(args.endpoints)
+        if args.command == "purge":
+            days = args.days if args.days is not None else retention.retention_days()
+            if days < 1:
+                parser.error("--days must be at least 1")
+            result = retention.purge(store, days, dry_run=args.dry_run)
+            verb = "would delete" if args.dry_run else "deleted"
+            print(f"Retention {days} days: {verb} {result.conversations} conversations ({result.events} events); "
+                  f"{result.kept_with_booking} idle conversations kept because they led to a booking.")
+        else:
+            print(f"Re-encrypted {retention.rotate(store)} events with the newest key.")
+    except crypto.TrackerKeyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
