@@ -173,3 +173,37 @@ def test_purge_and_rotate_commands(tmp_path, monkeypatch):
     assert "Re-encrypted" in run("rotate")
     store = make_store(db, monkeypatch, NEW_KEY)
     assert asyncio.run(store.retrieve("recent")).latest_message.text == SENTENCE
+
+
+def test_postgresql_rows_hold_no_clear_text_and_purge_works(monkeypatch):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import sqlalchemy as sa
+    from pg_cluster import postgres_url
+
+    with postgres_url() as url:
+        parsed = sa.engine.make_url(url)
+        monkeypatch.setenv("TRACKER_ENCRYPTION_KEYS", NEW_KEY)
+        store = ConsentAwareSQLTrackerStore(domain=DOMAIN, dialect="postgresql", host=parsed.host,
+                                            port=parsed.port, db=parsed.database, username=parsed.username)
+        now = time.time()
+        asyncio.run(store.save(conversation("pg-old", at=now - 40 * DAY)))
+        asyncio.run(store.save(conversation("pg-recent", SlotSet("amount_eur", 4321.0), at=now - DAY)))
+        with store.engine.connect() as connection:
+            content = "\n".join(str(column) for row in connection.exec_driver_sql("SELECT * FROM events")
+                                for column in row)
+        for clear in ("Anatole", "tondeuse", "69003", "4321", "inform"):
+            assert clear not in content
+        tracker = asyncio.run(store.retrieve("pg-recent"))
+        assert tracker.latest_message.text == SENTENCE and tracker.get_slot("amount_eur") == 4321.0
+        assert retention.purge(store, 30, now=now).conversations == 1
+        assert asyncio.run(store.keys()) == ["pg-recent"]
+        monkeypatch.setenv("TRACKER_ENCRYPTION_KEYS", f"{OLD_KEY},{NEW_KEY}")
+        store = ConsentAwareSQLTrackerStore(domain=DOMAIN, dialect="postgresql", host=parsed.host,
+                                            port=parsed.port, db=parsed.database, username=parsed.username)
+        assert retention.rotate(store) > 0
+        store.engine.dispose()
+        monkeypatch.setenv("TRACKER_ENCRYPTION_KEYS", OLD_KEY)  # the rotated rows need only the first key
+        store = ConsentAwareSQLTrackerStore(domain=DOMAIN, dialect="postgresql", host=parsed.host,
+                                            port=parsed.port, db=parsed.database, username=parsed.username)
+        assert asyncio.run(store.retrieve("pg-recent")).get_slot("amount_eur") == 4321.0
+        store.engine.dispose()
