@@ -171,6 +171,10 @@ def test_purge_and_rotate_commands(tmp_path, monkeypatch):
     assert "deleted 1 conversations" in run("purge")
     assert asyncio.run(store.keys()) == ["recent"]
     assert "Re-encrypted" in run("rotate")
+    wrong = subprocess.run([sys.executable, "-m", "bot.privacy", "rotate"], cwd=tmp_path, capture_output=True, text=True,
+                           env={**env, "TRACKER_ENCRYPTION_KEYS": OLD_KEY}, timeout=300)  # rows now need NEW_KEY
+    assert wrong.returncode == 2 and "TRACKER_ENCRYPTION_KEYS" in wrong.stderr
+    assert "Traceback" not in wrong.stderr and "Anatole" not in wrong.stderr
     store = make_store(db, monkeypatch, NEW_KEY)
     assert asyncio.run(store.retrieve("recent")).latest_message.text == SENTENCE
 

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{result.kept_with_booking} idle conversations kept because they led to a booking.")
         else:
             print(f"Re-encrypted {retention.rotate(store)} events with the newest key.")
-    except crypto.TrackerKeyError as error:
+    except (crypto.TrackerKeyError, ValueError) as error:  # a key, or RETENTION_DAYS that is no number
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
