@@ -43,3 +43,8 @@ def test_rows_are_encrypted_and_the_conversation_goes_on(chat, servers):
     texts = [event.get("text") for (*_, data) in rows for event in [crypto.decrypt_event(fernet, data)]
              if event.get("event") == "user"]
     assert SENTENCE in texts
+
+    # The servers' logs (INFO, the production level) hold none of it either.
+    logs = "\n".join(path.read_text(errors="replace") for path in servers.workdir.glob("*.log"))
+    for clear in ["Barnabé", "thuyas", "voisin d'à côté", "4321"]:
+        assert clear not in logs
