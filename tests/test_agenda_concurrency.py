@@ -16,7 +16,6 @@ from collections import Counter
 from pathlib import Path
 
 import aiohttp
-import pytest
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -26,7 +26,7 @@ from bot.agenda import db, demo, ics
 from bot.booking import parse_contact
 from bot.agenda.matching import DOMAINS, MODES, NO_PREFERENCE
 from bot.agenda.schema import bookings, mediators, slots
-from bot.agenda.store import AgendaError, AgendaStore, Forbidden, NotFound
+from bot.agenda.store import AgendaError, AgendaStore, NotFound
 
 log = logging.getLogger("agenda")
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "agenda-openapi.yaml"
