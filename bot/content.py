@@ -660,6 +660,13 @@ BOOKING_CONFIRM_FAILED = "Désolé, le créneau n'est plus libre : la réservati
 BOOKING_ABANDONED = "D'accord, je n'ai rien réservé et le créneau est libéré. Écrivez « prendre rendez-vous » si vous changez d'avis."
 BOOKING_STOPPED_SAFETY = "Je mets la prise de rendez-vous de côté : votre sécurité passe d'abord."
 
+# What the mediator sees of a booking after the person erased their data (bot/agenda/store.py).
+BOOKING_ANONYMISED_NAME = "Personne anonymisée"
+BOOKING_ANONYMISED_NOTE = (
+    "La personne a demandé l'effacement de ses données : seuls le créneau, le mode et le domaine sont "
+    "conservés. Elle se présentera avec sa référence de rendez-vous."
+)
+
 CANCEL_ASK = "Voulez-vous vraiment annuler votre rendez-vous : {label} (référence {reference}) ?"
 CANCEL_BUTTONS = (("Oui, annuler", '/cancel_booking{"choice":"confirm"}'), ("Non, le garder", '/cancel_booking{"choice":"keep"}'))
 CANCEL_DONE = "Votre rendez-vous {reference} est annulé et le créneau est libéré. Écrivez « prendre rendez-vous » si vous voulez un autre créneau."

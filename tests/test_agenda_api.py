@@ -136,6 +136,15 @@ async def test_booking_read_cancel_and_reschedule_by_reference_and_secret(api):
     await call(api, "POST", f"/api/bookings/{reference}/cancel", 409, json={"secret": secret})
 
 
+async def test_anonymise_by_reference_and_secret(api):
+    booking = await book(api, slot_ids(api.store, "paris")[0])
+    reference, secret = booking["reference"], booking["secret"]
+    await call(api, "POST", f"/api/bookings/{reference}/anonymise", 403, json={"secret": "bad"})
+    await call(api, "POST", f"/api/bookings/{reference}/anonymise", 401, json={"secret": secret}, headers={})
+    body = await call(api, "POST", f"/api/bookings/{reference}/anonymise", 200, json={"secret": secret})
+    assert body["status"] == "confirmed" and body["person"]["email"] is None
+
+
 async def test_invitation_ics_parses_with_icalendar_and_needs_the_code(api):
     booking = await book(api, slot_ids(api.store, "paris")[0])
     path = f"/public/bookings/{booking['reference']}.ics"

@@ -184,6 +184,23 @@ def test_cancel_needs_the_secret_and_frees_the_slot(store):
     assert again["reference"] != booking["reference"]
 
 
+def test_anonymise_keeps_the_appointment_and_drops_the_persons_data(store):
+    slot = slot_ids(store, "paris")[0]
+    brief = {"domain": "family", "facts": {"amount_eur": 4321.0, "other_party": "ex_partner"}, "mode": "video"}
+    booking = store.confirm(store.hold(slot, "video")["hold_id"], PERSON, brief)
+    with pytest.raises(Forbidden):
+        store.anonymise(booking["reference"], "wrongcode")
+    anonymised = store.anonymise(booking["reference"], booking["secret"])
+    assert anonymised["status"] == "confirmed" and anonymised["slot_id"] == slot
+    assert anonymised["person"] == {"name": "Personne anonymisée", "email": None, "phone": None}
+    kept = store.brief(booking["reference"], booking["secret"])
+    assert kept["anonymised"] is True and kept["domain"] == "family" and "facts" not in kept
+    assert store.anonymise(booking["reference"], booking["secret"])["person"]["email"] is None  # idempotent
+    with store.engine.connect() as connection:  # nothing of the person left in the row
+        row = connection.execute(sa.select(bookings)).first()
+    assert PERSON["name"] not in str(tuple(row)) and "4321" not in str(tuple(row))
+
+
 def test_reschedule_moves_the_booking_and_frees_the_old_slot(store):
     first, second = slot_ids(store, "paris")
     booking = store.confirm(store.hold(first, "video")["hold_id"], PERSON, {})

@@ -81,6 +81,9 @@ class AgendaClient:
     async def cancel(self, reference: str, secret: str) -> dict:
         return await self._call("POST", f"/api/bookings/{reference}/cancel", json={"secret": secret})
 
+    async def anonymise(self, reference: str, secret: str) -> dict:
+        return await self._call("POST", f"/api/bookings/{reference}/anonymise", json={"secret": secret})
+
     async def reschedule(self, reference: str, secret: str, hold_id: str) -> dict:
         return await self._call("POST", f"/api/bookings/{reference}/reschedule",
                                 json={"secret": secret, "hold_id": hold_id})

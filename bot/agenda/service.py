@@ -203,6 +203,13 @@ async def cancel_booking(request: web.Request) -> web.Response:
     return web.json_response(booking)
 
 
+async def anonymise_booking(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    booking = await _run(request, request.app[STORE].anonymise, request.match_info["reference"],
+                         _secret(request, body))
+    return web.json_response(booking)
+
+
 async def reschedule_booking(request: web.Request) -> web.Response:
     body = await _json_body(request)
     hold_id = _text(body, "hold_id", 36, required=True)
@@ -279,6 +286,7 @@ def create_app(store: AgendaStore, token: str | None = None, admin_token: str | 
     app.router.add_post("/api/holds/{hold_id}/confirm", confirm_hold)
     app.router.add_get("/api/bookings/{reference}", get_booking)
     app.router.add_post("/api/bookings/{reference}/cancel", cancel_booking)
+    app.router.add_post("/api/bookings/{reference}/anonymise", anonymise_booking)
     app.router.add_post("/api/bookings/{reference}/reschedule", reschedule_booking)
     app.router.add_get("/api/mediators/{mediator_id}/bookings", mediator_bookings)
     app.router.add_get("/public/bookings/{reference}.ics", booking_ics)

@@ -15,6 +15,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from bot import content
 from bot.agenda import matching, references
 from bot.agenda.schema import bookings, holds, mediators, slots
 
@@ -225,6 +226,20 @@ class AgendaStore:
             connection.execute(bookings.update().where(bookings.c.id == row.id).values(status="cancelled", updated_at=now))
             connection.execute(slots.update().where(slots.c.id == row.slot_id)
                                .values(status="open", hold_id=None, held_until=None))
+            return self._describe(connection, connection.execute(sa.select(bookings).where(bookings.c.id == row.id)).first())
+
+    def anonymise(self, reference: str, secret: str | None) -> dict[str, Any]:
+        """The person asked to erase their data: the booking keeps its slot, mode and domain
+        (what the mediator needs to hold the appointment) and loses the name, contact
+        details and the rest of the brief. Idempotent."""
+        now = self.clock()
+        with self.engine.begin() as connection:
+            row = self._booking_row(connection, reference, secret)
+            brief = row.brief or {}
+            connection.execute(bookings.update().where(bookings.c.id == row.id).values(
+                person_name=content.BOOKING_ANONYMISED_NAME, person_email=None, person_phone=None, updated_at=now,
+                brief={"anonymised": True, "domain": brief.get("domain"), "mode": row.mode,
+                       "note": content.BOOKING_ANONYMISED_NOTE}))
             return self._describe(connection, connection.execute(sa.select(bookings).where(bookings.c.id == row.id)).first())
 
     def reschedule(self, reference: str, secret: str | None, hold_id: str) -> dict[str, Any]:

@@ -28,7 +28,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import content
-from bot.channels.conversations import conversation_history, erase_conversation
+from bot.channels.conversations import conversation_history
+from bot.privacy.erasure import erase_person
 from bot.channels.rate_limit import RateLimits, client_ip
 from bot.channels.turn import run_turn
 
@@ -238,10 +239,10 @@ class AppInput(InputChannel):
             if isinstance(sender, HTTPResponse):
                 return sender
             try:
-                await erase_conversation(request.app.ctx.agent, sender)
+                report = await erase_person(request.app.ctx.agent, sender)
             except Exception as failure:  # noqa: BLE001
                 logger.error("app channel: erase failed (%s)", type(failure).__name__)
                 return error("temporarily_unavailable", content.CONVERSATION_UNAVAILABLE, 503)
-            return response.json({"erased": True})
+            return response.json(report.as_json())
 
         return webhook

@@ -30,7 +30,8 @@ from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError
 
 from bot import content
-from bot.channels.conversations import conversation_history, erase_conversation
+from bot.channels.conversations import conversation_history
+from bot.privacy.erasure import erase_person
 from bot.channels.rate_limit import RateLimits, client_ip
 from bot.channels.session_tokens import SessionTokens
 from bot.channels.turn import CountingOutputChannel, run_turn
@@ -247,10 +248,10 @@ class WidgetInput(InputChannel):
             if refused:
                 return refused
             try:
-                await erase_conversation(request.app.ctx.agent, conversation_id)
+                report = await erase_person(request.app.ctx.agent, conversation_id)
             except Exception as failure:  # noqa: BLE001 - a JSON answer, never a trace
                 logger.error("widget erase failed: %s", type(failure).__name__)
                 return self._cors(request, _error(503, "temporarily_unavailable", content.CONVERSATION_UNAVAILABLE))
             if self.sio:
                 await self.sio.emit(ERASED_EVENT, {}, room=conversation_id)  # other open tabs clear too
-            return self._cors(request, response.json({"erased": True}))
+            return self._cors(request, response.json(report.as_json()))
