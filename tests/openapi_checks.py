@@ -1,5 +1,15 @@
 """Helpers shared by the OpenAPI contract tests (agenda and mobile app)."""
 
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def operations(spec):
+    """(path, method, operation) for every operation of the document."""
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield path, method, operation
+
 
 def resolve(document, ref):
     """The node a local `$ref` ("#/components/…") points to; fails on anything else."""
