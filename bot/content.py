@@ -98,6 +98,15 @@ MESSAGE_TRUNCATED = (
 HISTORY_NOT_KEPT = "(message non conservé : envoyé avant votre accord)"
 HISTORY_CHOICE = "(choix)"
 
+# Platform webhooks (bot/channels/meta.py): answers to Meta's servers and to operators.
+CHANNEL_NOT_CONFIGURED = "Ce canal n'est pas configuré sur ce serveur."
+META_VERIFY_REFUSED = "Le jeton de vérification ou le mode ne correspond pas."
+META_BAD_CHALLENGE = "Le paramètre hub.challenge est absent ou mal formé."
+META_SIGNATURE_MISSING = "Requête refusée : l'en-tête X-Hub-Signature-256 est obligatoire."
+META_SIGNATURE_INVALID = "Requête refusée : l'en-tête X-Hub-Signature-256 ne correspond pas au contenu."
+WEBHOOK_TOO_LARGE = "Le contenu de la requête est trop volumineux."
+WEBHOOK_BAD_JSON = "Le contenu de la requête doit être un objet JSON valide."
+
 # Website widget channel (bot/channels/widget.py).
 WIDGET_NOT_INSTALLED = "Le module de discussion n'est pas installé sur ce serveur (lancez `make run` une fois)."
 WIDGET_ORIGIN_REFUSED = "Ce site n'est pas autorisé à ouvrir une conversation avec l'assistant."
@@ -142,7 +151,6 @@ TWILIO_TEXT_ONLY = (
 )
 TWILIO_CHOICE_LINE = "{number}. {title}"
 TWILIO_CHOICES_HINT = "Répondez par le numéro ou le texte de votre choix."
-TWILIO_NOT_CONFIGURED = "Ce canal n'est pas configuré sur ce serveur."
 TWILIO_SIGNATURE_INVALID = "Requête refusée : signature Twilio absente ou invalide."
 TWILIO_BAD_REQUEST = "Requête incomplète : l'expéditeur (« From ») manque."
 TWILIO_MEDIA_IGNORED = "Je ne peux pas lire les pièces jointes : je n'ai lu que votre texte."

@@ -91,12 +91,12 @@ def handshake(args: dict[str, str | None], verify_token: str | None) -> HTTPResp
     """Meta's subscription check: echo the challenge only for our own verify token."""
     mode, token, challenge = args.get("hub.mode"), args.get("hub.verify_token"), args.get("hub.challenge")
     if not verify_token:
-        return error(503, "channel_not_configured", "This channel is not configured on this server.")
+        return error(503, "channel_not_configured", content.CHANNEL_NOT_CONFIGURED)
     if mode != "subscribe" or not token or not hmac.compare_digest(token.encode(), verify_token.encode()):
         logger.warning("Meta webhook: subscription refused (mode or verify token)")
-        return error(403, "verification_failed", "Verify token or mode does not match.")
+        return error(403, "verification_failed", content.META_VERIFY_REFUSED)
     if not challenge or not _CHALLENGE.match(challenge):
-        return error(400, "bad_challenge", "hub.challenge is missing or malformed.")
+        return error(400, "bad_challenge", content.META_BAD_CHALLENGE)
     return response.text(challenge, headers={"X-Content-Type-Options": "nosniff"})
 
 
@@ -108,22 +108,22 @@ def signed_payload(raw: bytes | None, header: str | None, app_secret: str | None
                    configured: bool = True) -> tuple[dict[str, Any] | None, HTTPResponse | None]:
     """(payload, None) for a correctly signed JSON object, else (None, error response)."""
     if not configured or not app_secret:
-        return None, error(503, "channel_not_configured", "This channel is not configured on this server.")
+        return None, error(503, "channel_not_configured", content.CHANNEL_NOT_CONFIGURED)
     raw = raw or b""
     if len(raw) > MAX_BODY_BYTES:
-        return None, error(413, "payload_too_large", "Webhook body too large.")
+        return None, error(413, "payload_too_large", content.WEBHOOK_TOO_LARGE)
     if not header:
         logger.warning("Meta webhook: request refused (no signature)")
-        return None, error(403, "missing_signature", f"The {META_HEADER} header is required.")
+        return None, error(403, "missing_signature", content.META_SIGNATURE_MISSING)
     if not meta_signature_valid(app_secret, raw, header):
         logger.warning("Meta webhook: request refused (bad signature)")
-        return None, error(403, "bad_signature", f"The {META_HEADER} header does not match the body.")
+        return None, error(403, "bad_signature", content.META_SIGNATURE_INVALID)
     try:
         payload = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        return None, error(400, "bad_json", "The body is not valid JSON.")
+        return None, error(400, "bad_json", content.WEBHOOK_BAD_JSON)
     if not isinstance(payload, dict):
-        return None, error(400, "bad_json", "The body must be a JSON object.")
+        return None, error(400, "bad_json", content.WEBHOOK_BAD_JSON)
     return payload, None
 
 

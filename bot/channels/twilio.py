@@ -288,7 +288,7 @@ class SignedTwilioInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             if not self.settings.configured:
                 return response.json({"error": {"code": "channel_not_configured",
-                                                "message": content.TWILIO_NOT_CONFIGURED}}, status=503)
+                                                "message": content.CHANNEL_NOT_CONFIGURED}}, status=503)
             form = form_params(request.form)
             url = signed_url(request.scheme, request.headers, request.path, request.query_string,
                              self.settings.webhook_url)
