@@ -94,6 +94,10 @@ MESSAGE_TRUNCATED = (
     "Votre message est très long : j'en ai lu les {limit} premiers caractères. "
     "Vous pourrez donner tous les détails au médiateur."
 )
+# REST channel (bot/channels/rest.py).
+REST_SENDER_REQUIRED = "Le champ « sender » est obligatoire (texte, 128 caractères au plus)."
+REST_SENDER_RESERVED = "Cet identifiant de conversation est réservé à un autre canal."
+
 # Conversation history read back by the widget and the app (bot/channels/conversations.py).
 HISTORY_NOT_KEPT = "(message non conservé : envoyé avant votre accord)"
 HISTORY_CHOICE = "(choix)"

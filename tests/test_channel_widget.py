@@ -8,6 +8,7 @@ import urllib.request
 import pytest
 import socketio
 
+from bot.channels import conversation_ids
 from bot.channels.session_tokens import SessionTokens
 from bot.channels.widget import WidgetInput
 
@@ -215,13 +216,15 @@ def test_forged_tokens_and_foreign_origins_are_refused(servers):
 
 
 @pytest.mark.model
-def test_the_rest_channel_cannot_name_a_widget_conversation(servers):
-    request = urllib.request.Request(f"{servers.url}/webhooks/rest/webhook",
-                                     data=json.dumps({"sender": "widget-abc", "message": "Bonjour"}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with pytest.raises(urllib.error.HTTPError) as error:
-        urllib.request.urlopen(request, timeout=30)
-    assert error.value.code == 403
+def test_the_rest_channel_cannot_name_another_channels_conversation(servers):
+    for prefix in conversation_ids.VERIFIED:
+        request = urllib.request.Request(f"{servers.url}/webhooks/rest/webhook",
+                                         data=json.dumps({"sender": f"{prefix.upper()}abc", "message": "Bonjour"}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(request, timeout=30)
+        assert error.value.code == 403, prefix
+    assert conversation_ids.WIDGET == SessionTokens(SECRET).mint().conversation_id[:len(conversation_ids.WIDGET)]
 
 
 @pytest.mark.model

@@ -27,8 +27,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import conversation_ids
 from bot import content
-from bot.channels.conversations import conversation_history
+from bot.channels.conversations import conversation_history, or_none
 from bot.privacy.erasure import erase_person
 from bot.channels.rate_limit import RateLimits, client_ip
 from bot.channels.turn import run_turn
@@ -36,7 +37,7 @@ from bot.channels.turn import run_turn
 logger = logging.getLogger(__name__)
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "app-openapi.yaml"
-CONVERSATION_PREFIX = "app-"
+CONVERSATION_PREFIX = conversation_ids.APP
 MAX_SUBJECT_CHARS = 128
 MAX_TOKEN_CHARS = 8192
 # A message is cut at 2000 characters by the input guard (with a notice); a body far
@@ -226,10 +227,8 @@ class AppInput(InputChannel):
             sender = self._sender(request)
             if isinstance(sender, HTTPResponse):
                 return sender
-            try:
-                messages = await conversation_history(request.app.ctx.agent, sender)
-            except Exception as failure:  # noqa: BLE001 - a JSON error, never a trace
-                logger.error("app channel: history failed (%s)", type(failure).__name__)
+            messages = await or_none(conversation_history(request.app.ctx.agent, sender), "app history")
+            if messages is None:
                 return error("temporarily_unavailable", content.CONVERSATION_UNAVAILABLE, 503)
             return response.json({"conversation_id": sender, "messages": messages})
 
@@ -238,10 +237,8 @@ class AppInput(InputChannel):
             sender = self._sender(request)
             if isinstance(sender, HTTPResponse):
                 return sender
-            try:
-                report = await erase_person(request.app.ctx.agent, sender)
-            except Exception as failure:  # noqa: BLE001
-                logger.error("app channel: erase failed (%s)", type(failure).__name__)
+            report = await or_none(erase_person(request.app.ctx.agent, sender), "app erasure")
+            if report is None:
                 return error("temporarily_unavailable", content.CONVERSATION_UNAVAILABLE, 503)
             return response.json(report.as_json())
 

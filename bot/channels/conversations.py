@@ -5,12 +5,23 @@ token the server minted or verified, never from the request body.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Awaitable, TypeVar
 
 from bot import content
 from bot.text_guard import is_button_payload
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+async def or_none(operation: Awaitable[T], what: str) -> T | None:
+    """Await a store operation for an HTTP route; None when it fails, so the route answers
+    503 in JSON. Logged by error type only: never a trace, never the content."""
+    try:
+        return await operation
+    except Exception as failure:  # noqa: BLE001
+        logger.error("%s failed: %s", what, type(failure).__name__)
+        return None
 
 
 def primary_tracker_store(agent: Any) -> Any:

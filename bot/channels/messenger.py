@@ -19,6 +19,7 @@ from typing import Any
 
 from rasa.core.channels.channel import OutputChannel
 
+from bot.channels import conversation_ids
 from bot.channels import meta
 from bot.channels.rendering import messenger_messages
 from bot.channels.turn import CountingOutputChannel
@@ -26,7 +27,7 @@ from bot.channels.turn import CountingOutputChannel
 logger = logging.getLogger(__name__)
 
 CHANNEL = "messenger"
-SENDER_PREFIX = "messenger-"  # conversation ids cannot collide with another channel's
+SENDER_PREFIX = conversation_ids.MESSENGER
 _PSID = re.compile(r"^[0-9]{1,32}$")
 
 

@@ -16,14 +16,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import content
+from bot.channels import conversation_ids
 from bot.channels.rate_limit import RateLimits, client_ip
 from bot.channels.turn import run_turn
 
 MAX_SENDER_CHARS = 128
-# Conversation ids the other channels derive from a verified identity (a signed
-# token, a platform's signed webhook): the REST caller chooses its sender, so it
-# must never be able to name one of those conversations.
-RESERVED_PREFIXES = ("widget-", "app-", "messenger-", "whatsapp-", "twilio-")
 
 
 class GuardedRestInput(RestInput):
@@ -44,11 +41,11 @@ class GuardedRestInput(RestInput):
             body = request.json if isinstance(request.json, dict) else None
             sender = body.get("sender") if body else None
             if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-                return response.json({"error": "Le champ « sender » est obligatoire (texte, 128 caractères au plus)."},
-                                     status=400)
-            if sender.lower().startswith(RESERVED_PREFIXES):
-                return response.json({"error": "Cet identifiant de conversation est réservé à un autre canal."},
-                                     status=403)
+                return response.json({"error": content.REST_SENDER_REQUIRED}, status=400)
+            # The caller picks its sender: it must never name a conversation another
+            # channel derived from a verified identity.
+            if sender.lower().startswith(conversation_ids.VERIFIED):
+                return response.json({"error": content.REST_SENDER_RESERVED}, status=403)
             decision = limits.check(sender, client_ip(request))
             if not decision.allowed:
                 return response.json([{"recipient_id": sender, "text": content.RATE_LIMITED}], status=429,

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 import jwt
 
+from bot.channels import conversation_ids
+
 ALGORITHM = "HS256"
 AUDIENCE = "mediation-accueil-widget"
 LIFETIME_SECONDS = 30 * 24 * 3600  # a conversation can be resumed for 30 days
-PREFIX = "widget-"
+PREFIX = conversation_ids.WIDGET
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import conversation_ids
 from bot import content
 from bot.channels.rate_limit import RateLimits
 from bot.channels.rendering import split_text
@@ -46,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.twilio.com"
 TWILIO_TEXT = 1600  # Twilio's limit for one SMS / WhatsApp body
-SENDER_PREFIX = "twilio-"
+SENDER_PREFIX = conversation_ids.TWILIO
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 SEND_ATTEMPTS = 3
 SEND_TIMEOUT_SECONDS = 15

@@ -22,6 +22,7 @@ import logging
 import re
 from typing import Any
 
+from bot.channels import conversation_ids
 from bot.channels import meta
 from bot.channels.meta import ServiceWindow
 from bot.channels.rendering import whatsapp_messages
@@ -30,7 +31,7 @@ from bot.channels.turn import CountingOutputChannel
 logger = logging.getLogger(__name__)
 
 CHANNEL = "whatsapp"
-SENDER_PREFIX = "whatsapp-"
+SENDER_PREFIX = conversation_ids.WHATSAPP
 _WA_ID = re.compile(r"^[0-9]{6,20}$")
 # Not messages from the person: a reaction to one of ours, a number change notice…
 _NOT_MESSAGES = frozenset({"reaction", "system", "request_welcome", "ephemeral"})

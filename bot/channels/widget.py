@@ -30,7 +30,7 @@ from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError
 
 from bot import content
-from bot.channels.conversations import conversation_history
+from bot.channels.conversations import conversation_history, or_none
 from bot.privacy.erasure import erase_person
 from bot.channels.rate_limit import RateLimits, client_ip
 from bot.channels.session_tokens import SessionTokens
@@ -235,10 +235,8 @@ class WidgetInput(InputChannel):
             conversation_id, refused = self._authorised(request)
             if refused:
                 return refused
-            try:
-                messages = await conversation_history(request.app.ctx.agent, conversation_id)
-            except Exception as failure:  # noqa: BLE001 - a JSON answer, never a trace
-                logger.error("widget history failed: %s", type(failure).__name__)
+            messages = await or_none(conversation_history(request.app.ctx.agent, conversation_id), "widget history")
+            if messages is None:
                 return self._cors(request, _error(503, "temporarily_unavailable", content.CONVERSATION_UNAVAILABLE))
             return self._cors(request, response.json({"messages": messages}))
 
@@ -247,10 +245,8 @@ class WidgetInput(InputChannel):
             conversation_id, refused = self._authorised(request)
             if refused:
                 return refused
-            try:
-                report = await erase_person(request.app.ctx.agent, conversation_id)
-            except Exception as failure:  # noqa: BLE001 - a JSON answer, never a trace
-                logger.error("widget erase failed: %s", type(failure).__name__)
+            report = await or_none(erase_person(request.app.ctx.agent, conversation_id), "widget erasure")
+            if report is None:
                 return self._cors(request, _error(503, "temporarily_unavailable", content.CONVERSATION_UNAVAILABLE))
             if self.sio:
                 await self.sio.emit(ERASED_EVENT, {}, room=conversation_id)  # other open tabs clear too
