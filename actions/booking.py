@@ -53,7 +53,7 @@ def _offer_events(offers: list[dict], shown: list[int]) -> list[dict]:
     return [SlotSet("booking_offers", offers), SlotSet("booking_shown", shown + [offer["slot_id"] for offer in offers])]
 
 
-async def _release(tracker: Tracker) -> None:
+async def release_hold(tracker: Tracker) -> None:
     hold = tracker.get_slot("booking_hold") or {}
     if hold.get("hold_id"):
         try:
@@ -171,13 +171,13 @@ class ValidateBookingForm(FormValidationAction):
             return await self._refresh(dispatcher, tracker, content.BOOKING_MORE_INTRO,
                                        list(tracker.get_slot("booking_shown") or []))
         if picked == booking.LATER:
-            await _release(tracker)
+            await release_hold(tracker)
             dispatcher.utter_message(text=content.BOOKING_LATER)
             return {"booking_slot": None, "booking_status": "declined", "booking_hold": None}
         if picked is None:
             dispatcher.utter_message(text=content.BOOKING_CHOICE_INVALID)
             return {"booking_slot": None}
-        await _release(tracker)  # a previous choice, when the person changed their mind
+        await release_hold(tracker)  # a previous choice, when the person changed their mind
         try:
             hold = await agenda().hold(picked["slot_id"], picked["mode"])
         except AgendaRefused:
@@ -212,7 +212,7 @@ class ValidateBookingForm(FormValidationAction):
         if answer == "given":
             return {"booking_contact_consent": "given"}
         if answer == "refused":
-            await _release(tracker)
+            await release_hold(tracker)
             dispatcher.utter_message(text=content.BOOKING_CONSENT_REFUSED)
             return {"booking_contact_consent": None, "booking_status": "declined", "booking_hold": None,
                     "booking_name": None, "booking_contact": None}
@@ -227,11 +227,11 @@ class ValidateBookingForm(FormValidationAction):
             dispatcher.utter_message(text=content.BOOKING_CONFIRM_INVALID)
             return {"booking_confirmed": None}
         if answer == "abandon":
-            await _release(tracker)
+            await release_hold(tracker)
             dispatcher.utter_message(text=content.BOOKING_ABANDONED)
             return {"booking_confirmed": None, "booking_status": "declined", "booking_hold": None}
         if answer == "change":
-            await _release(tracker)
+            await release_hold(tracker)
             refreshed = await self._refresh(dispatcher, tracker, content.BOOKING_MORE_INTRO, [])
             return {**refreshed, "booking_confirmed": None, "booking_hold": None}
         return await self._confirm(dispatcher, tracker)
@@ -352,7 +352,7 @@ class ActionBookingStop(Action):
         return "action_booking_stop"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        await _release(tracker)
+        await release_hold(tracker)
         intent = latest_intent(tracker)
         if intent == "cancel_booking":
             dispatcher.utter_message(text=content.BOOKING_ABANDONED)

@@ -174,12 +174,16 @@ _YES_NO_UNKNOWN = (
     ("Je ne sais pas", '/inform{"choice":"unknown"}'),
 )
 
+# The consent record keeps the version of the notice that was accepted. Change it with
+# the notice text (QUESTIONS["consent"]): tests/test_privacy_conversation.py pins the text's hash.
+CONSENT_NOTICE_VERSION = "2026-11-23"
+
 # Form questions, one per slot, with a variation per domain where wording differs.
 # Served by actions/ask.py; buttons send codes that the form validation re-checks.
 QUESTIONS: dict[str, dict[str, Prompt]] = {
     "consent": {
         "default": Prompt(
-            "Je suis un assistant automatique : je vous pose quelques questions pour vous orienter vers une médiation. Je ne remplace ni un médiateur ni un avocat, et je ne donne pas de conseil juridique.\nVos échanges sont confidentiels et ne sont jamais transmis à l'autre partie. Vos messages sont analysés par un programme pour classer votre situation.\nAcceptez-vous que je traite vos réponses pour préparer votre demande ?",
+            "Je suis un assistant automatique : je vous pose quelques questions pour vous orienter vers une médiation. Je ne remplace ni un médiateur ni un avocat, et je ne donne pas de conseil juridique.\nVos échanges sont confidentiels et ne sont jamais transmis à l'autre partie. Vos messages sont analysés par un programme pour classer votre situation.\nVous pourrez retirer votre accord à tout moment en écrivant « effacer mes données ».\nAcceptez-vous que je traite vos réponses pour préparer votre demande ?",
             (("J'accepte", "/affirm"), ("Je refuse", "/deny"), ("En savoir plus", "/ask_confidentiality")),
         ),
     },
@@ -694,3 +698,36 @@ BOOKING_WHICH = "Quel créneau vous convient ?"
 BOOKING_THE_MEDIATOR = "le médiateur choisi"
 BOOKING_ANYTHING_ELSE = "Je reste disponible si vous avez une question."
 CANCEL_UNAVAILABLE = "Je ne peux pas accéder à l'agenda pour le moment : votre rendez-vous n'est pas modifié. Réessayez un peu plus tard, s'il vous plaît."
+
+
+# Erasure asked in the conversation (« effacer mes données », « je retire mon consentement »),
+# actions/privacy.py. The person is told what goes and what stays.
+ERASE_ASK = (
+    "Voulez-vous retirer votre accord et effacer vos données ? J'effacerai tous vos messages, vos réponses et "
+    "le résumé de votre situation{booking}. C'est définitif."
+)
+ERASE_ASK_BOOKING = (
+    ", ainsi que vos nom, coordonnées et résumé dans le rendez-vous {reference} : le créneau reste réservé "
+    "auprès du médiateur, sans eux"
+)
+ERASE_BUTTONS = (("Oui, tout effacer", '/erase_data{"choice":"confirm"}'),
+                 ("Non, ne rien effacer", '/erase_data{"choice":"keep"}'))
+ERASE_DONE = (
+    "C'est fait : j'ai effacé vos {messages} messages, vos réponses et le résumé de votre situation.{booking}\n"
+    "Je ne traite plus cette conversation. Si vous m'écrivez de nouveau, une nouvelle conversation commencera "
+    "et je vous redemanderai votre accord."
+)
+ERASE_DONE_BOOKING = (
+    "\nDans le rendez-vous {reference}, vos nom, coordonnées et résumé sont retirés ; le créneau reste réservé. "
+    "Pour l'annuler, écrivez « annuler {reference} » avec le code reçu à la réservation."
+)
+ERASE_DONE_BOOKING_CANCELLED = "\nDans le rendez-vous annulé {reference}, vos nom, coordonnées et résumé sont retirés."
+ERASE_NOTHING_STORED = (
+    "Vous n'avez pas donné votre accord : rien de ce que vous avez écrit n'a été conservé, il n'y a rien à "
+    "effacer. Si vous m'écrivez de nouveau, je vous redemanderai votre accord."
+)
+ERASE_KEPT = "Très bien, je n'efface rien."
+ERASE_UNAVAILABLE = (
+    "Je ne peux pas joindre l'agenda pour retirer vos coordonnées du rendez-vous {reference} : je n'ai rien "
+    "effacé pour l'instant. Réessayez dans quelques minutes en écrivant « effacer mes données »."
+)

@@ -17,6 +17,7 @@ import logging
 import re
 from typing import Any, Optional
 
+import sqlalchemy
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -45,10 +46,19 @@ def redact_event(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _secure_delete(connection: Any, _record: Any) -> None:
+    connection.execute("PRAGMA secure_delete = ON")
+
+
 class ConsentAwareSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.fernet = crypto.load_keys()  # before connecting: no key, no store
         super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            # An erased conversation must not linger in SQLite's free pages: overwrite
+            # deleted rows. (PostgreSQL: VACUUM reclaims them, docs/security.md.)
+            sqlalchemy.event.listen(self.engine, "connect", _secure_delete)
+            self.engine.dispose()  # connections opened before the listener get it too
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         # Rasa's SQLTrackerStore._retrieve, decrypting the `data` column.

@@ -65,6 +65,9 @@ class FakeAgenda:
     async def cancel(self, reference, secret):
         return await self._do(self.store.cancel, reference, secret)
 
+    async def anonymise(self, reference, secret):
+        return await self._do(self.store.anonymise, reference, secret)
+
     async def reschedule(self, reference, secret, hold_id):
         return await self._do(self.store.reschedule, reference, secret, hold_id)
 
@@ -77,12 +80,17 @@ def clock():
     return Clock()
 
 
-@pytest.fixture
-def store(tmp_path, clock, monkeypatch):
+def agenda_behind_fake_client(tmp_path, clock, monkeypatch):
+    """A seeded agenda store that the booking actions reach through FakeAgenda."""
     store = seeded_store(f"sqlite:///{tmp_path}/agenda.db", clock)
     FakeAgenda.down = False
     monkeypatch.setattr(booking_actions, "agenda", lambda: FakeAgenda(store))
     return store
+
+
+@pytest.fixture
+def store(tmp_path, clock, monkeypatch):
+    return agenda_behind_fake_client(tmp_path, clock, monkeypatch)
 
 
 def events_of(events):

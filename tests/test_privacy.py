@@ -178,6 +178,25 @@ def test_purge_and_rotate_commands(tmp_path, monkeypatch):
     store = make_store(db, monkeypatch, NEW_KEY)
     assert asyncio.run(store.retrieve("recent")).latest_message.text == SENTENCE
 
+    # The operator's erasure of one conversation; with a booking it needs the agenda first.
+    asyncio.run(store.save(conversation("booked", SlotSet("booking_reference", "MED-2345A"),
+                                        SlotSet("booking_secret", "abcd2345"), at=now)))
+    env["TRACKER_ENCRYPTION_KEYS"] = NEW_KEY
+    env["AGENDA_URL"] = f"http://127.0.0.1:{closed_port()}"
+    down = subprocess.run([sys.executable, "-m", "bot.privacy", "erase", "booked"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert down.returncode == 3 and "nothing was erased" in down.stderr and "Traceback" not in down.stderr
+    assert sorted(asyncio.run(store.keys())) == ["booked", "recent"]
+    assert run("erase", "recent").startswith("Erased ")
+    assert asyncio.run(store.keys()) == ["booked"]
+
+
+def closed_port():
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
 
 def test_postgresql_rows_hold_no_clear_text_and_purge_works(monkeypatch):
     sys.path.insert(0, str(ROOT / "scripts"))

@@ -67,6 +67,20 @@ def test_refusal_erases_the_conversation(store):
     assert asyncio.run(tracker_store.retrieve("p2")) is None
 
 
+def test_an_erased_conversation_leaves_nothing_in_the_sqlite_file(store):
+    """secure_delete: the deleted rows' bytes are overwritten, not left in free pages. (Debian's SQLite
+    defaults to it; the store turns it on for builds that do not.)"""
+    tracker_store, domain = store
+    tracker = DialogueStateTracker.from_events("p3", [SlotSet("consent", "given"), user(SECRET * 20)],
+                                               slots=domain.slots)
+    asyncio.run(tracker_store.save(tracker))
+    ciphertexts = raw_rows(tracker_store)
+    assert ciphertexts and all(c.encode() in open(tracker_store.engine.url.database, "rb").read() for c in ciphertexts)
+    tracker_store.erase("p3")
+    raw = open(tracker_store.engine.url.database, "rb").read()
+    assert not any(c.encode()[:40] in raw for c in ciphertexts)
+
+
 def test_redact_event_keeps_codes_and_drops_free_text():
     assert redact_event({"event": "slot", "name": "situation_domain", "value": "family"})["value"] == "family"
     assert redact_event({"event": "slot", "name": "situation_description", "value": SECRET})["value"] is None

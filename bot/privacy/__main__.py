@@ -2,6 +2,7 @@
 
     python -m bot.privacy purge [--days N] [--dry-run]   # retention (RETENTION_DAYS, default 30)
     python -m bot.privacy rotate                         # re-encrypt with the newest key
+    python -m bot.privacy erase CONVERSATION_ID          # a person's erasure request, by hand
 
 Reads .env like scripts/servers.py (a variable already set in the environment wins).
 Prints counts only.
@@ -25,7 +26,7 @@ def read_dotenv(path: Path) -> None:
             os.environ.setdefault(key.strip(), value.strip())
 
 
-def open_store(endpoints: str):
+def open_store(endpoints: str, domain=None):
     from rasa.utils.endpoints import read_endpoint_config
 
     from bot.tracker_store import ConsentAwareSQLTrackerStore
@@ -36,7 +37,23 @@ def open_store(endpoints: str):
         sys.exit(f"No tracker_store in {endpoints}")
     settings = dict(config.kwargs)
     settings.pop("type", None)
-    return ConsentAwareSQLTrackerStore(domain=None, host=config.url, **settings)
+    return ConsentAwareSQLTrackerStore(domain=domain, host=config.url, **settings)
+
+
+def erase(store, conversation_id: str) -> str:
+    """The operator's erasure: same steps as the widget's and app's routes (bot/privacy/erasure.py).
+    The lock is this process's own: run it when the person is not writing at that moment."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from rasa.core.lock_store import InMemoryLockStore
+
+    from bot.privacy.erasure import erase_person
+
+    agent = SimpleNamespace(tracker_store=store, lock_store=InMemoryLockStore())
+    report = asyncio.run(erase_person(agent, conversation_id))
+    booking = f"; personal data removed from booking {report.booking_reference}" if report.booking_reference else ""
+    return f"Erased {report.events} events{booking}."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,12 +64,19 @@ def main(argv: list[str] | None = None) -> int:
     purge_parser.add_argument("--days", type=int, help="retention in days (default: RETENTION_DAYS or 30)")
     purge_parser.add_argument("--dry-run", action="store_true", help="count, delete nothing")
     commands.add_parser("rotate", help="re-encrypt every stored event with the newest key")
+    erase_parser = commands.add_parser("erase", help="erase one conversation and the person's data in its booking")
+    erase_parser.add_argument("conversation_id")
     args = parser.parse_args(argv)
 
     read_dotenv(ROOT / ".env")
+    from bot.agenda.client import AgendaUnavailable
     from bot.privacy import crypto, retention
 
     try:
+        if args.command == "erase":
+            from rasa.shared.core.domain import Domain
+            print(erase(open_store(args.endpoints, Domain.load(str(ROOT / "domain.yml"))), args.conversation_id))
+            return 0
         store = open_store(args.endpoints)
         if args.command == "purge":
             days = args.days if args.days is not None else retention.retention_days()
@@ -67,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     except (crypto.TrackerKeyError, ValueError) as error:  # a key, or RETENTION_DAYS that is no number
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except AgendaUnavailable:
+        print("error: the agenda cannot be reached; nothing was erased, try again", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -318,13 +318,13 @@ async function scenarioInjection(page) {
 async function scenarioClear(page) {
   const oldConversation = page.sessions[page.sessions.length - 1];
   const oldToken = await page.evaluate(() => localStorage.getItem('mediation-accueil.token'));
-  await page.getByRole('button', { name: 'Effacer la conversation' }).click();
+  await page.getByRole('button', { name: 'Retirer mon accord et effacer' }).click();
   const confirm = page.locator('.ma-confirm');
   check(await confirm.isVisible(), 'the erase confirmation did not show');
   check((await activeInfo(page)).className.includes('ma-confirm__no'), 'focus should move to the confirmation (« Annuler »)');
   await shot(page, 'widget-confirm.png');
   const sessionsBefore = page.sessions.length;
-  await page.getByRole('button', { name: 'Oui, effacer' }).click();
+  await page.getByRole('button', { name: 'Oui, tout effacer' }).click();
   await page.waitForFunction((text) => ![...document.querySelectorAll('.ma-msg__text')].some((n) => n.textContent.includes(text)),
     DESCRIPTION, { timeout: 30_000 }).catch(() => { throw new Failure('the old messages are still shown after erasing'); });
   await waitBot(page, "assistant d'accueil"); // the new conversation's welcome
@@ -472,7 +472,7 @@ async function scenarioAccessibility() {
   await waitBot(page, "assistant d'accueil");
   await waitChoices(page, ["J'accepte"]);
   await waitIdle(page);
-  await page.getByRole('button', { name: 'Effacer la conversation' }).click();
+  await page.getByRole('button', { name: 'Retirer mon accord et effacer' }).click();
   await axe(page, 'open widget with messages, buttons and the erase confirmation');
   await page.context().close();
 }

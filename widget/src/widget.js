@@ -18,11 +18,12 @@
     launcher: "Besoin d'aide ? Écrire à l'assistant",
     title: 'Médiation Accueil',
     close: 'Fermer',
-    clear: 'Effacer la conversation',
-    clearQuestion: 'Effacer toute la conversation ? Elle sera supprimée de nos serveurs.',
-    clearConfirm: 'Oui, effacer',
+    clear: 'Retirer mon accord et effacer',
+    clearQuestion: 'Retirer votre accord et tout effacer ? Vos messages, vos réponses et, si vous avez pris rendez-vous, vos nom et coordonnées seront supprimés de nos serveurs.',
+    clearConfirm: 'Oui, tout effacer',
     clearCancel: 'Annuler',
-    cleared: 'Conversation effacée. Une nouvelle conversation commence.',
+    cleared: 'Conversation effacée de nos serveurs. Une nouvelle conversation commence.',
+    clearedBooking: 'Vos nom et coordonnées sont retirés du rendez-vous {reference} ; le créneau reste réservé.',
     clearFailed: "La conversation n'a pas pu être effacée. Veuillez réessayer.",
     log: 'Messages de la conversation',
     you: 'Vous : ',
@@ -115,7 +116,7 @@
   var header = el('div', 'ma-header');
   var titles = el('div', 'ma-header__titles');
   titles.appendChild(text('h2', 'ma-title', LABELS.title, { id: 'ma-title' }));
-  // Row 1: the title and « Fermer »; row 2: « Effacer la conversation » (DOM order = visual order).
+  // Row 1: the title and « Fermer »; row 2: « Retirer mon accord et effacer » (DOM order = visual order).
   var clearButton = button('ma-btn--header ma-clear', LABELS.clear, { 'aria-controls': 'ma-confirm', 'aria-expanded': 'false' });
   var closeButton = button('ma-btn--header ma-close', LABELS.close);
   header.appendChild(titles);
@@ -520,8 +521,13 @@
   function clearConversation() {
     confirmYes.disabled = true;
     state.erasing = true;
+    var erasedStatus = LABELS.cleared;
     request('DELETE', '/conversation')
-      .catch(function (error) {
+      .then(function (report) {
+        // Tell what was erased: the booking keeps its slot but loses the person.
+        var reference = report && typeof report.booking_anonymised === 'string' ? report.booking_anonymised : null;
+        if (reference) erasedStatus = LABELS.cleared + ' ' + LABELS.clearedBooking.replace('{reference}', reference);
+      }, function (error) {
         // 401: the token no longer names a conversation; a fresh one is all we can do.
         if (error.status !== 401) throw error;
       })
@@ -535,7 +541,7 @@
       .then(function () {
         state.greeted = false;
         hideConfirm(false);
-        setStatus(LABELS.cleared, 'ok');
+        setStatus(erasedStatus, 'ok');
         input.value = '';
         input.focus();
         if (state.socket) {

@@ -1,0 +1,83 @@
+"""The person's control over their data, inside the conversation.
+
+- The consent record: when the notice was accepted, and which version of it.
+- « effacer mes données » / « je retire mon consentement »: confirm, then remove the
+  personal fields of the booking (agenda `anonymise`), free a held slot, and set
+  `consent` to "refused": the tracker store then deletes the whole conversation when it
+  saves this turn (bot/tracker_store.py), so nothing of it outlives the answer.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from actions.ask import utter_prompt
+from actions import booking as booking_actions  # one agenda client factory, patched in tests
+from actions.tracker_reading import button_choice
+from bot import content
+from bot.agenda.client import AgendaRefused, AgendaUnavailable
+
+
+class ValidateConsentForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_consent_form"
+
+    async def validate_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: dict) -> dict[str, Any]:
+        if value != "given":
+            return {"consent": value}
+        return {"consent": "given",
+                "consent_given_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "consent_notice_version": content.CONSENT_NOTICE_VERSION}
+
+
+def _stopped() -> list[dict[str, Any]]:
+    # "refused" makes the tracker store erase the conversation at the end of this turn.
+    return [SlotSet("consent", "refused"), SlotSet("erasure", "done"), ActiveLoop(None),
+            SlotSet("requested_slot", None)]
+
+
+def _stored_messages(tracker: Tracker) -> int:
+    return sum(1 for event in tracker.events if event.get("event") == "user")
+
+
+class ActionEraseData(Action):
+    def name(self) -> str:
+        return "action_erase_data"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        if tracker.get_slot("consent") != "given":
+            # Before consent no words were stored (redacted); stop and forget the rest too.
+            dispatcher.utter_message(text=content.ERASE_NOTHING_STORED)
+            return _stopped()
+        reference, secret = tracker.get_slot("booking_reference"), tracker.get_slot("booking_secret")
+        booked = reference if reference and secret else None
+        choice = button_choice(tracker, ("confirm", "keep"))
+        if choice is None:
+            booking = content.ERASE_ASK_BOOKING.format(reference=booked) if booked else ""
+            utter_prompt(dispatcher, content.Prompt(content.ERASE_ASK.format(booking=booking), content.ERASE_BUTTONS))
+            return [SlotSet("erasure", "asked")]
+        if choice == "keep":
+            dispatcher.utter_message(text=content.ERASE_KEPT)
+            return [SlotSet("erasure", "kept")]
+        if booked:
+            try:
+                await booking_actions.agenda().anonymise(reference, secret)
+            except AgendaUnavailable:
+                dispatcher.utter_message(text=content.ERASE_UNAVAILABLE.format(reference=reference))
+                return [SlotSet("erasure", "unavailable")]
+            except AgendaRefused:
+                booked = None  # unknown to this agenda: nothing of it held here
+        await booking_actions.release_hold(tracker)
+        booking = ""
+        if booked:
+            cancelled = tracker.get_slot("booking_status") == "cancelled"
+            booking = (content.ERASE_DONE_BOOKING_CANCELLED if cancelled else content.ERASE_DONE_BOOKING).format(
+                reference=booked)
+        dispatcher.utter_message(text=content.ERASE_DONE.format(messages=_stored_messages(tracker), booking=booking))
+        return _stopped()
