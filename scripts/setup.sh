@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv with Python 3.10 and install the locked dependencies in ONE pip
 # resolution (rasa + spaCy 3.8 + fr_core_news_md must be resolved together).
-# Re-runs only when requirements.txt or requirements.lock change. Creates .env.
+# Re-runs only when requirements.txt or requirements.lock change. Creates .env
+# (scripts/make_env.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,27 +18,8 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-new_token() { .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))'; }
-if [ ! -f .env ]; then
-  printf '# Local secrets, never committed.\nRASA_AUTH_TOKEN=%s\n' "$(new_token)" > .env
-  chmod 600 .env
-  echo "==> Created .env with a fresh RASA_AUTH_TOKEN"
-fi
-if ! grep -q '^AGENDA_TOKEN=' .env; then
-  printf 'AGENDA_TOKEN=%s\nAGENDA_ADMIN_TOKEN=%s\n' "$(new_token)" "$(new_token)" >> .env
-  echo "==> Added AGENDA_TOKEN and AGENDA_ADMIN_TOKEN to .env"
-fi
-if ! grep -q '^WIDGET_SECRET=' .env; then
-  # Signs the website widget's session tokens (bot/channels/widget.py) and the
-  # development tokens of the mobile app API (bot/channels/app.py).
-  printf 'WIDGET_SECRET=%s\nAPP_JWT_SECRET=%s\n' "$(new_token)" "$(new_token)" >> .env
-  echo "==> Added WIDGET_SECRET and APP_JWT_SECRET to .env"
-fi
-if ! grep -q '^TRACKER_ENCRYPTION_KEYS=' .env; then
-  # Encrypts the stored conversations (bot/privacy/crypto.py); rotation: docs/security.md.
-  printf 'TRACKER_ENCRYPTION_KEYS=%s\n' "$(.venv/bin/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" >> .env
-  echo "==> Added TRACKER_ENCRYPTION_KEYS to .env"
-fi
+# Local secrets (.env): each generated once, never overwritten.
+scripts/make_env.sh
 mkdir -p var models reports
 # Postal codes -> communes, départements, régions (pinned dataset, see the script).
 .venv/bin/python scripts/fetch_geo.py

@@ -23,6 +23,16 @@ def fake_platform():
     return FakePlatform().start()
 
 
+@pytest.fixture
+def conversation_id_key(monkeypatch):
+    """The test servers' CONVERSATION_ID_KEY in this process too, so a test computes the
+    pseudonymous conversation ids of Messenger, WhatsApp and Twilio the servers use."""
+    from fake_platform import CHANNEL_TEST_SECRETS
+
+    monkeypatch.setenv("CONVERSATION_ID_KEY", CHANNEL_TEST_SECRETS["CONVERSATION_ID_KEY"])
+    monkeypatch.delenv("CONVERSATION_ID_OLD_KEYS", raising=False)
+
+
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory, fake_platform):
     """The real action server and Rasa server on 127.0.0.1, with a private SQLite tracker

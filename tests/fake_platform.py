@@ -106,6 +106,8 @@ CHANNEL_TEST_SECRETS = {
     "APP_JWT_SECRET": "test-app-jwt-secret-of-at-least-32-bytes!",
     "WIDGET_SECRET": "test-widget-secret-of-at-least-32-bytes!",
     "TRACKER_ENCRYPTION_KEYS": "cw_0x689RpI-jtRR7oJ8otLs4mMVQ-hsWnOEHY4LB5w=",  # a Fernet key, tests only
+    # 64 bytes, url-safe base64 (bot/privacy/pseudonyms.py), tests only.
+    "CONVERSATION_ID_KEY": "ApNn_EewgQNXUT6zllDH5mIWw5YaPqHIj-lw4Joa4eXbU6v4A6RLcwSzQhopQ-WagYvCJnAiy6Nv16uLwEpiew",
 }
 
 

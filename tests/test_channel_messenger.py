@@ -11,9 +11,10 @@ import pytest
 
 import meta_payloads as fx
 from bot import content
+from bot.channels import messenger
 from fake_platform import CHANNEL_TEST_SECRETS
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.usefixtures("conversation_id_key")]
 
 SECRET = CHANNEL_TEST_SECRETS["MESSENGER_APP_SECRET"]
 VERIFY = CHANNEL_TEST_SECRETS["MESSENGER_VERIFY_TOKEN"]
@@ -55,8 +56,13 @@ class Person:
         new, self.seen = sent[self.seen:], len(sent)
         return [r.json["message"] for r in new]
 
+    @property
+    def conversation(self) -> str:
+        """The conversation id the server gives this person: a pseudonym of the PSID."""
+        return messenger.sender_id(self.psid)
+
     def tracker(self) -> dict:
-        url = f"{self.servers.url}/conversations/messenger-{self.psid}/tracker?token={self.servers.token}"
+        url = f"{self.servers.url}/conversations/{self.conversation}/tracker?token={self.servers.token}"
         with urllib.request.urlopen(url, timeout=30) as reply:
             return json.loads(reply.read())
 
@@ -189,7 +195,7 @@ def test_a_graph_api_outage_loses_replies_but_never_the_webhook(person):
 def test_a_long_pushed_message_is_split_and_its_many_buttons_become_quick_replies(person, servers):
     person.say("Bonjour")
     person.replies(2)
-    assert fx.push_bot_message(servers, f"messenger-{person.psid}", fx.LONG_TEXT, fx.SLOT_BUTTONS, "latest") == 200
+    assert fx.push_bot_message(servers, person.conversation, fx.LONG_TEXT, fx.SLOT_BUTTONS, "latest") == 200
     replies = person.replies(4)
     time.sleep(1)
     replies += person.replies(0)
@@ -206,7 +212,7 @@ def test_a_long_pushed_message_is_split_and_its_many_buttons_become_quick_replie
 
 def test_a_pushed_message_to_someone_silent_for_24_hours_is_not_sent(person, servers):
     # This person never wrote to the page since the server started: outside the window.
-    assert fx.push_bot_message(servers, f"messenger-{person.psid}", "Rappel : votre rendez-vous est demain.", None,
+    assert fx.push_bot_message(servers, person.conversation, "Rappel : votre rendez-vous est demain.", None,
                                "messenger") == 200
     time.sleep(2)
     assert person.received() == []

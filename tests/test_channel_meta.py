@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from types import SimpleNamespace
 
 import pytest
 
@@ -13,6 +14,7 @@ from bot.channels import meta, messenger, whatsapp
 from bot.channels.signatures import meta_signature
 
 SECRET = "unit-app-secret"
+pytestmark = pytest.mark.usefixtures("conversation_id_key")
 
 
 @pytest.fixture(autouse=True)
@@ -202,8 +204,11 @@ def test_messenger_payloads_are_read_as_typed_text_buttons_or_unreadable():
     assert {i.user for i in found} == {psid}
     assert found[0].message_id == "m_text" and found[1].message_id == "m_quick" and found[2].message_id
     assert found[0].timestamp and abs(found[0].timestamp - payload["entry"][0]["time"] / 1000) < 5
-    assert messenger.sender_id(psid) == "messenger-" + psid and messenger.psid_of("messenger-" + psid) == psid
-    assert messenger.psid_of("whatsapp-33612345678") is None and messenger.psid_of("messenger-../x") is None
+    conversation = messenger.sender_id(psid)
+    assert conversation.startswith("messenger-") and psid not in conversation
+    assert messenger.psid_of(conversation) == psid
+    for foreign in (whatsapp.sender_id(psid), "messenger-" + psid, "messenger-../x"):
+        assert messenger.psid_of(foreign) is None
 
 
 def test_messenger_ignores_other_objects_and_malformed_parts():
@@ -241,6 +246,10 @@ def test_whatsapp_payloads_are_read_and_statuses_reactions_and_other_numbers_ski
     assert whatsapp.parse_events({"object": "page", "entry": []}) == []
     bad_sender = fx.whatsapp_payload([fx.whatsapp_text("+33 6 12", "Bonjour")])
     assert whatsapp.parse_events(bad_sender) == []
+    conversation = whatsapp.sender_id(wa)
+    assert conversation.startswith("whatsapp-") and wa not in conversation and whatsapp.wa_id_of(conversation) == wa
+    for foreign in (messenger.sender_id(wa), "whatsapp-" + wa):
+        assert whatsapp.wa_id_of(foreign) is None
 
 
 # ---- The 24-hour customer-service window -----------------------------------------------
@@ -304,10 +313,10 @@ def to_wa(wa):
 async def test_messenger_output_maps_buttons_and_splits_long_texts(fake_platform):
     psid = fx.unique_id("7")
     out = messenger.MessengerOutput(meta.GraphClient("messenger", "page-token", fake_platform.url))
-    await out.send_response(f"messenger-{psid}", {"text": "Acceptez-vous ?", "buttons": CONSENT})
-    await out.send_response(f"messenger-{psid}", {"text": "Quel créneau ?", "buttons": MANY})
-    await out.send_response(f"messenger-{psid}", {"text": "Mot " * 900})
-    await out.send_custom_json(f"messenger-{psid}", {"recipient": {"id": "1"}, "text": "hors conversation"})
+    await out.send_response(messenger.sender_id(psid), {"text": "Acceptez-vous ?", "buttons": CONSENT})
+    await out.send_response(messenger.sender_id(psid), {"text": "Quel créneau ?", "buttons": MANY})
+    await out.send_response(messenger.sender_id(psid), {"text": "Mot " * 900})
+    await out.send_custom_json(messenger.sender_id(psid), {"recipient": {"id": "1"}, "text": "hors conversation"})
     sent = [r.json for r in fake_platform.matching(to_psid(psid))]
     assert all(s["messaging_type"] == "RESPONSE" for s in sent) and out.sent == 3
     template = sent[0]["message"]["attachment"]["payload"]
@@ -324,7 +333,7 @@ async def test_messenger_output_maps_buttons_and_splits_long_texts(fake_platform
     assert sent[4]["recipient"] == {"id": psid}  # a custom JSON never picks its own recipient
     # Not a Messenger conversation: nothing is sent anywhere.
     before = len(fake_platform.requests)
-    await out.send_text_message("whatsapp-33612345678", "Bonjour")
+    await out.send_text_message(whatsapp.sender_id("33612345678"), "Bonjour")
     assert len(fake_platform.requests) == before
 
 
@@ -332,11 +341,11 @@ async def test_messenger_output_with_a_window_withholds_messages_to_someone_sile
     psid, clock = fx.unique_id("8"), FakeClock()
     window = meta.ServiceWindow(clock=clock)
     out = messenger.MessengerOutput(meta.GraphClient("messenger", "page-token", fake_platform.url), window)
-    await out.send_text_message(f"messenger-{psid}", "Rappel")  # never wrote
+    await out.send_text_message(messenger.sender_id(psid), "Rappel")  # never wrote
     window.inbound(psid)
-    await out.send_text_message(f"messenger-{psid}", "Réponse")
+    await out.send_text_message(messenger.sender_id(psid), "Réponse")
     clock.now += 24 * 3600
-    await out.send_text_message(f"messenger-{psid}", "Trop tard")
+    await out.send_text_message(messenger.sender_id(psid), "Trop tard")
     assert [r.json["message"]["text"] for r in fake_platform.matching(to_psid(psid))] == ["Réponse"]
     assert out.withheld == 2
 
@@ -351,9 +360,9 @@ async def test_whatsapp_output_inside_the_window_sends_buttons_lists_and_split_t
     window = meta.ServiceWindow()
     window.inbound(wa)
     out = whatsapp_output(fake_platform, window)
-    await out.send_response(f"whatsapp-{wa}", {"text": "Acceptez-vous ?", "buttons": CONSENT})
-    await out.send_response(f"whatsapp-{wa}", {"text": "Quel créneau ?", "buttons": MANY})
-    await out.send_response(f"whatsapp-{wa}", {"text": "Mot " * 1100})
+    await out.send_response(whatsapp.sender_id(wa), {"text": "Acceptez-vous ?", "buttons": CONSENT})
+    await out.send_response(whatsapp.sender_id(wa), {"text": "Quel créneau ?", "buttons": MANY})
+    await out.send_response(whatsapp.sender_id(wa), {"text": "Mot " * 1100})
     sent = [r.json for r in fake_platform.matching(to_wa(wa))]
     assert all(s["messaging_product"] == "whatsapp" and s["recipient_type"] == "individual" for s in sent)
     buttons = sent[0]["interactive"]
@@ -373,22 +382,22 @@ async def test_whatsapp_output_outside_the_window_sends_only_the_template_once(f
     window.inbound(wa)
     clock.now += 25 * 3600
     out = whatsapp_output(fake_platform, window)
-    await out.send_response(f"whatsapp-{wa}", {"text": "Rappel : votre rendez-vous est demain."})
-    await out.send_response(f"whatsapp-{wa}", {"text": "Acceptez-vous ?", "buttons": CONSENT})
-    await whatsapp_output(fake_platform, window).send_text_message(f"whatsapp-{wa}", "Encore un rappel")
+    await out.send_response(whatsapp.sender_id(wa), {"text": "Rappel : votre rendez-vous est demain."})
+    await out.send_response(whatsapp.sender_id(wa), {"text": "Acceptez-vous ?", "buttons": CONSENT})
+    await whatsapp_output(fake_platform, window).send_text_message(whatsapp.sender_id(wa), "Encore un rappel")
     sent = [r.json for r in fake_platform.matching(to_wa(wa))]
     assert sent == [{"messaging_product": "whatsapp", "recipient_type": "individual", "to": wa, "type": "template",
                      "template": {"name": "reprise_conversation", "language": {"code": "fr"}}}]
     # Once the person answers, free-form messages go out again.
     window.inbound(wa)
-    await whatsapp_output(fake_platform, window).send_text_message(f"whatsapp-{wa}", "Merci de votre réponse.")
+    await whatsapp_output(fake_platform, window).send_text_message(whatsapp.sender_id(wa), "Merci de votre réponse.")
     assert fake_platform.matching(to_wa(wa))[-1].json["text"] == {"body": "Merci de votre réponse."}
 
     # No template configured: nothing at all, a count in the log (never the text).
     wa2 = "336" + fx.unique_id()[-8:]
     silent = whatsapp_output(fake_platform, meta.ServiceWindow(), template=None)
     with caplog.at_level(logging.WARNING):
-        await silent.send_text_message(f"whatsapp-{wa2}", "Rappel confidentiel")
+        await silent.send_text_message(whatsapp.sender_id(wa2), "Rappel confidentiel")
     assert fake_platform.matching(to_wa(wa2)) == [] and silent.withheld == 1
     assert "1 message(s) withheld" in caplog.text and "confidentiel" not in caplog.text
 
@@ -409,3 +418,34 @@ def test_channels_load_without_secrets_and_refuse_to_send(monkeypatch):
     configured = whatsapp.WhatsAppInput.from_credentials(None)
     assert configured.configured and configured.template_language == "fr"
     assert isinstance(configured.get_output_channel(), whatsapp.WhatsAppOutput)
+
+
+def _webhook(channel, method):
+    blueprint = channel.blueprint(None)
+    return next(route.handler for route in blueprint._future_routes
+                if route.uri == "/webhook" and method in route.methods)
+
+
+async def test_without_the_conversation_id_key_the_channels_refuse_webhooks_and_send_nothing(monkeypatch, caplog):
+    monkeypatch.delenv("CONVERSATION_ID_KEY")
+    with caplog.at_level(logging.WARNING):
+        channels = [messenger.MessengerInput("verify", SECRET, "page-token", "http://127.0.0.1:9"),
+                    whatsapp.WhatsAppInput("verify", SECRET, "token", fx.PHONE_NUMBER_ID,
+                                           graph_base_url="http://127.0.0.1:9")]
+    assert "CONVERSATION_ID_KEY missing or invalid" in caplog.text
+    raw = fx.encode(fx.whatsapp_payload([fx.whatsapp_text("33612345678", "Bonjour")]))
+    for channel in channels:
+        # Secrets are set, but there is no way to name the conversation without the number: refused.
+        assert not channel.configured and channel.get_output_channel() is None
+        answer = await _webhook(channel, "POST")(SimpleNamespace(body=raw, headers={
+            "X-Hub-Signature-256": meta_signature(SECRET, raw)}))
+        assert answer.status == 503 and body_of(answer)["error"]["code"] == "channel_not_configured"
+        assert b"33612345678" not in answer.body
+        await channel.workers.drain()
+        assert channel.workers.pending == 0
+    # An output built anyway cannot read a recipient: nothing is sent, never to a clear id.
+    out = whatsapp.WhatsAppOutput(meta.GraphClient("whatsapp", "wa-token", "http://127.0.0.1:9"), fx.PHONE_NUMBER_ID,
+                                  meta.ServiceWindow(), "reprise_conversation")
+    assert whatsapp.wa_id_of("whatsapp-33612345678") is None
+    await out.send_text_message("whatsapp-33612345678", "Bonjour")
+    assert out.graph.failures == 0 and out.withheld == 0

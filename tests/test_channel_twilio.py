@@ -6,6 +6,7 @@ import asyncio
 import base64
 import itertools
 import json
+import logging
 import time
 import urllib.error
 import urllib.parse
@@ -18,7 +19,7 @@ from twilio.request_validator import RequestValidator
 
 from bot import content
 from bot.channels.twilio import (ChoiceMemory, SignedTwilioInput, TwilioOutput, TwilioSettings, choose,
-                                 form_params, numbered_text, signed_url)
+                                 conversation_id, form_params, numbered_text, signed_url)
 from fake_platform import CHANNEL_TEST_SECRETS
 
 SID = CHANNEL_TEST_SECRETS["TWILIO_ACCOUNT_SID"]
@@ -27,6 +28,7 @@ NUMBER = CHANNEL_TEST_SECRETS["TWILIO_NUMBER"]
 CONSENT = [{"title": "J'accepte", "payload": "/affirm"}, {"title": "Je refuse", "payload": "/deny"},
            {"title": "En savoir plus", "payload": "/ask_confidentiality"}]
 _numbers = itertools.count(10_000_000)
+pytestmark = pytest.mark.usefixtures("conversation_id_key")
 
 
 # ---- plain Python ---------------------------------------------------------------------
@@ -89,7 +91,7 @@ def test_choice_memory_answers_one_message_and_stays_bounded():
 
 def test_incoming_message_kinds():
     channel = SignedTwilioInput(TwilioSettings(SID, AUTH_TOKEN, NUMBER))
-    sender = "twilio-whatsapp:+33611111111"
+    sender = conversation_id("whatsapp:+33611111111")
     person = {"From": "whatsapp:+33611111111", "To": NUMBER}
     assert channel.incoming({**person, "Body": "/affirm"}, sender) == ("/affirm", False, None)  # typed
     channel.memory.remember(sender, CONSENT)
@@ -103,7 +105,7 @@ def test_incoming_message_kinds():
     location = {**person, "Latitude": "45.75", "Longitude": "4.85"}
     assert channel.incoming(location, sender) == (None, False, content.TWILIO_TEXT_ONLY)
     sms = {"From": "+33611111111", "To": "+33100000000", "Body": "marie¡exemple.fr"}
-    assert channel.incoming(sms, "twilio-+33611111111")[0] == "marie@exemple.fr"
+    assert channel.incoming(sms, conversation_id("+33611111111"))[0] == "marie@exemple.fr"
 
 
 def test_replies_come_from_the_configured_number_with_the_right_prefix():
@@ -161,6 +163,25 @@ def test_webhook_refusals_without_a_server():
     asyncio.run(run())
 
 
+def test_without_the_conversation_id_key_the_webhook_answers_503(monkeypatch, caplog):
+    monkeypatch.delenv("CONVERSATION_ID_KEY")
+
+    async def run():
+        async def on_new_message(message):
+            raise AssertionError("no turn without the key")
+
+        with caplog.at_level(logging.WARNING):
+            channel = SignedTwilioInput(TwilioSettings(SID, AUTH_TOKEN, NUMBER, "http://127.0.0.1:9"))
+        assert "CONVERSATION_ID_KEY missing or invalid" in caplog.text
+        assert channel.settings.configured and not channel.configured
+        answer = await _handler(channel, on_new_message)(_request({"From": "+33611111111", "Body": "Bonjour"}, "sign"))
+        assert answer.status == 503 and json.loads(answer.body)["error"]["code"] == "channel_not_configured"
+        health = await _handler(channel, on_new_message, "/")(None)
+        assert json.loads(health.body) == {"status": "not_configured"}
+        assert not channel._tasks
+    asyncio.run(run())
+
+
 def test_a_signed_message_is_handed_to_the_assistant_in_the_background():
     async def run():
         started = asyncio.Event()
@@ -174,7 +195,7 @@ def test_a_signed_message_is_handed_to_the_assistant_in_the_background():
             await message.output_channel.send_text_message(message.sender_id, "Bonjour")
 
         channel = SignedTwilioInput(TwilioSettings(SID, AUTH_TOKEN, NUMBER, "http://127.0.0.1:9"))
-        channel.memory.remember("twilio-whatsapp:+33611111111", CONSENT)
+        channel.memory.remember(conversation_id("whatsapp:+33611111111"), CONSENT)
         receive = _handler(channel, on_new_message)
         answer = await receive(_request({"From": "whatsapp:+33611111111", "To": NUMBER, "Body": "2"}, "sign"))
         # Twilio got its answer while the turn is still waiting.
@@ -182,7 +203,8 @@ def test_a_signed_message_is_handed_to_the_assistant_in_the_background():
         await asyncio.wait_for(started.wait(), 5)
         message = turns[0]
         assert (message.text, message.sender_id, message.input_channel) == (
-            "/deny", "twilio-whatsapp:+33611111111", "twilio")
+            "/deny", conversation_id("whatsapp:+33611111111"), "twilio")
+        assert message.sender_id.startswith("twilio-") and "611111111" not in message.sender_id
         release.set()
         await asyncio.wait_for(asyncio.gather(*channel._tasks), 60)  # the send fails: port 9 is closed
         assert not channel._tasks and not channel._locks
@@ -200,7 +222,7 @@ def _send(fake_platform, to, coroutine_factory):
         async with aiohttp.ClientSession() as session:
             memory = ChoiceMemory()
             output = TwilioOutput(TwilioSettings(SID, AUTH_TOKEN, NUMBER, fake_platform.url), session, to, NUMBER,
-                                  memory, f"twilio-{to}")
+                                  memory, conversation_id(to))
             await coroutine_factory(output)
             return output, memory
     return asyncio.run(run())
@@ -209,7 +231,7 @@ def _send(fake_platform, to, coroutine_factory):
 def test_output_splits_long_texts_and_uses_basic_auth(fake_platform):
     to = f"whatsapp:+336{next(_numbers)}"
     long_text = ("Une phrase assez longue pour remplir le message. " * 80).strip()  # about 4000 characters
-    output, _ = _send(fake_platform, to, lambda out: out.send_response(f"twilio-{to}", {"text": long_text}))
+    output, _ = _send(fake_platform, to, lambda out: out.send_response(conversation_id(to), {"text": long_text}))
     sent = fake_platform.wait_for(_to_me(to), 3)
     assert len(sent) == 3 and output.sent == 1
     assert all(len(r.form["Body"]) <= 1600 for r in sent)
@@ -223,16 +245,16 @@ def test_output_splits_long_texts_and_uses_basic_auth(fake_platform):
 def test_output_lists_buttons_and_remembers_them(fake_platform):
     to = f"whatsapp:+336{next(_numbers)}"
     _, memory = _send(fake_platform, to, lambda out: out.send_response(
-        f"twilio-{to}", {"text": "Acceptez-vous ?", "buttons": CONSENT}))
+        conversation_id(to), {"text": "Acceptez-vous ?", "buttons": CONSENT}))
     [sent] = fake_platform.wait_for(_to_me(to))
     assert sent.form["Body"] == numbered_text("Acceptez-vous ?", CONSENT)
-    assert memory.take(f"twilio-{to}") == CONSENT
+    assert memory.take(conversation_id(to)) == CONSENT
 
 
 def test_output_retries_a_platform_outage(fake_platform):
     to = f"+336{next(_numbers)}"
     fake_platform.fail_next = 1
-    _send(fake_platform, to, lambda out: out.send_text_message(f"twilio-{to}", "Bonjour"))
+    _send(fake_platform, to, lambda out: out.send_text_message(conversation_id(to), "Bonjour"))
     sent = fake_platform.wait_for(_to_me(to), 2)
     assert [r.form["Body"] for r in sent] == ["Bonjour", "Bonjour"]  # the 500, then the retry
 

@@ -11,9 +11,10 @@ import pytest
 
 import meta_payloads as fx
 from bot import content
+from bot.channels import whatsapp
 from fake_platform import CHANNEL_TEST_SECRETS
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.usefixtures("conversation_id_key")]
 
 SECRET = CHANNEL_TEST_SECRETS["WHATSAPP_APP_SECRET"]
 VERIFY = CHANNEL_TEST_SECRETS["WHATSAPP_VERIFY_TOKEN"]
@@ -53,8 +54,13 @@ class Person:
         new, self.seen = sent[self.seen:], len(sent)
         return [r.json for r in new]
 
+    @property
+    def conversation(self) -> str:
+        """The conversation id the server gives this person: a pseudonym of the number."""
+        return whatsapp.sender_id(self.wa_id)
+
     def tracker(self) -> dict:
-        url = f"{self.servers.url}/conversations/whatsapp-{self.wa_id}/tracker?token={self.servers.token}"
+        url = f"{self.servers.url}/conversations/{self.conversation}/tracker?token={self.servers.token}"
         with urllib.request.urlopen(url, timeout=30) as reply:
             return json.loads(reply.read())
 
@@ -179,7 +185,7 @@ def test_a_graph_api_outage_loses_replies_but_never_the_webhook(person):
 
 def test_outside_the_24_hour_window_only_the_template_is_sent(person, servers):
     # Nobody with this number wrote since the server started: the window is closed.
-    assert trigger_intent(servers, f"whatsapp-{person.wa_id}", "greet", "whatsapp") == 200
+    assert trigger_intent(servers, person.conversation, "greet", "whatsapp") == 200
     assert person.replies() == [{"messaging_product": "whatsapp", "recipient_type": "individual",
                                  "to": person.wa_id, "type": "template", "template": TEMPLATE}]
     time.sleep(2)
@@ -187,18 +193,18 @@ def test_outside_the_24_hour_window_only_the_template_is_sent(person, servers):
     # After the person writes, a triggered reply goes out as usual.
     person.say("Bonjour")
     person.replies(2)
-    assert trigger_intent(servers, f"whatsapp-{person.wa_id}", "greet", "latest") == 200
+    assert trigger_intent(servers, person.conversation, "greet", "latest") == 200
     assert all(m["type"] in ("text", "interactive") for m in person.replies())
 
 
 def test_a_long_pushed_message_is_split_and_its_many_buttons_become_a_list(person, servers):
     person.say("Bonjour")
     person.replies(2)
-    assert fx.push_bot_message(servers, f"whatsapp-{person.wa_id}", fx.LONG_TEXT, None, "latest") == 200
+    assert fx.push_bot_message(servers, person.conversation, fx.LONG_TEXT, None, "latest") == 200
     texts = person.replies(2)
     assert [m["type"] for m in texts] == ["text", "text"] and all(len(m["text"]["body"]) <= 4096 for m in texts)
     assert " ".join(m["text"]["body"] for m in texts).split() == fx.LONG_TEXT.split()
-    assert fx.push_bot_message(servers, f"whatsapp-{person.wa_id}", fx.LONG_TEXT, fx.SLOT_BUTTONS, "latest") == 200
+    assert fx.push_bot_message(servers, person.conversation, fx.LONG_TEXT, fx.SLOT_BUTTONS, "latest") == 200
     replies = person.replies(8)
     time.sleep(1)
     replies += person.replies(0)

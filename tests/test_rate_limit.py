@@ -89,6 +89,8 @@ import asyncio  # noqa: E402
 import urllib.parse  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
 
+import pytest  # noqa: E402
+
 from rasa.core.channels.channel import CollectingOutputChannel  # noqa: E402
 
 from bot import content  # noqa: E402
@@ -131,6 +133,7 @@ def test_meta_floods_are_cut_per_person_and_told_once_never_a_429_to_meta():
     asyncio.run(run())
 
 
+@pytest.mark.usefixtures("conversation_id_key")  # Twilio names conversations with it
 def test_twilio_floods_are_cut_per_person_and_twilio_always_gets_its_200():
     from twilio.request_validator import RequestValidator
 
@@ -168,6 +171,7 @@ def test_twilio_floods_are_cut_per_person_and_twilio_always_gets_its_200():
     asyncio.run(run())
 
 
+@pytest.mark.usefixtures("conversation_id_key")  # Twilio names conversations with it
 def test_twilio_notice_goes_out_without_a_turn(fake_platform):
     from fake_platform import CHANNEL_TEST_SECRETS
 

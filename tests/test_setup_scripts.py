@@ -50,3 +50,40 @@ def test_environment_wins_over_dotenv(tmp_path):
     read_dotenv(dotenv, environ)
     assert environ == {"RASA_AUTH_TOKEN": "from-env", "RASA_PORT": "6000"}
     read_dotenv(tmp_path / "missing", environ)  # no .env: nothing changes, no error
+
+
+MAKE_ENV = ROOT / "scripts" / "make_env.sh"
+GENERATED = ["RASA_AUTH_TOKEN", "AGENDA_TOKEN", "AGENDA_ADMIN_TOKEN", "WIDGET_SECRET", "APP_JWT_SECRET",
+             "TRACKER_ENCRYPTION_KEYS", "CONVERSATION_ID_KEY"]
+
+
+def make_env(path):
+    result = subprocess.run(["bash", str(MAKE_ENV), str(path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+
+
+def test_make_env_generates_every_secret_once_private_and_usable(tmp_path, monkeypatch):
+    import base64
+
+    from bot.privacy import crypto, pseudonyms
+
+    env_file = tmp_path / ".env"
+    values = make_env(env_file)
+    assert sorted(values) == sorted(GENERATED) and all(len(v) >= 32 for v in values.values())
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    key = values["CONVERSATION_ID_KEY"]
+    assert len(base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))) == 64
+    monkeypatch.setenv(pseudonyms.KEY_VARIABLE, key)
+    assert pseudonyms.configured()
+    crypto.load_keys(values["TRACKER_ENCRYPTION_KEYS"])
+    assert make_env(env_file) == values  # a second run changes nothing
+
+
+def test_make_env_adds_what_is_missing_and_never_overwrites(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("# mine\nRASA_AUTH_TOKEN=kept-token\nCONVERSATION_ID_KEY=kept-key\n")
+    values = make_env(env_file)
+    assert values["RASA_AUTH_TOKEN"] == "kept-token" and values["CONVERSATION_ID_KEY"] == "kept-key"
+    assert sorted(values) == sorted(GENERATED)
+    assert env_file.read_text().count("CONVERSATION_ID_KEY=") == 1

@@ -9,7 +9,8 @@ events) reach Messenger only within 24 hours of the person's last message (Messe
 standard messaging window); outside it they are withheld and counted in the log.
 Secrets come from the environment:
 MESSENGER_VERIFY_TOKEN, MESSENGER_APP_SECRET, MESSENGER_PAGE_ACCESS_TOKEN
-(and META_GRAPH_URL, default https://graph.facebook.com/v21.0).
+(and META_GRAPH_URL, default https://graph.facebook.com/v21.0), and CONVERSATION_ID_KEY:
+conversation ids are pseudonyms of the PSID (bot/privacy/pseudonyms.py).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bot.channels import conversation_ids
 from bot.channels import meta
 from bot.channels.rendering import messenger_messages
 from bot.channels.turn import CountingOutputChannel
+from bot.privacy import pseudonyms
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +34,12 @@ _PSID = re.compile(r"^[0-9]{1,32}$")
 
 
 def sender_id(psid: str) -> str:
-    return SENDER_PREFIX + psid
+    """The conversation id: a pseudonym, so the PSID is never stored or logged in clear."""
+    return pseudonyms.pseudonym(SENDER_PREFIX, psid)
 
 
 def psid_of(recipient_id: str) -> str | None:
-    psid = recipient_id[len(SENDER_PREFIX):] if recipient_id.startswith(SENDER_PREFIX) else None
+    psid = pseudonyms.platform_id(SENDER_PREFIX, recipient_id)
     return psid if psid and _PSID.match(psid) else None
 
 

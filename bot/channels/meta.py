@@ -35,6 +35,7 @@ from bot import content
 from bot.channels.rate_limit import RateLimits
 from bot.channels.signatures import META_HEADER, meta_signature_valid
 from bot.channels.turn import run_turn
+from bot.privacy import pseudonyms
 
 logger = logging.getLogger(__name__)
 
@@ -336,9 +337,13 @@ class MetaWebhookInput(InputChannel):
     def __init__(self, verify_token: str | None, app_secret: str | None, access_token: str | None,
                  configured: bool, graph_base_url: str | None, window: ServiceWindow | None) -> None:
         self.verify_token, self.app_secret = verify_token, app_secret
-        self.configured = configured
+        # Without the pseudonym key, refuse rather than name conversations by phone number or PSID.
+        self.configured = configured and pseudonyms.configured()
         if not configured:
             logger.warning("%s: secrets not set, the webhook refuses every request", self.channel)
+        elif not self.configured:
+            logger.warning("%s: %s missing or invalid, the webhook refuses every request", self.channel,
+                           pseudonyms.KEY_VARIABLE)
         self.graph = GraphClient(self.channel, access_token, graph_base_url)
         self.window = window or ServiceWindow()
         self.seen = Deduplicator()

@@ -16,7 +16,8 @@ Here:
 
 Environment: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_NUMBER (`+33…` or
 `whatsapp:+33…`; the number the person wrote to when unset), TWILIO_API_URL (default
-https://api.twilio.com), TWILIO_WEBHOOK_URL (optional).
+https://api.twilio.com), TWILIO_WEBHOOK_URL (optional), and CONVERSATION_ID_KEY:
+conversation ids are pseudonyms of the sender's address (bot/privacy/pseudonyms.py).
 """
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ from bot.channels.rate_limit import RateLimits
 from bot.channels.rendering import split_text
 from bot.channels.signatures import TWILIO_HEADER, twilio_signature_valid
 from bot.channels.turn import CountingOutputChannel, run_turn
+from bot.privacy import pseudonyms
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +152,11 @@ class ChoiceMemory:
         return offered[1]
 
 
+def conversation_id(sender: str) -> str:
+    """A pseudonym of Twilio's `From` (a phone number): never stored or logged in clear."""
+    return pseudonyms.pseudonym(SENDER_PREFIX, sender)
+
+
 class TwilioOutput(CountingOutputChannel):
     """Sends a turn's replies to one person through Twilio's Messages API (async)."""
 
@@ -223,8 +230,12 @@ class SignedTwilioInput(InputChannel):
         self._tasks: set[asyncio.Task] = set()
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # lock, messages waiting on it
         self.limits = RateLimits.from_env()  # per person only: Twilio is the caller
+        # Without the pseudonym key, refuse rather than name conversations by phone number.
+        self.configured = self.settings.configured and pseudonyms.configured()
         if not self.settings.configured:
             logger.warning("twilio channel: TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN missing; its webhook answers 503")
+        elif not self.configured:
+            logger.warning("twilio channel: %s missing or invalid; its webhook answers 503", pseudonyms.KEY_VARIABLE)
 
     def reply_from(self, form: Mapping[str, str]) -> str:
         number = self.settings.number or form.get("To", "")
@@ -251,7 +262,7 @@ class SignedTwilioInput(InputChannel):
                       rate_limited: bool = False) -> None:
         """One message's turn; with `rate_limited`, only the French notice (no turn)."""
         sender = form["From"]
-        sender_id = SENDER_PREFIX + sender
+        sender_id = conversation_id(sender)
         lock, users = self._locks.get(sender_id, (asyncio.Lock(), 0))
         self._locks[sender_id] = (lock, users + 1)
         try:
@@ -283,11 +294,11 @@ class SignedTwilioInput(InputChannel):
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.settings.configured else "not_configured"})
+            return response.json({"status": "ok" if self.configured else "not_configured"})
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if not self.settings.configured:
+            if not self.configured:
                 return response.json({"error": {"code": "channel_not_configured",
                                                 "message": content.CHANNEL_NOT_CONFIGURED}}, status=503)
             form = form_params(request.form)
@@ -305,7 +316,7 @@ class SignedTwilioInput(InputChannel):
                                      status=400)
             # Twilio is the caller: over the per-person limit, the person is told once and
             # the excess dropped; Twilio itself always gets its 200 (a 429 would be retried).
-            decision = self.limits.check(SENDER_PREFIX + form["From"])
+            decision = self.limits.check(conversation_id(form["From"]))
             if not decision.allowed and not decision.first_refusal:
                 return response.text(EMPTY_TWIML, content_type="text/xml")
             if not decision.allowed:

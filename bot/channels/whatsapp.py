@@ -14,7 +14,8 @@ Rasa process; several processes need a shared store (issue 7).
 
 Environment: WHATSAPP_VERIFY_TOKEN, WHATSAPP_APP_SECRET, WHATSAPP_ACCESS_TOKEN,
 WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_TEMPLATE_NAME (optional), WHATSAPP_TEMPLATE_LANGUAGE
-(default fr), META_GRAPH_URL (default https://graph.facebook.com/v21.0).
+(default fr), META_GRAPH_URL (default https://graph.facebook.com/v21.0), and
+CONVERSATION_ID_KEY: conversation ids are pseudonyms of the number (bot/privacy/pseudonyms.py).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from bot.channels import meta
 from bot.channels.meta import ServiceWindow
 from bot.channels.rendering import whatsapp_messages
 from bot.channels.turn import CountingOutputChannel
+from bot.privacy import pseudonyms
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +40,12 @@ _NOT_MESSAGES = frozenset({"reaction", "system", "request_welcome", "ephemeral"}
 
 
 def sender_id(wa_id: str) -> str:
-    return SENDER_PREFIX + wa_id
+    """The conversation id: a pseudonym, so the phone number is never stored or logged in clear."""
+    return pseudonyms.pseudonym(SENDER_PREFIX, wa_id)
 
 
 def wa_id_of(recipient_id: str) -> str | None:
-    wa_id = recipient_id[len(SENDER_PREFIX):] if recipient_id.startswith(SENDER_PREFIX) else None
+    wa_id = pseudonyms.platform_id(SENDER_PREFIX, recipient_id)
     return wa_id if wa_id and _WA_ID.match(wa_id) else None
 
 
