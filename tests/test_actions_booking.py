@@ -374,3 +374,15 @@ def test_a_new_booking_after_a_cancellation_asks_consent_again(store):
     events, _ = offer({**slots, "booking_status": "cancelled"}, text="prendre rendez-vous", intent="book_appointment")
     assert events["booking_status"] == "offered"
     assert {slot: events.get(slot, "kept") for slot in booking_actions.FULL_FORM} == dict.fromkeys(booking_actions.FULL_FORM)
+
+
+def test_a_confirmation_whose_answer_was_lost_is_not_a_lost_booking(store):
+    """Rasa lost the action's answer (crash, timeout) after the agenda booked: the person
+    presses « Confirmer » again and gets their booking, not an error; still one booking."""
+    slots = ready_to_confirm(store)
+    first, _ = validate("booking_confirmed", slots, intent="affirm", choice="confirm")
+    again, messages = validate("booking_confirmed", slots, intent="affirm", choice="confirm")
+    assert again["booking_status"] == "booked" and again["booking_reference"] == first["booking_reference"]
+    assert again["booking_secret"] in messages[0] and again["booking_reference"] in messages[0]
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(bookings)).scalar() == 1

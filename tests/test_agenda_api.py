@@ -98,7 +98,11 @@ async def test_confirm_books_and_double_confirm_is_409(api):
     confirm = f"/api/holds/{hold['hold_id']}/confirm"
     booking = await call(api, "POST", confirm, 201, json={"person": PERSON, "brief": {"domain": "family"}})
     assert booking["reference"].startswith("MED-") and booking["secret"]
-    assert (await call(api, "POST", confirm, 409, json={"person": PERSON}))["error"]["code"] == "hold_already_confirmed"
+    other = {**PERSON, "name": "Quelqu'un d'autre"}
+    assert (await call(api, "POST", confirm, 409, json={"person": other}))["error"]["code"] == "hold_already_confirmed"
+    # The same person again (the first answer was lost): the same booking, a new code.
+    again = await call(api, "POST", confirm, 201, json={"person": PERSON})
+    assert again["reference"] == booking["reference"] and again["secret"] != booking["secret"]
 
 
 async def test_expired_hold_confirm_is_409_when_the_slot_was_taken(api, clock):

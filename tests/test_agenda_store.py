@@ -124,12 +124,26 @@ def test_confirm_creates_one_booking_with_reference_and_secret(store):
         assert connection.execute(sa.select(slots.c.status).where(slots.c.id == slot)).scalar() == "booked"
 
 
-def test_double_confirm_is_409(store):
+def test_double_confirm_by_someone_else_is_409(store):
     hold = store.hold(slot_ids(store, "paris")[0], "video")
     store.confirm(hold["hold_id"], PERSON, {})
-    with pytest.raises(Conflict) as twice:
-        store.confirm(hold["hold_id"], PERSON, {})
-    assert twice.value.code == "hold_already_confirmed"
+    for other in ({**PERSON, "name": "Autre Personne"}, {**PERSON, "email": "autre@exemple.fr"}):
+        with pytest.raises(Conflict) as twice:
+            store.confirm(hold["hold_id"], other, {})
+        assert twice.value.code == "hold_already_confirmed"
+
+
+def test_the_same_person_confirming_again_gets_the_booking_back_with_a_new_code(store):
+    """The first answer was lost (action server crash): no second booking, no lost booking."""
+    hold = store.hold(slot_ids(store, "paris")[0], "video")
+    first = store.confirm(hold["hold_id"], PERSON, {"domain": "family"})
+    again = store.confirm(hold["hold_id"], PERSON, {"domain": "family"})
+    assert again["reference"] == first["reference"] and again["secret"] != first["secret"]
+    assert store.booking(first["reference"], again["secret"])["status"] == "confirmed"
+    with pytest.raises(AgendaError):
+        store.booking(first["reference"], first["secret"])  # the lost code no longer works
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(bookings)).scalar() == 1
 
 
 def test_confirm_after_expiry_works_if_nobody_took_the_slot(store, clock):

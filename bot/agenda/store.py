@@ -174,6 +174,9 @@ class AgendaStore:
             raise AgendaError("name and an email or a phone number are required", "contact_required")
         now = self.clock()
         secret = references.new_secret()
+        replayed = self._replay_confirm(hold_id, person, secret, now)
+        if replayed:
+            return replayed
         for _attempt in range(5):  # a reference collision is rare; try a new one
             reference = references.new_reference()
             try:
@@ -192,6 +195,22 @@ class AgendaStore:
                 raise Conflict("the slot was taken by someone else", "slot_taken") from error
             return {**self.booking(reference, secret), "secret": secret}
         raise Failure("could not mint a unique reference", "reference_exhausted")
+
+    def _replay_confirm(self, hold_id: str, person: dict[str, Any], secret: str, now: datetime) -> dict[str, Any] | None:
+        """The same person confirming the same hold again: the first answer was lost (the
+        action server or the network failed after the booking was made). They get their
+        booking back with a new code (the first one was shown to nobody), not a conflict
+        that would leave them without a reference. Anyone else still gets the conflict."""
+        with self.engine.begin() as connection:
+            row = connection.execute(sa.select(bookings).where(bookings.c.hold_id == str(hold_id),
+                                                               bookings.c.status == "confirmed")).first()
+            same_person = row is not None and (row.person_name, row.person_email, row.person_phone) == (
+                person["name"][:120], person.get("email"), person.get("phone"))
+            if not same_person:
+                return None
+            connection.execute(bookings.update().where(bookings.c.id == row.id)
+                               .values(secret_hash=references.hash_secret(secret), updated_at=now))
+        return {**self.booking(row.reference, secret), "secret": secret}
 
     def _booking_row(self, connection: sa.engine.Connection, reference: str, secret: str | None) -> sa.engine.Row:
         row = connection.execute(sa.select(bookings).where(bookings.c.reference == (reference or "").upper())).first()
