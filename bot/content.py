@@ -127,6 +127,8 @@ SERVICE_UNAVAILABLE = (
     "réessayez dans un instant."
 )
 
+SLOW_TURN = "Je mets un peu plus de temps que d'habitude à vous répondre. Merci de patienter un instant…"
+
 # ---- Messenger and WhatsApp Cloud API (bot/channels/messenger.py, whatsapp.py) ---------
 CHANNEL_TEXT_ONLY = (
     "Je ne peux lire que les messages écrits (pas les photos, fichiers, messages vocaux ni positions). "

@@ -7,7 +7,9 @@ silent, without logging what the person wrote.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from asyncio import CancelledError
 from typing import Any, Awaitable, Callable
 
@@ -18,6 +20,14 @@ from bot.text_guard import guard_text
 
 logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+def slow_turn_seconds() -> float:
+    """After this long without a reply, a pushed channel tells the person to wait (0: never)."""
+    try:
+        return max(0.0, float(os.environ.get("SLOW_TURN_SECONDS", "8")))
+    except ValueError:
+        return 8.0
 
 
 class CountingOutputChannel(OutputChannel):
@@ -59,14 +69,34 @@ async def run_turn(
     if guarded.text is None:
         return
     before = _sent(output)
+    turn = asyncio.ensure_future(
+        on_new_message(UserMessage(guarded.text, output, sender_id, input_channel=channel, metadata=metadata)))
+    waited = await _tell_when_slow(turn, output, sender_id, before, channel)
     try:
-        await on_new_message(UserMessage(guarded.text, output, sender_id, input_channel=channel, metadata=metadata))
+        await turn
     except CancelledError:
         logger.error("%s turn cancelled (timeout)", channel)
     except Exception as error:  # noqa: BLE001 - the person must get an answer, never a trace
         logger.error("%s turn failed: %s", channel, type(error).__name__)
-    if _sent(output) == before:
+    if _sent(output) - waited == before:
         # Every turn of this assistant answers something: silence means a component
         # failed (e.g. the action server is down). The message is in the tracker and
         # the person can simply retry.
         await output.send_text_message(sender_id, content.SERVICE_UNAVAILABLE)
+
+
+async def _tell_when_slow(turn: asyncio.Future, output: OutputChannel, sender_id: str, before: int,
+                          channel: str) -> int:
+    """A slow turn (e.g. the action server struggling) on a pushed channel: say once that
+    the answer is coming, instead of leaving the person in silence. The REST channel
+    answers in one batch, so there it would only add noise. Returns how much the notice
+    added to the channel's count, so that it never passes for the assistant's answer."""
+    delay = slow_turn_seconds()
+    if not delay or isinstance(output, CollectingOutputChannel):
+        return 0
+    await asyncio.wait({turn}, timeout=delay)
+    if turn.done() or _sent(output) != before:
+        return 0
+    logger.warning("%s turn slow (> %.0f s)", channel, delay)
+    await output.send_text_message(sender_id, content.SLOW_TURN)
+    return _sent(output) - before  # whether the channel counts this notice as a reply
