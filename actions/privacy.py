@@ -5,6 +5,7 @@
   personal fields of the booking (agenda `anonymise`), free a held slot, and set
   `consent` to "refused": the tracker store then deletes the whole conversation when it
   saves this turn (bot/tracker_store.py), so nothing of it outlives the answer.
+  The rules (data/rules/privacy.yml) branch on the `erasure` slot set here.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
@@ -37,9 +38,9 @@ class ValidateConsentForm(FormValidationAction):
 
 
 def _stopped() -> list[dict[str, Any]]:
-    # "refused" makes the tracker store erase the conversation at the end of this turn.
-    return [SlotSet("consent", "refused"), SlotSet("erasure", "done"), ActiveLoop(None),
-            SlotSet("requested_slot", None)]
+    # "refused" makes the tracker store erase the conversation at the end of this turn;
+    # the rules then deactivate any form (action_deactivate_loop).
+    return [SlotSet("consent", "refused"), SlotSet("erasure", "done")]
 
 
 def _stored_messages(tracker: Tracker) -> int:

@@ -31,6 +31,7 @@ BUTTON_PAYLOADS: dict[str, frozenset[str]] = {
     "book_appointment": frozenset(),
     "cancel_booking": frozenset({"choice"}),
     "reschedule_booking": frozenset({"choice"}),
+    "erase_data": frozenset({"choice"}),
 }
 _PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]+)(?P<entities>\{.*\})?$", re.DOTALL)
 _CODE = re.compile(r"^[a-z0-9_]{1,32}$")  # slot codes carry an id: slot_42

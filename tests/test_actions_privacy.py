@@ -72,8 +72,7 @@ def slot_values(events):
 def test_before_consent_nothing_to_erase_and_the_consent_form_stops():
     events, messages = erase({}, active_loop="consent_form")
     assert messages[0]["text"] == content.ERASE_NOTHING_STORED
-    assert slot_values(events) == {"consent": "refused", "erasure": "done", "requested_slot": None}
-    assert {"event": "active_loop", "name": None} in [{k: e.get(k) for k in ("event", "name")} for e in events]
+    assert slot_values(events) == {"consent": "refused", "erasure": "done"}
 
 
 def test_asks_to_confirm_first_and_keeps_everything_when_declined(store):
@@ -93,7 +92,7 @@ def test_a_choice_not_offered_is_a_new_request():
 def test_confirmed_erasure_counts_the_messages_and_stops_everything():
     user_events = [{"event": "user", "text": "a"}, {"event": "bot", "text": "b"}, {"event": "user", "text": "c"}]
     events, messages = erase({"consent": "given"}, choice="confirm", events=user_events, active_loop="intake_form")
-    assert slot_values(events) == {"consent": "refused", "erasure": "done", "requested_slot": None}
+    assert slot_values(events) == {"consent": "refused", "erasure": "done"}
     assert messages[0]["text"] == content.ERASE_DONE.format(messages=2, booking="")
 
 

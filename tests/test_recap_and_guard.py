@@ -71,3 +71,30 @@ def test_every_booking_button_payload_passes_and_forged_ones_do_not():
     assert not is_button_payload('/cancel_booking{"booking_reference":"MED-22222"}')
     assert not is_button_payload('/inform{"choice":"slot_42; DROP TABLE"}')
     assert not is_button_payload('/affirm{"booking_status":"booked"}')
+
+
+def _payloads_in(value):
+    """Every (title, payload) pair and {"payload": ...} button anywhere inside `value`."""
+    if isinstance(value, dict):
+        if isinstance(value.get("payload"), str):
+            yield value["payload"]
+        for item in value.values():
+            yield from _payloads_in(item)
+    elif isinstance(value, (list, tuple)):
+        if len(value) == 2 and all(isinstance(v, str) for v in value) and value[1].startswith("/"):
+            yield value[1]
+        else:
+            for item in value:
+                yield from _payloads_in(item)
+
+
+def test_every_button_of_content_and_domain_passes_the_guard():
+    """A button whose payload the guard does not know would be read as words: the
+    person taps it and is not understood (it happened to « Non, ne rien effacer »)."""
+    import yaml
+
+    from bot import content
+    payloads = set(_payloads_in([value for name, value in vars(content).items() if name.isupper()]))
+    payloads |= set(_payloads_in(yaml.safe_load(open("domain.yml", encoding="utf-8"))["responses"]))
+    assert len(payloads) > 20 and '/erase_data{"choice":"keep"}' in payloads
+    assert [payload for payload in sorted(payloads) if not is_button_payload(payload)] == []
