@@ -50,3 +50,13 @@ def test_environment_wins_over_dotenv(tmp_path):
     read_dotenv(dotenv, environ)
     assert environ == {"RASA_AUTH_TOKEN": "from-env", "RASA_PORT": "6000"}
     read_dotenv(tmp_path / "missing", environ)  # no .env: nothing changes, no error
+
+
+def test_rasa_accepts_a_token_that_starts_with_a_dash(tmp_path):
+    """secrets.token_urlsafe gives such a token about once in 64 starts."""
+    from rasa.__main__ import create_argument_parser
+
+    from servers import Servers
+
+    command = Servers(tmp_path, token="-Ab3_x").rasa_command()
+    assert create_argument_parser().parse_args(command[1:]).auth_token == "-Ab3_x"
