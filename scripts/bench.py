@@ -3,7 +3,9 @@
 Measures, on this machine, over the real REST channel on loopback:
 turn latency p50/p95 at 1 and 10 concurrent conversations, turns per second,
 Rasa server memory (RSS, idle and peak), start-up time and training time.
-Traffic is bounded (a few hundred requests) and only goes to 127.0.0.1.
+Then the load test (scripts/load_test.py: 25 people at once for 3 minutes, no error, no
+lost message, no mixed conversation), which also writes reports/load.md and load.json.
+Traffic is bounded (the load test's duration caps it) and only goes to 127.0.0.1.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from servers import RASA, running_servers  # noqa: E402
 from bench_agenda import measure as measure_agenda  # noqa: E402
 from bench_channels import measure as measure_channels  # noqa: E402
+import load_test  # noqa: E402
 from fake_platform import FakePlatform, channel_test_env  # noqa: E402
 
 CONVERSATION = [
@@ -94,9 +97,27 @@ def training_seconds(measure: bool) -> tuple[float | None, str]:
         return round(time.perf_counter() - started, 1), "measured now (rasa train --force)"
 
 
+def load_test_rows(result: dict | None) -> list[tuple[str, str]]:
+    if not result:
+        return [("Load test", "skipped (--load-duration 0)")]
+    latency = result["latency_ms"]
+    return [
+        (f"Load test, {result['people']} people at once for {result['settings']['duration']:g} s",
+         f"{'passed' if result['passed'] else 'FAILED'}: {result['errors']} errors, {result['lost_messages']} lost "
+         f"messages, {result['mixed_conversations']} mixed conversations (reports/load.md)"),
+        ("Load test turns", f"{result['turns_answered']} turns ({result['turns_per_s']} turns/s), "
+                            f"{result['conversations_started']} conversations started, "
+                            f"{result['conversations_completed']} completed"),
+        ("Load test turn latency", f"p50 {latency['p50']} ms, p95 {latency['p95']} ms, p99 {latency['p99']} ms, "
+                                   f"max {latency['max']} ms"),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-train", action="store_true", help="report the last training time instead")
+    parser.add_argument("--load-duration", type=float, default=180,
+                        help="seconds of the 25-people load test (0: skip it)")
     args = parser.parse_args()
 
     train_s, train_how = training_seconds(not args.skip_train)
@@ -112,6 +133,8 @@ def main() -> None:
         startup = round(servers.startup_seconds, 1)
         agenda = measure_agenda(servers.agenda_url, servers.agenda_token)
         channels = measure_channels(servers.url, platform_fake)
+        load_result = load_test.measure(servers, load_test.Settings(duration=args.load_duration)) \
+            if args.load_duration else None
 
     result = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -123,6 +146,7 @@ def main() -> None:
         "training_s": train_s, "training_measured": train_how,
         "agenda": agenda,
         "channels": channels,
+        "load_test": load_result,
     }
     reports = ROOT / "reports"
     reports.mkdir(exist_ok=True)
@@ -149,6 +173,7 @@ def main() -> None:
         ("WhatsApp first reply at the Graph API (fake, loopback)",
          f"p50 {channels['whatsapp_first_reply']['p50_ms']} ms, p95 {channels['whatsapp_first_reply']['p95_ms']} ms"),
     ]
+    rows += load_test_rows(load_result)
     table = "\n".join(f"| {name} | {value} |" for name, value in rows)
     (reports / "bench.md").write_text(
         f"# Benchmark ({result['date']}, {result['machine']})\n\nREST channel on loopback, "
@@ -156,6 +181,10 @@ def main() -> None:
         f"service and SQLite stores included.\n\n"
         f"| metric | value |\n|---|---|\n{table}\n")
     print((reports / "bench.md").read_text())
+    if load_result:
+        load_test.write_reports(load_result, reports)
+        if not load_result["passed"]:
+            raise SystemExit("The load test found errors, lost messages or mixed conversations: see reports/load.md.")
 
 
 if __name__ == "__main__":

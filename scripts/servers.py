@@ -105,11 +105,16 @@ class Servers:
         self._spawn("actions", [RASA, "run", "actions", "--port", str(self.action_port), "--actions", "actions"])
         self._wait(f"http://127.0.0.1:{self.action_port}/health", "actions", timeout)
 
+    def rasa_command(self) -> list[str]:
+        # "--auth-token=…" in one argument: a token_urlsafe token can start with "-", and
+        # "--auth-token -abc" then makes `rasa run` stop with "expected one argument".
+        return [RASA, "run", "--enable-api", f"--auth-token={self.token}", "-i", "127.0.0.1",
+                "-p", str(self.rasa_port), "--model", "models", "--credentials", "credentials.yml",
+                "--endpoints", "endpoints.yml"]
+
     def start_rasa(self, timeout: float = 300) -> None:
         started = time.monotonic()
-        self._spawn("rasa", [RASA, "run", "--enable-api", "--auth-token", self.token, "-i", "127.0.0.1",
-                             "-p", str(self.rasa_port), "--model", "models", "--credentials", "credentials.yml",
-                             "--endpoints", "endpoints.yml"])
+        self._spawn("rasa", self.rasa_command())
         self._wait(f"{self.url}/status?token={self.token}", "rasa", timeout)
         self.startup_seconds = time.monotonic() - started
 

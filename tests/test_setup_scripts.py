@@ -87,3 +87,13 @@ def test_make_env_adds_what_is_missing_and_never_overwrites(tmp_path):
     assert values["RASA_AUTH_TOKEN"] == "kept-token" and values["CONVERSATION_ID_KEY"] == "kept-key"
     assert sorted(values) == sorted(GENERATED)
     assert env_file.read_text().count("CONVERSATION_ID_KEY=") == 1
+
+
+def test_rasa_accepts_a_token_that_starts_with_a_dash(tmp_path):
+    """secrets.token_urlsafe gives such a token about once in 64 starts."""
+    from rasa.__main__ import create_argument_parser
+
+    from servers import Servers
+
+    command = Servers(tmp_path, token="-Ab3_x").rasa_command()
+    assert create_argument_parser().parse_args(command[1:]).auth_token == "-Ab3_x"
