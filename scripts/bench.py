@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from servers import RASA, running_servers  # noqa: E402
+from servers import RASA, rss_mb, running_servers  # noqa: E402
 from bench_agenda import measure as measure_agenda  # noqa: E402
 from bench_channels import measure as measure_channels  # noqa: E402
 import load_test  # noqa: E402
@@ -41,15 +41,6 @@ CONVERSATION = [
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def rss_mb(pid: int) -> dict[str, float]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = int(value.split()[0]) / 1024
-    return {"rss_mb": round(fields["VmRSS"], 1), "peak_rss_mb": round(fields["VmHWM"], 1)}
 
 
 def talk(url: str, sender: str, latencies: list[float], errors: list[str]) -> None:

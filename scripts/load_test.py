@@ -48,6 +48,7 @@ for _path in (ROOT, ROOT / "scripts", ROOT / "tests"):
 from bot import content  # noqa: E402
 from bot.geo import GEO_DIR  # noqa: E402
 from bot.text_guard import guard_text  # noqa: E402
+from servers import rss_mb  # noqa: E402
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 FIRST_AMOUNT_EUR, AMOUNT_STEP_EUR = 20_000, 7  # same triage whatever the amount in both scripts
@@ -351,16 +352,6 @@ def max_open_conversations(conversations: list[Conversation]) -> int:
 
 
 # ---- Memory of the Rasa server ------------------------------------------------------------------
-
-def rss_mb(pid: int) -> dict[str, float]:
-    """Current (VmRSS) and peak (VmHWM, since the process started) resident memory."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = int(value.split()[0]) / 1024
-    return {"rss_mb": round(fields["VmRSS"], 1), "peak_rss_mb": round(fields["VmHWM"], 1)}
-
 
 async def sample_rss(pid: int | None, samples: list[float]) -> None:
     while pid:
