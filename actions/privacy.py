@@ -24,6 +24,11 @@ from bot import content
 from bot.agenda.client import AgendaRefused, AgendaUnavailable
 
 
+# Real answers score far above it: « oui » 0.99, « j'accepte » 0.95, « d'accord » 0.87; the
+# buttons' payloads 1.0.
+CONSENT_MIN_CONFIDENCE = 0.6
+
+
 class ValidateConsentForm(FormValidationAction):
     def name(self) -> str:
         return "validate_consent_form"
@@ -32,6 +37,12 @@ class ValidateConsentForm(FormValidationAction):
                                domain: dict) -> dict[str, Any]:
         if value != "given":
             return {"consent": value}
+        confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
+        if confidence < CONSENT_MIN_CONFIDENCE:
+            # Consent is never taken from a guess (e.g. a typed "/affirm" read as the word
+            # "affirm", 0.42): the person is asked again for a clear yes or no.
+            dispatcher.utter_message(response="utter_consent_reminder")
+            return {"consent": None}
         return {"consent": "given",
                 "consent_given_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "consent_notice_version": content.CONSENT_NOTICE_VERSION}

@@ -47,6 +47,17 @@ def test_consent_is_recorded_with_its_time_and_notice_version():
     assert given_at.tzinfo is not None and before <= given_at <= datetime.now(timezone.utc)
 
 
+def test_consent_is_never_taken_from_a_weak_guess():
+    """A typed "/affirm" reaches the NLU as the word "affirm" (affirm at 0.42): ask again."""
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("affirm", "affirm", ranking=[{"name": "affirm", "confidence": 0.42}],
+                           active_loop="consent_form")
+    tracker.latest_message["intent"]["confidence"] = 0.42
+    result = run(ValidateConsentForm().validate_consent("given", dispatcher, tracker, {}))
+    assert result == {"consent": None}
+    assert dispatcher.messages[0]["response"] == "utter_consent_reminder"
+
+
 def test_a_refusal_records_no_time():
     tracker = make_tracker("non", "deny", active_loop="consent_form")
     result = run(ValidateConsentForm().validate_consent("refused", CollectingDispatcher(), tracker, {}))
