@@ -21,7 +21,8 @@ from actions.ask import utter_prompt
 from actions import booking as booking_actions  # one agenda client factory, patched in tests
 from actions.tracker_reading import button_choice
 from bot import content
-from bot.agenda.client import AgendaRefused, AgendaUnavailable
+from bot.agenda.client import AgendaUnavailable
+from bot.privacy.erasure import anonymise_booking
 
 
 # Real answers score far above it: « oui » 0.99, « j'accepte » 0.95, « d'accord » 0.87; the
@@ -77,14 +78,11 @@ class ActionEraseData(Action):
         if choice == "keep":
             dispatcher.utter_message(text=content.ERASE_KEPT)
             return [SlotSet("erasure", "kept")]
-        if booked:
-            try:
-                await booking_actions.agenda().anonymise(reference, secret)
-            except AgendaUnavailable:
-                dispatcher.utter_message(text=content.ERASE_UNAVAILABLE.format(reference=reference))
-                return [SlotSet("erasure", "unavailable")]
-            except AgendaRefused:
-                booked = None  # unknown to this agenda: nothing of it held here
+        try:
+            booked = await anonymise_booking(booking_actions.agenda(), reference, secret)
+        except AgendaUnavailable:
+            dispatcher.utter_message(text=content.ERASE_UNAVAILABLE.format(reference=reference))
+            return [SlotSet("erasure", "unavailable")]
         await booking_actions.release_hold(tracker)
         booking = ""
         if booked:

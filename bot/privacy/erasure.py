@@ -27,19 +27,26 @@ class ErasureReport:
         return {"erased": True, "events": self.events, "booking_anonymised": self.booking_reference}
 
 
+async def anonymise_booking(agenda: AgendaClient, reference: str | None, secret: str | None) -> str | None:
+    """Strip the person from their booking; the reference when done, None when there is
+    none here. Raises AgendaUnavailable: the caller then erases nothing."""
+    if not (reference and secret):
+        return None
+    try:
+        await agenda.anonymise(reference, secret)
+        return reference
+    except AgendaRefused as refused:
+        # Unknown to this agenda (e.g. another environment): nothing of it to remove here.
+        logger.warning("erasure: booking not anonymised (%s)", refused.code)
+        return None
+
+
 async def erase_person(agent: Any, sender_id: str, agenda: AgendaClient | None = None) -> ErasureReport:
     """Raises AgendaUnavailable (nothing erased) when the booking cannot be anonymised now."""
     tracker = await agent.tracker_store.retrieve(sender_id)
     reference = tracker.get_slot("booking_reference") if tracker else None
     secret = tracker.get_slot("booking_secret") if tracker else None
-    anonymised = None
-    if reference and secret:
-        try:
-            await (agenda or AgendaClient()).anonymise(reference, secret)
-            anonymised = reference
-        except AgendaRefused as refused:
-            # Unknown to this agenda (e.g. another environment): nothing of it to remove here.
-            logger.warning("erasure: booking not anonymised (%s)", refused.code)
+    anonymised = await anonymise_booking(agenda or AgendaClient(), reference, secret)
     events = await erase_conversation(agent, sender_id)
     logger.info("erasure: %d events deleted, booking anonymised: %s", events, bool(anonymised))
     return ErasureReport(events, anonymised)
