@@ -15,6 +15,21 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "model: needs the trained model and the real servers on loopback")
 
 
+_FAILURES: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.failed:
+        message = str(report.longrepr.reprcrash.message) if hasattr(report.longrepr, "reprcrash") else ""
+        _FAILURES.append(f"{report.nodeid} ({report.when}): {message.splitlines()[0][:300] if message else ''}")
+
+
+def pytest_unconfigure(config):
+    # Repeated after pytest's own summary so the last lines of a CI log name what failed.
+    for failure in _FAILURES:
+        print(f"pytest failed: {failure}", flush=True)
+
+
 @pytest.fixture(scope="session")
 def fake_platform():
     """Meta's Graph API and Twilio's API, faked on loopback (tests/fake_platform.py)."""
