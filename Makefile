@@ -10,6 +10,7 @@ run:
 
 test: setup train validate
 	scripts/ensure_postgres.sh
+	scripts/ensure_redis.sh
 	scripts/ensure_browser.sh
 	.venv/bin/python -m pytest tests
 	$(MAKE) stories

@@ -1,4 +1,5 @@
 import json
+import secrets
 import sys
 import urllib.request
 from pathlib import Path
@@ -49,15 +50,32 @@ def conversation_id_key(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory, fake_platform):
+def shared_redis():
+    """A throwaway Redis on loopback (scripts/redis_server.py; TEST_REDIS_URL to use another)."""
+    from redis_server import redis_url
+
+    with redis_url() as url:
+        yield url
+
+
+def shared_state_env(redis_url: str, name: str) -> dict[str, str]:
+    """Channel state in Redis (bot/channels/shared_store.py), as on replicas, under a key
+    prefix of this set of servers' own."""
+    return {"REDIS_URL": redis_url, "REDIS_KEY_PREFIX": f"ma:{name}{secrets.token_hex(3)}:"}
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory, fake_platform, shared_redis):
     """The real action server and Rasa server on 127.0.0.1, with a private SQLite tracker
-    store; every channel is configured with test secrets and talks to the fake platform."""
+    store; every channel is configured with test secrets and talks to the fake platform,
+    and keeps its state in Redis (the in-memory state is what the unit tests and `make run` use)."""
     from fake_platform import channel_test_env
     from servers import running_servers
 
     if not any((ROOT / "models").glob("*.tar.gz")):
         pytest.fail("No trained model: run `make train` (make test does it for you).")
-    with running_servers(tmp_path_factory.mktemp("servers"), extra_env=channel_test_env(fake_platform)) as running:
+    extra_env = {**channel_test_env(fake_platform), **shared_state_env(shared_redis, "e2e")}
+    with running_servers(tmp_path_factory.mktemp("servers"), extra_env=extra_env) as running:
         yield running
 
 

@@ -81,16 +81,16 @@ class FakeClock:
         return self.now
 
 
-def test_deduplicator_forgets_after_its_ttl_and_stays_bounded():
+async def test_deduplicator_forgets_after_its_ttl_and_stays_bounded():
     clock = FakeClock()
     seen = meta.Deduplicator(ttl=60, max_size=3, clock=clock)
-    assert seen.first_time("wamid.1") and not seen.first_time("wamid.1")
-    assert seen.first_time(None) and seen.first_time(None)  # no id: cannot tell, always processed
+    assert await seen.first_time("wamid.1") and not await seen.first_time("wamid.1")
+    assert await seen.first_time(None) and await seen.first_time(None)  # no id: cannot tell, always processed
     clock.now += 61
-    assert seen.first_time("wamid.1")  # expired: a very late retry is processed again
+    assert await seen.first_time("wamid.1")  # expired: a very late retry is processed again
     for key in ("a", "b", "c", "d"):
-        assert seen.first_time(key)
-    assert len(seen) == 3 and seen.first_time("wamid.1")  # the oldest was dropped
+        assert await seen.first_time(key)
+    assert len(seen) == 3 and await seen.first_time("wamid.1")  # the oldest was dropped
 
 
 async def test_workers_keep_the_order_of_one_conversation_and_run_others_concurrently():
@@ -107,9 +107,9 @@ async def test_workers_keep_the_order_of_one_conversation_and_run_others_concurr
             log.append(f"end {name}")
         return run
 
-    workers.submit("alice", job("a1", wait=True))
-    workers.submit("alice", job("a2"))
-    workers.submit("bob", job("b1"))
+    await workers.submit("alice", job("a1", wait=True))
+    await workers.submit("alice", job("a2"))
+    await workers.submit("bob", job("b1"))
     for _ in range(5):
         await asyncio.sleep(0)
     # Bob is not stuck behind Alice; Alice's second message waits for her first.
@@ -117,7 +117,7 @@ async def test_workers_keep_the_order_of_one_conversation_and_run_others_concurr
     release.set()
     await workers.drain()
     assert log.index("end a1") < log.index("start a2")
-    assert workers.pending == 0 and not workers._locks and not workers._queued
+    assert workers.pending == 0 and len(workers.queues) == 0  # nothing kept for people with no message
 
 
 async def test_a_failing_job_is_logged_by_type_only_and_does_not_stop_the_next(caplog):
@@ -130,8 +130,8 @@ async def test_a_failing_job_is_logged_by_type_only_and_does_not_stop_the_next(c
     async def fine() -> None:
         done.append(True)
 
-    workers.submit("carol", boom)
-    workers.submit("carol", fine)
+    await workers.submit("carol", boom)
+    await workers.submit("carol", fine)
     with caplog.at_level(logging.ERROR):
         await workers.drain()
     assert done == [True]
@@ -145,9 +145,9 @@ async def test_a_flood_from_one_person_is_capped():
     async def wait() -> None:
         await gate.wait()
 
-    assert workers.submit("dan", wait) and workers.submit("dan", wait)
-    assert workers.submit("dan", wait) is None
-    assert workers.submit("erin", wait) is not None
+    assert await workers.submit("dan", wait) and await workers.submit("dan", wait)
+    assert await workers.submit("dan", wait) is None
+    assert await workers.submit("erin", wait) is not None
     gate.set()
     await workers.drain()
 
@@ -255,43 +255,49 @@ def test_whatsapp_payloads_are_read_and_statuses_reactions_and_other_numbers_ski
 # ---- The 24-hour customer-service window -----------------------------------------------
 
 
-def test_service_window_opens_on_a_message_and_closes_after_24_hours():
+# The shared (Redis) window passes the same checks: tests/test_shared_state.py.
+
+
+async def test_service_window_opens_on_a_message_and_closes_after_24_hours():
     clock = FakeClock()
     window = meta.ServiceWindow(clock=clock)
-    assert not window.is_open("33611111111")  # never wrote: closed
-    window.inbound("33611111111")
+    one, two, three, four = (whatsapp.sender_id(wa) for wa in ("33611111111", "33622222222", "33633333333",
+                                                                "33644444444"))
+    assert not await window.is_open(one)  # never wrote: closed
+    await window.inbound(one)
     clock.now += 24 * 3600 - 1
-    assert window.is_open("33611111111")
+    assert await window.is_open(one)
     clock.now += 1
-    assert not window.is_open("33611111111")
+    assert not await window.is_open(one)
     # The platform's timestamp counts, not when a (late) retry arrived; never in the future.
-    window.inbound("33622222222", at=clock.now - 23 * 3600)
+    await window.inbound(two, at=clock.now - 23 * 3600)
     clock.now += 3601
-    assert not window.is_open("33622222222")
-    window.inbound("33633333333", at=clock.now + 10_000)
+    assert not await window.is_open(two)
+    await window.inbound(three, at=clock.now + 10_000)
     clock.now += 24 * 3600
-    assert not window.is_open("33633333333")
+    assert not await window.is_open(three)
     # An older retried message never shortens the window.
-    window.inbound("33644444444")
-    window.inbound("33644444444", at=clock.now - 20 * 3600)
+    await window.inbound(four)
+    await window.inbound(four, at=clock.now - 20 * 3600)
     clock.now += 23 * 3600
-    assert window.is_open("33644444444")
+    assert await window.is_open(four)
 
 
-def test_service_window_template_once_until_the_person_writes_again():
+async def test_service_window_template_once_until_the_person_writes_again():
     window = meta.ServiceWindow(clock=FakeClock())
-    assert window.template_due("33611111111")
-    window.template_sent("33611111111")
-    assert not window.template_due("33611111111")
-    window.inbound("33611111111")
-    assert window.template_due("33611111111")
+    conversation = whatsapp.sender_id("33611111111")
+    assert await window.claim_template(conversation)
+    assert not await window.claim_template(conversation)
+    await window.inbound(conversation)
+    assert await window.claim_template(conversation)
 
 
-def test_service_window_memory_is_bounded():
+async def test_service_window_memory_is_bounded():
     window = meta.ServiceWindow(clock=FakeClock(), max_people=2)
-    for wa in ("33600000001", "33600000002", "33600000003"):
-        window.inbound(wa)
-    assert not window.is_open("33600000001") and window.is_open("33600000003") and len(window._people) == 2
+    for conversation in ("whatsapp-1", "whatsapp-2", "whatsapp-3"):
+        await window.inbound(conversation)
+    assert not await window.is_open("whatsapp-1") and await window.is_open("whatsapp-3")
+    assert len(window._people) == 2
 
 
 # ---- Output channels against the fake Graph API -----------------------------------------
@@ -342,7 +348,7 @@ async def test_messenger_output_with_a_window_withholds_messages_to_someone_sile
     window = meta.ServiceWindow(clock=clock)
     out = messenger.MessengerOutput(meta.GraphClient("messenger", "page-token", fake_platform.url), window)
     await out.send_text_message(messenger.sender_id(psid), "Rappel")  # never wrote
-    window.inbound(psid)
+    await window.inbound(messenger.sender_id(psid))
     await out.send_text_message(messenger.sender_id(psid), "Réponse")
     clock.now += 24 * 3600
     await out.send_text_message(messenger.sender_id(psid), "Trop tard")
@@ -358,7 +364,7 @@ def whatsapp_output(fake_platform, window, template="reprise_conversation"):
 async def test_whatsapp_output_inside_the_window_sends_buttons_lists_and_split_texts(fake_platform):
     wa = "336" + fx.unique_id()[-8:]
     window = meta.ServiceWindow()
-    window.inbound(wa)
+    await window.inbound(whatsapp.sender_id(wa))
     out = whatsapp_output(fake_platform, window)
     await out.send_response(whatsapp.sender_id(wa), {"text": "Acceptez-vous ?", "buttons": CONSENT})
     await out.send_response(whatsapp.sender_id(wa), {"text": "Quel créneau ?", "buttons": MANY})
@@ -379,7 +385,7 @@ async def test_whatsapp_output_outside_the_window_sends_only_the_template_once(f
     wa = "336" + fx.unique_id()[-8:]
     clock = FakeClock()
     window = meta.ServiceWindow(clock=clock)
-    window.inbound(wa)
+    await window.inbound(whatsapp.sender_id(wa))
     clock.now += 25 * 3600
     out = whatsapp_output(fake_platform, window)
     await out.send_response(whatsapp.sender_id(wa), {"text": "Rappel : votre rendez-vous est demain."})
@@ -389,7 +395,7 @@ async def test_whatsapp_output_outside_the_window_sends_only_the_template_once(f
     assert sent == [{"messaging_product": "whatsapp", "recipient_type": "individual", "to": wa, "type": "template",
                      "template": {"name": "reprise_conversation", "language": {"code": "fr"}}}]
     # Once the person answers, free-form messages go out again.
-    window.inbound(wa)
+    await window.inbound(whatsapp.sender_id(wa))
     await whatsapp_output(fake_platform, window).send_text_message(whatsapp.sender_id(wa), "Merci de votre réponse.")
     assert fake_platform.matching(to_wa(wa))[-1].json["text"] == {"body": "Merci de votre réponse."}
 

@@ -18,8 +18,9 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot import content
-from bot.channels.twilio import (ChoiceMemory, SignedTwilioInput, TwilioOutput, TwilioSettings, choose,
-                                 conversation_id, form_params, numbered_text, signed_url)
+from bot.channels.choices import ChoiceMemory
+from bot.channels.twilio import (SignedTwilioInput, TwilioOutput, TwilioSettings, choose, conversation_id,
+                                 form_params, numbered_text, signed_url)
 from fake_platform import CHANNEL_TEST_SECRETS
 
 SID = CHANNEL_TEST_SECRETS["TWILIO_ACCOUNT_SID"]
@@ -75,37 +76,37 @@ def test_numbered_choices_and_the_answer_read_back():
     assert choose([], "1") is None
 
 
-def test_choice_memory_answers_one_message_and_stays_bounded():
+async def test_choice_memory_answers_one_message_and_stays_bounded():
     memory = ChoiceMemory(size=3)
-    memory.remember("a", CONSENT)
-    assert memory.take("a") == CONSENT
-    assert memory.take("a") == []  # forgotten once read
+    await memory.remember("a", CONSENT)
+    assert await memory.take("a") == CONSENT
+    assert await memory.take("a") == []  # forgotten once read
     for sender in "bcde":
-        memory.remember(sender, CONSENT)
-    assert memory.take("b") == []  # oldest dropped
-    assert memory.take("e") == CONSENT
+        await memory.remember(sender, CONSENT)
+    assert await memory.take("b") == []  # oldest dropped
+    assert await memory.take("e") == CONSENT
     stale = ChoiceMemory(ttl=-1)
-    stale.remember("a", CONSENT)
-    assert stale.take("a") == []
+    await stale.remember("a", CONSENT)
+    assert await stale.take("a") == []
 
 
-def test_incoming_message_kinds():
+async def test_incoming_message_kinds():
     channel = SignedTwilioInput(TwilioSettings(SID, AUTH_TOKEN, NUMBER))
     sender = conversation_id("whatsapp:+33611111111")
     person = {"From": "whatsapp:+33611111111", "To": NUMBER}
-    assert channel.incoming({**person, "Body": "/affirm"}, sender) == ("/affirm", False, None)  # typed
-    channel.memory.remember(sender, CONSENT)
-    assert channel.incoming({**person, "Body": "1"}, sender) == ("/affirm", True, None)  # a numbered choice
-    assert channel.incoming({**person, "Body": "1"}, sender) == ("1", False, None)  # choices answer one message
+    assert await channel.incoming({**person, "Body": "/affirm"}, sender) == ("/affirm", False, None)  # typed
+    await channel.memory.remember(sender, CONSENT)
+    assert await channel.incoming({**person, "Body": "1"}, sender) == ("/affirm", True, None)  # a numbered choice
+    assert await channel.incoming({**person, "Body": "1"}, sender) == ("1", False, None)  # answers one message
     media = {**person, "NumMedia": "1", "MediaUrl0": "https://api.twilio.com/x.jpg"}
-    assert channel.incoming(media, sender) == (None, False, content.TWILIO_TEXT_ONLY)
-    assert channel.incoming({**media, "Body": ""}, sender) == (None, False, content.TWILIO_TEXT_ONLY)
-    assert channel.incoming({**media, "Body": "Voici la photo"}, sender) == \
+    assert await channel.incoming(media, sender) == (None, False, content.TWILIO_TEXT_ONLY)
+    assert await channel.incoming({**media, "Body": ""}, sender) == (None, False, content.TWILIO_TEXT_ONLY)
+    assert await channel.incoming({**media, "Body": "Voici la photo"}, sender) == \
         ("Voici la photo", False, content.TWILIO_MEDIA_IGNORED)
     location = {**person, "Latitude": "45.75", "Longitude": "4.85"}
-    assert channel.incoming(location, sender) == (None, False, content.TWILIO_TEXT_ONLY)
+    assert await channel.incoming(location, sender) == (None, False, content.TWILIO_TEXT_ONLY)
     sms = {"From": "+33611111111", "To": "+33100000000", "Body": "marie¡exemple.fr"}
-    assert channel.incoming(sms, conversation_id("+33611111111"))[0] == "marie@exemple.fr"
+    assert (await channel.incoming(sms, conversation_id("+33611111111")))[0] == "marie@exemple.fr"
 
 
 def test_replies_come_from_the_configured_number_with_the_right_prefix():
@@ -159,7 +160,7 @@ def test_webhook_refusals_without_a_server():
         answer = await receive(_request(status_callback, "sign"))
         assert answer.status == 200  # acknowledged, never answered with "text only"
         await asyncio.sleep(0)
-        assert turns == [] and not channel._tasks
+        assert turns == [] and not channel.workers.pending
     asyncio.run(run())
 
 
@@ -178,7 +179,7 @@ def test_without_the_conversation_id_key_the_webhook_answers_503(monkeypatch, ca
         assert answer.status == 503 and json.loads(answer.body)["error"]["code"] == "channel_not_configured"
         health = await _handler(channel, on_new_message, "/")(None)
         assert json.loads(health.body) == {"status": "not_configured"}
-        assert not channel._tasks
+        assert not channel.workers.pending
     asyncio.run(run())
 
 
@@ -195,19 +196,19 @@ def test_a_signed_message_is_handed_to_the_assistant_in_the_background():
             await message.output_channel.send_text_message(message.sender_id, "Bonjour")
 
         channel = SignedTwilioInput(TwilioSettings(SID, AUTH_TOKEN, NUMBER, "http://127.0.0.1:9"))
-        channel.memory.remember(conversation_id("whatsapp:+33611111111"), CONSENT)
+        await channel.memory.remember(conversation_id("whatsapp:+33611111111"), CONSENT)
         receive = _handler(channel, on_new_message)
         answer = await receive(_request({"From": "whatsapp:+33611111111", "To": NUMBER, "Body": "2"}, "sign"))
         # Twilio got its answer while the turn is still waiting.
-        assert answer.status == 200 and answer.body.startswith(b"<?xml") and len(channel._tasks) == 1
+        assert answer.status == 200 and answer.body.startswith(b"<?xml") and channel.workers.pending == 1
         await asyncio.wait_for(started.wait(), 5)
         message = turns[0]
         assert (message.text, message.sender_id, message.input_channel) == (
             "/deny", conversation_id("whatsapp:+33611111111"), "twilio")
         assert message.sender_id.startswith("twilio-") and "611111111" not in message.sender_id
         release.set()
-        await asyncio.wait_for(asyncio.gather(*channel._tasks), 60)  # the send fails: port 9 is closed
-        assert not channel._tasks and not channel._locks
+        await asyncio.wait_for(channel.workers.drain(), 60)  # the send fails: port 9 is closed
+        assert not channel.workers.pending and len(channel.workers.queues) == 0
     asyncio.run(run())
 
 
@@ -248,7 +249,7 @@ def test_output_lists_buttons_and_remembers_them(fake_platform):
         conversation_id(to), {"text": "Acceptez-vous ?", "buttons": CONSENT}))
     [sent] = fake_platform.wait_for(_to_me(to))
     assert sent.form["Body"] == numbered_text("Acceptez-vous ?", CONSENT)
-    assert memory.take(conversation_id(to)) == CONSENT
+    assert asyncio.run(memory.take(conversation_id(to))) == CONSENT
 
 
 def test_output_retries_a_platform_outage(fake_platform):

@@ -62,23 +62,24 @@ def test_memory_is_bounded_and_idle_keys_expire():
     assert len(limiter) == 1
 
 
-def test_rate_limits_per_sender_and_per_ip():
+async def test_rate_limits_per_sender_and_per_ip():
+    # The shared (Redis) limits pass the same checks: tests/test_shared_state.py.
     clock = Clock()
     limits = RateLimits(per_sender=2, per_ip=3, window=60, clock=clock)
-    assert limits.check("alice", "10.0.0.1").allowed
-    assert limits.check("alice", "10.0.0.1").allowed
-    assert not limits.check("alice", "10.0.0.1").allowed  # per sender
-    assert limits.check("bob", "10.0.0.1").allowed  # the refusal above did not count for the IP
-    refused = limits.check("carol", "10.0.0.1")  # per IP: 3 accepted
+    assert (await limits.check("alice", "10.0.0.1")).allowed
+    assert (await limits.check("alice", "10.0.0.1")).allowed
+    assert not (await limits.check("alice", "10.0.0.1")).allowed  # per sender
+    assert (await limits.check("bob", "10.0.0.1")).allowed  # the refusal above did not count for the IP
+    refused = await limits.check("carol", "10.0.0.1")  # per IP: 3 accepted
     assert not refused.allowed and refused.first_refusal and refused.retry_after == 60
-    assert limits.check("carol", "10.0.0.2").allowed
-    assert limits.check(ip="10.0.0.3").allowed  # IP only (the widget's session route)
-    assert limits.check("dave").allowed  # sender only (Meta, Twilio)
+    assert (await limits.check("carol", "10.0.0.2")).allowed
+    assert (await limits.check(ip="10.0.0.3")).allowed  # IP only (the widget's session route)
+    assert (await limits.check("dave")).allowed  # sender only (Meta, Twilio)
 
 
 def test_configuration_from_the_environment():
     limits = RateLimits.from_env({"RATE_LIMIT_PER_SENDER": "5", "RATE_LIMIT_PER_IP": "0"})
-    assert limits.sender.limit == 5 and not limits.ip.enabled
+    assert limits.sender.limit == 5 and not limits.ip.enabled and type(limits) is RateLimits  # no REDIS_URL
     defaults = RateLimits.from_env({"RATE_LIMIT_PER_SENDER": "beaucoup"})
     assert defaults.sender.limit == 20 and defaults.ip.limit == 120
 
@@ -123,8 +124,8 @@ def test_meta_floods_are_cut_per_person_and_told_once_never_a_429_to_meta():
             await message.output_channel.send_text_message(message.sender_id, "ok")
 
         for i in range(6):
-            channel.accept(on_new_message, meta.Inbound("ana", f"m{i}", f"message {i}"))
-        channel.accept(on_new_message, meta.Inbound("bob", "b1", "bonjour"))
+            await channel.accept(on_new_message, meta.Inbound("ana", f"m{i}", f"message {i}"))
+        await channel.accept(on_new_message, meta.Inbound("bob", "b1", "bonjour"))
         await channel.workers.drain()
         # One person's messages in order; two people run concurrently (no order between them).
         assert [turn for turn in turns if turn[0] == "fakemeta-ana"] == [("fakemeta-ana", "message 0"),
@@ -166,10 +167,12 @@ def test_twilio_floods_are_cut_per_person_and_twilio_always_gets_its_200():
             answer = await receive(request({"From": "+33600000001", "To": number, "Body": f"m{i}"}))
             assert answer.status == 200 and answer.body.startswith(b"<?xml")
         await receive(request({"From": "+33600000002", "To": number, "Body": "bonjour"}))
-        await asyncio.gather(*channel._tasks)
-        assert processed == [("+33600000001", "m0", False), ("+33600000001", "m1", False),
-                             ("+33600000001", "m2", True),  # the notice, once; m3 and m4 dropped
-                             ("+33600000002", "bonjour", False)]
+        await channel.workers.drain()
+        # One person's messages in order; two people run concurrently (no order between them).
+        assert [p for p in processed if p[0] == "+33600000001"] == [
+            ("+33600000001", "m0", False), ("+33600000001", "m1", False),
+            ("+33600000001", "m2", True)]  # the notice, once; m3 and m4 dropped
+        assert [p for p in processed if p[0] == "+33600000002"] == [("+33600000002", "bonjour", False)]
     asyncio.run(run())
 
 

@@ -1,9 +1,9 @@
 """Rate limiting on the real servers, and what is reachable without a token.
 
 One private set of servers with LOW limits (3 messages a minute per conversation, 8
-requests a minute per IP), started once for this module. Each test talks from its own
-loopback address (127.0.0.x: Linux routes the whole 127/8 to lo), so the per-IP budgets
-of the tests do not mix.
+requests a minute per IP), counted in Redis as with several replicas, started once for
+this module. Each test talks from its own loopback address (127.0.0.x: Linux routes the
+whole 127/8 to lo), so the per-IP budgets of the tests do not mix.
 """
 from __future__ import annotations
 
@@ -29,14 +29,18 @@ FOREIGN_ORIGIN = "https://evil.example"
 
 
 @pytest.fixture(scope="module")
-def limited(tmp_path_factory, fake_platform):
+def limited(tmp_path_factory, fake_platform, shared_redis):
+    from conftest import shared_state_env
     from fake_platform import channel_test_env
     from servers import running_servers
 
     if not any((ROOT / "models").glob("*.tar.gz")):
         pytest.fail("No trained model: run `make train` (make test does it for you).")
-    extra = {**channel_test_env(fake_platform), "RATE_LIMIT_PER_SENDER": str(PER_SENDER),
-             "RATE_LIMIT_PER_IP": str(PER_IP), "AGENDA_ADMIN_TOKEN": ADMIN_TOKEN}
+    # The limits are counted in Redis, as with several replicas (tests/test_shared_state.py
+    # checks the in-memory and the shared counters alike).
+    extra = {**channel_test_env(fake_platform), **shared_state_env(shared_redis, "limited"),
+             "RATE_LIMIT_PER_SENDER": str(PER_SENDER), "RATE_LIMIT_PER_IP": str(PER_IP),
+             "AGENDA_ADMIN_TOKEN": ADMIN_TOKEN}
     with running_servers(tmp_path_factory.mktemp("limited"), extra_env=extra) as running:
         yield running
 

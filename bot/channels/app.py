@@ -215,7 +215,7 @@ class AppInput(InputChannel):
             if parsed is None:
                 return error("bad_request", content.APP_BAD_REQUEST, 400)
             text, from_button = parsed
-            decision = self.limits.check(sender, client_ip(request))
+            decision = await self.limits.check(sender, client_ip(request))
             if not decision.allowed:
                 return error("rate_limited", content.RATE_LIMITED, 429, {"Retry-After": decision.retry_after_header})
             collector = CollectingOutputChannel()

@@ -23,6 +23,7 @@ from rasa.core.channels.channel import OutputChannel
 from bot.channels import conversation_ids
 from bot.channels import meta
 from bot.channels.rendering import messenger_messages
+from bot.channels.service_window import ServiceWindow
 from bot.channels.turn import CountingOutputChannel
 from bot.privacy import pseudonyms
 
@@ -95,7 +96,7 @@ class MessengerOutput(CountingOutputChannel):
     def name(cls) -> str:
         return CHANNEL
 
-    def __init__(self, graph: meta.GraphClient, window: meta.ServiceWindow | None = None) -> None:
+    def __init__(self, graph: meta.GraphClient, window: ServiceWindow | None = None) -> None:
         super().__init__()
         self.graph, self.window = graph, window
         self.withheld = 0
@@ -109,7 +110,7 @@ class MessengerOutput(CountingOutputChannel):
 
     async def _send_messages(self, recipient_id: str, messages: list[dict[str, Any]]) -> None:
         psid = psid_of(recipient_id)
-        if psid and self.window is not None and not self.window.is_open(psid):
+        if psid and self.window is not None and not await self.window.is_open(recipient_id):
             self.withheld += len(messages)
             logger.warning("messenger: %d message(s) withheld outside the 24-hour window", len(messages))
             return
@@ -155,7 +156,7 @@ class MessengerInput(meta.MetaWebhookInput):
                    meta.env("MESSENGER_PAGE_ACCESS_TOKEN"))
 
     def __init__(self, verify_token: str | None, app_secret: str | None, page_access_token: str | None,
-                 graph_base_url: str | None = None, window: meta.ServiceWindow | None = None) -> None:
+                 graph_base_url: str | None = None, window: ServiceWindow | None = None) -> None:
         super().__init__(verify_token, app_secret, page_access_token,
                          bool(verify_token and app_secret and page_access_token), graph_base_url, window)
 

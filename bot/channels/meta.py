@@ -6,8 +6,12 @@
   (403 when bad or missing, 503 when the channel has no secrets), then acknowledged at
   once: Meta retries a delivery that is not answered within seconds, so each message
   is processed in a background task.
-- Meta delivers at least once: message ids already seen are dropped (bounded, TTL).
-- Messages of one conversation are processed in order, different people concurrently.
+- Meta delivers at least once: message ids already seen are dropped (bot/channels/dedup.py).
+- Messages of one conversation are processed in order, different people concurrently
+  (bot/channels/ordering.py).
+- Meta's 24-hour window is tracked per conversation (bot/channels/service_window.py).
+- These three, and the rate limit, are kept in Redis when REDIS_URL is set, so several
+  Rasa replicas share them (bot/channels/shared_store.py); otherwise in memory.
 - Replies go out through a small async Graph API client (aiohttp, never a blocking
   client in the event loop); failures are logged by status, never with the content.
 """
@@ -19,9 +23,7 @@ import json
 import logging
 import os
 import re
-import time
 import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Iterator
 
@@ -32,7 +34,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import content
+from bot.channels.dedup import Deduplicator, deduplicator
+from bot.channels.ordering import ConversationWorkers
 from bot.channels.rate_limit import RateLimits
+from bot.channels.service_window import ServiceWindow, service_window
 from bot.channels.signatures import META_HEADER, meta_signature_valid
 from bot.channels.turn import run_turn
 from bot.privacy import pseudonyms
@@ -42,7 +47,6 @@ logger = logging.getLogger(__name__)
 GRAPH_URL_ENV = "META_GRAPH_URL"
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
 MAX_BODY_BYTES = 1_000_000  # a Meta webhook batch is a few kB
-MAX_QUEUED_PER_PERSON = 20  # more messages waiting for one person is a flood: the extra are dropped
 _CHALLENGE = re.compile(r"^[A-Za-z0-9_.\-]{1,256}$")
 
 
@@ -126,129 +130,6 @@ def signed_payload(raw: bytes | None, header: str | None, app_secret: str | None
     if not isinstance(payload, dict):
         return None, error(400, "bad_json", content.WEBHOOK_BAD_JSON)
     return payload, None
-
-
-# ---- At-least-once delivery ------------------------------------------------------------
-
-
-class Deduplicator:
-    """Remembers message ids for `ttl` seconds (Meta retries for hours), at most
-    `max_size` of them (the oldest are forgotten first)."""
-
-    def __init__(self, ttl: float = 24 * 3600, max_size: int = 50_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl, self.max_size, self.clock = ttl, max_size, clock
-        self._seen: OrderedDict[str, float] = OrderedDict()
-
-    def first_time(self, key: str | None) -> bool:
-        """True the first time `key` is seen (and records it); a missing id is never a duplicate."""
-        if not key:
-            return True
-        now = self.clock()
-        while self._seen and (next(iter(self._seen.values())) <= now - self.ttl or len(self._seen) >= self.max_size):
-            self._seen.popitem(last=False)
-        if key in self._seen:
-            return False
-        self._seen[key] = now
-        return True
-
-    def __len__(self) -> int:
-        return len(self._seen)
-
-
-# ---- Meta's 24-hour window ------------------------------------------------------------
-
-WINDOW_SECONDS = 24 * 3600
-
-
-class ServiceWindow:
-    """When each person last wrote, to respect Meta's 24-hour window (free-form messages
-    only within 24 h of the person's last message), and whether the re-engagement
-    template (WhatsApp) was already sent since then. In memory: right for one process;
-    several processes need a shared store (issue 7)."""
-
-    def __init__(self, seconds: float = WINDOW_SECONDS, clock: Callable[[], float] = time.time,
-                 max_people: int = 100_000) -> None:
-        self.seconds, self.clock, self.max_people = seconds, clock, max_people
-        self._people: OrderedDict[str, tuple[float | None, bool]] = OrderedDict()  # person -> (last inbound, template sent)
-
-    def inbound(self, user: str, at: float | None = None) -> None:
-        """The person wrote at `at` (the platform's timestamp; a late retry must not
-        stretch the window), or now."""
-        now = self.clock()
-        at = now if at is None else min(at, now)
-        last, _ = self._people.pop(user, (None, False))
-        self._people[user] = (max(at, last or at), False)
-        self._prune()
-
-    def is_open(self, user: str) -> bool:
-        last = self._people.get(user, (None, False))[0]
-        return last is not None and self.clock() - last < self.seconds
-
-    def template_due(self, user: str) -> bool:
-        """True until the template was sent once since the person's last message."""
-        return not self._people.get(user, (None, False))[1]
-
-    def template_sent(self, user: str) -> None:
-        last, _ = self._people.pop(user, (None, False))
-        self._people[user] = (last, True)
-        self._prune()
-
-    def _prune(self) -> None:
-        # Bounded memory: the least recently active are forgotten first (then treated as
-        # outside the window, which is the safe side).
-        while len(self._people) > self.max_people:
-            self._people.popitem(last=False)
-
-
-# ---- Background processing, in order per conversation ---------------------------------
-
-
-class ConversationWorkers:
-    """Runs each message in a background task; messages of one conversation one after
-    the other (in arrival order), different conversations concurrently."""
-
-    def __init__(self, channel: str, max_queued: int = MAX_QUEUED_PER_PERSON) -> None:
-        self.channel, self.max_queued = channel, max_queued
-        self._tasks: set[asyncio.Task] = set()  # strong references: the loop keeps only weak ones
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._queued: dict[str, int] = {}  # tasks waiting or running per conversation
-
-    def submit(self, key: str, job: Callable[[], Awaitable[Any]]) -> asyncio.Task | None:
-        """Schedules `job`; None when this conversation already has too many waiting."""
-        if self._queued.get(key, 0) >= self.max_queued:
-            logger.warning("%s: more than %d messages waiting for one person; extra dropped", self.channel,
-                           self.max_queued)
-            return None
-        self._queued[key] = self._queued.get(key, 0) + 1
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        task = asyncio.create_task(self._run(key, lock, job))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    async def _run(self, key: str, lock: asyncio.Lock, job: Callable[[], Awaitable[Any]]) -> None:
-        try:
-            # asyncio.Lock wakes waiters in FIFO order, and tasks start in creation order.
-            async with lock:
-                await job()
-        except asyncio.CancelledError:
-            logger.warning("%s: background message cancelled", self.channel)
-        except Exception as failure:  # noqa: BLE001 - logged by type only: no user text in logs
-            logger.error("%s: background message failed: %s", self.channel, type(failure).__name__)
-        finally:
-            self._queued[key] -= 1
-            if not self._queued[key]:
-                del self._queued[key]
-                self._locks.pop(key, None)
-
-    @property
-    def pending(self) -> int:
-        return len(self._tasks)
-
-    async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
 # ---- Graph API client ------------------------------------------------------------------
@@ -345,8 +226,8 @@ class MetaWebhookInput(InputChannel):
             logger.warning("%s: %s missing or invalid, the webhook refuses every request", self.channel,
                            pseudonyms.KEY_VARIABLE)
         self.graph = GraphClient(self.channel, access_token, graph_base_url)
-        self.window = window or ServiceWindow()
-        self.seen = Deduplicator()
+        self.window = window or service_window()
+        self.seen: Deduplicator = deduplicator(self.channel)
         self.workers = ConversationWorkers(self.channel)
         # Meta is the caller (one IP for everybody): only the per-person limit applies,
         # and it is enforced here, never by answering 429 to Meta (it would retry).
@@ -371,15 +252,16 @@ class MetaWebhookInput(InputChannel):
     async def rate_limited(self, inbound: Inbound) -> None:
         await self.new_output().send_text_message(self.sender_id(inbound.user), content.RATE_LIMITED)
 
-    def accept(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], inbound: Inbound) -> None:
+    async def accept(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], inbound: Inbound) -> None:
         """Queues the turn, or, over the per-person rate limit, the French notice once
-        (the excess is dropped)."""
-        decision = self.limits.check(self.sender_id(inbound.user))
+        (the excess is dropped). Everything is keyed by the conversation id (a pseudonym)."""
+        conversation = self.sender_id(inbound.user)
+        decision = await self.limits.check(conversation)
         if decision.allowed:
-            self.workers.submit(inbound.user, lambda: self.process(on_new_message, inbound))
+            await self.workers.submit(conversation, lambda: self.process(on_new_message, inbound))
         elif decision.first_refusal:
             logger.warning("%s: one person over the rate limit; told once, the excess is dropped", self.channel)
-            self.workers.submit(inbound.user, lambda: self.rate_limited(inbound))
+            await self.workers.submit(conversation, lambda: self.rate_limited(inbound))
 
     async def process(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], inbound: Inbound) -> None:
         output, sender = self.new_output(), self.sender_id(inbound.user)
@@ -408,10 +290,10 @@ class MetaWebhookInput(InputChannel):
             if refused is not None:
                 return refused
             for inbound in self.parse(payload):
-                if self.seen.first_time(inbound.message_id):
-                    self.window.inbound(inbound.user, inbound.timestamp)
-                    self.accept(on_new_message, inbound)
-            # Acknowledged before the turn runs: Meta retries slow answers.
+                if await self.seen.first_time(inbound.message_id):
+                    await self.window.inbound(self.sender_id(inbound.user), inbound.timestamp)
+                    await self.accept(on_new_message, inbound)
+            # Acknowledged before the turn runs (each message has its place in line): Meta retries slow answers.
             return response.json({"status": "received"})
 
         @webhook.listener("after_server_stop")

@@ -1,4 +1,4 @@
-"""Rate limiting per person (conversation id) and per client IP, in process.
+"""Rate limiting per person (conversation id) and per client IP.
 
 A sliding-window log: for each key, the times of its last accepted messages (at most
 `limit` of them); a message is refused while `limit` were accepted in the last
@@ -16,17 +16,25 @@ The client IP is the TCP peer (`request.remote_addr or request.ip`): Sanic fills
 (SANIC_PROXIES_COUNT or SANIC_REAL_IP_HEADER in the environment); otherwise those
 headers, which anyone can forge, are ignored.
 
-In memory per process: several processes (or machines) behind a load balancer each
-count on their own; a shared store (Redis) is a later issue.
+Two backends behind `RateLimits.from_env()`: `RateLimits`, in the process's memory (one
+Rasa process: `make run`), and, when REDIS_URL is set, `SharedRateLimits` in Redis, so that
+every replica behind the load balancer counts the same messages (the same sliding-window
+log, one sorted set per key, checked and recorded in one atomic script). In Redis a key is
+never a clear address or sender: `ma:rl:ip:<HMAC of the IP>`, `ma:rl:sender:<HMAC of the
+conversation id>` (bot/channels/shared_store.py). While Redis is unreachable each replica
+falls back to its own counters, as before.
 """
 from __future__ import annotations
 
 import math
 import os
+import secrets
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
+
+from bot.channels.shared_store import UNAVAILABLE, SharedStore, shared_store
 
 DEFAULT_PER_SENDER = 20
 DEFAULT_PER_IP = 120
@@ -134,22 +142,29 @@ def _limit(environ: Mapping[str, str], name: str, default: int) -> int:
 
 
 class RateLimits:
-    """The two limits every public channel applies: per conversation and per client IP."""
+    """The two limits every public channel applies: per conversation and per client IP
+    (in this process's memory; `from_env` picks the shared ones when REDIS_URL is set)."""
 
     def __init__(self, per_sender: int = DEFAULT_PER_SENDER, per_ip: int = DEFAULT_PER_IP,
                  window: float = WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.window = window
         self.sender = SlidingWindowLimiter(per_sender, window, clock)
         self.ip = SlidingWindowLimiter(per_ip, window, clock)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "RateLimits":
         environ = os.environ if environ is None else environ
-        return cls(_limit(environ, "RATE_LIMIT_PER_SENDER", DEFAULT_PER_SENDER),
-                   _limit(environ, "RATE_LIMIT_PER_IP", DEFAULT_PER_IP))
+        per_sender = _limit(environ, "RATE_LIMIT_PER_SENDER", DEFAULT_PER_SENDER)
+        per_ip = _limit(environ, "RATE_LIMIT_PER_IP", DEFAULT_PER_IP)
+        store = shared_store(environ)
+        return SharedRateLimits(store, per_sender, per_ip) if store else cls(per_sender, per_ip)
 
-    def check(self, sender: str | None = None, ip: str | None = None) -> Decision:
+    async def check(self, sender: str | None = None, ip: str | None = None) -> Decision:
         """Counts one message from `sender` and/or `ip` when both limits allow it; a
         refused message counts for neither (a flood does not extend its own wait)."""
+        return self._check_here(sender, ip)
+
+    def _check_here(self, sender: str | None, ip: str | None) -> Decision:
         sender_wait = self.sender.peek(f"s:{sender}") if sender else 0.0
         ip_wait = self.ip.peek(f"i:{ip}") if ip else 0.0
         if sender_wait > 0 or ip_wait > 0:
@@ -160,6 +175,71 @@ class RateLimits:
         if ip:
             self.ip.record(f"i:{ip}")
         return ALLOWED
+
+
+# The same sliding-window log as SlidingWindowLimiter, for up to two keys at once, atomic.
+# KEYS: sender hits, sender refusal mark, IP hits, IP refusal mark.
+# ARGV: now, window (seconds), sender limit, IP limit (0: not checked), a unique member.
+# Returns {allowed, seconds to wait (as text: Lua numbers come back as integers), first refusal}.
+_CHECK = """
+local now, window, member = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[5]
+local ttl = math.ceil(window * 1000)
+local waits = {0, 0}
+for i = 1, 2 do
+  local limit, hits = tonumber(ARGV[2 + i]), KEYS[2 * i - 1]
+  if limit > 0 then
+    redis.call('ZREMRANGEBYSCORE', hits, '-inf', now - window)
+    if redis.call('ZCARD', hits) >= limit then
+      local oldest = tonumber(redis.call('ZRANGE', hits, 0, 0, 'WITHSCORES')[2])
+      waits[i] = math.max(0, oldest + window - now)
+    end
+  end
+end
+if waits[1] > 0 or waits[2] > 0 then
+  local mark = KEYS[4]
+  if waits[1] > 0 then mark = KEYS[2] end
+  local first = redis.call('EXISTS', mark) == 0
+  redis.call('SET', mark, 1, 'PX', ttl)
+  return {0, tostring(math.max(waits[1], waits[2])), first and 1 or 0}
+end
+for i = 1, 2 do
+  if tonumber(ARGV[2 + i]) > 0 then
+    redis.call('ZADD', KEYS[2 * i - 1], now, member)
+    redis.call('PEXPIRE', KEYS[2 * i - 1], ttl)
+    redis.call('DEL', KEYS[2 * i])
+  end
+end
+return {1, '0', 0}
+"""
+
+
+class SharedRateLimits(RateLimits):
+    """The same limits counted in Redis by every replica (wall clock: the replicas share
+    it, not a monotonic one). While Redis is unreachable, this process's own counters."""
+
+    def __init__(self, store: SharedStore, per_sender: int = DEFAULT_PER_SENDER, per_ip: int = DEFAULT_PER_IP,
+                 window: float = WINDOW_SECONDS, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(per_sender, per_ip, window, clock)
+        self.store, self.clock = store, clock
+
+    def _keys(self, kind: str, value: str | None) -> list[str]:
+        digest = self.store.digest(value) if value else "none"
+        return [self.store.key("rl", kind, digest), self.store.key("rl", kind, digest, "refused")]
+
+    async def check(self, sender: str | None = None, ip: str | None = None) -> Decision:
+        sender_limit = self.sender.limit if sender and self.sender.enabled else 0
+        ip_limit = self.ip.limit if ip and self.ip.enabled else 0
+        if not sender_limit and not ip_limit:
+            return ALLOWED
+        now = self.clock()
+        keys = self._keys("sender", sender if sender_limit else None) + self._keys("ip", ip if ip_limit else None)
+        args = [repr(now), repr(self.window), sender_limit, ip_limit, f"{now!r}:{secrets.token_hex(6)}"]
+        result = await self.store.run("rate limit", lambda client: client.register_script(_CHECK)(keys=keys,
+                                                                                                 args=args))
+        if result is UNAVAILABLE:
+            return self._check_here(sender, ip)
+        allowed, wait, first = result
+        return ALLOWED if int(allowed) else Decision(False, float(wait), bool(int(first)))
 
 
 def client_ip(request: Any) -> str | None:

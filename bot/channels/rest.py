@@ -46,7 +46,7 @@ class GuardedRestInput(RestInput):
             # channel derived from a verified identity.
             if sender.lower().startswith(conversation_ids.VERIFIED):
                 return response.json({"error": content.REST_SENDER_RESERVED}, status=403)
-            decision = limits.check(sender, client_ip(request))
+            decision = await limits.check(sender, client_ip(request))
             if not decision.allowed:
                 return response.json([{"recipient_id": sender, "text": content.RATE_LIMITED}], status=429,
                                      headers={"Retry-After": decision.retry_after_header})

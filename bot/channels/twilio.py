@@ -11,7 +11,11 @@ Here:
 - Twilio gets an empty TwiML answer at once; the turn runs in the background and the
   replies go out with aiohttp to `{TWILIO_API_URL}/2010-04-01/Accounts/{sid}/Messages.json`.
 - Twilio texts have no buttons: ours are listed, numbered, under the text, and the next
-  message of that person may be the number or the label (read as that button's payload).
+  message of that person may be the number or the label (read as that button's payload;
+  bot/channels/choices.py remembers them per conversation id).
+- One person's messages are processed in arrival order, different people concurrently
+  (bot/channels/ordering.py). Choices, order and rate limit are kept in Redis when
+  REDIS_URL is set, so several Rasa replicas share them; otherwise in memory.
 - A message without text (photo, voice, position) gets a polite "text only" answer.
 
 Environment: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_NUMBER (`+33…` or
@@ -25,9 +29,7 @@ import asyncio
 import logging
 import os
 import re
-import time
 import unicodedata
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping
 
@@ -39,6 +41,8 @@ from sanic.response import HTTPResponse
 
 from bot.channels import conversation_ids
 from bot import content
+from bot.channels.choices import ChoiceMemory, choice_memory
+from bot.channels.ordering import ConversationWorkers
 from bot.channels.rate_limit import RateLimits
 from bot.channels.rendering import split_text
 from bot.channels.signatures import TWILIO_HEADER, twilio_signature_valid
@@ -53,8 +57,6 @@ SENDER_PREFIX = conversation_ids.TWILIO
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 SEND_ATTEMPTS = 3
 SEND_TIMEOUT_SECONDS = 15
-MAX_REMEMBERED_SENDERS = 10_000
-CHOICES_TTL_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -131,27 +133,6 @@ def numbered_text(text: str, buttons: list[dict[str, str]]) -> str:
     return "\n".join([(text or "").strip(), "", *lines, content.TWILIO_CHOICES_HINT]).strip()
 
 
-class ChoiceMemory:
-    """The buttons last offered to each person, for their next message (bounded, in memory)."""
-
-    def __init__(self, size: int = MAX_REMEMBERED_SENDERS, ttl: float = CHOICES_TTL_SECONDS) -> None:
-        self.size, self.ttl = size, ttl
-        self._offers: OrderedDict[str, tuple[float, list[dict[str, str]]]] = OrderedDict()
-
-    def remember(self, sender: str, buttons: list[dict[str, str]]) -> None:
-        self._offers.pop(sender, None)
-        self._offers[sender] = (time.monotonic(), buttons)
-        while len(self._offers) > self.size:
-            self._offers.popitem(last=False)
-
-    def take(self, sender: str) -> list[dict[str, str]]:
-        """The buttons offered to `sender`, forgotten once read (they answer one message)."""
-        offered = self._offers.pop(sender, None)
-        if offered is None or time.monotonic() - offered[0] > self.ttl:
-            return []
-        return offered[1]
-
-
 def conversation_id(sender: str) -> str:
     """A pseudonym of Twilio's `From` (a phone number): never stored or logged in clear."""
     return pseudonyms.pseudonym(SENDER_PREFIX, sender)
@@ -197,7 +178,7 @@ class TwilioOutput(CountingOutputChannel):
         offered = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
                    for b in buttons if isinstance(b, dict) and b.get("payload")]
         if offered:
-            self.memory.remember(self.sender_id, offered)
+            await self.memory.remember(self.sender_id, offered)
         await self.send_text_message(recipient_id, numbered_text(text, offered))
 
     async def send_quick_replies(self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]],
@@ -226,9 +207,8 @@ class SignedTwilioInput(InputChannel):
 
     def __init__(self, settings: TwilioSettings | None = None) -> None:
         self.settings = settings or TwilioSettings()
-        self.memory = ChoiceMemory()
-        self._tasks: set[asyncio.Task] = set()
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # lock, messages waiting on it
+        self.memory: ChoiceMemory = choice_memory()
+        self.workers = ConversationWorkers("twilio")
         self.limits = RateLimits.from_env()  # per person only: Twilio is the caller
         # Without the pseudonym key, refuse rather than name conversations by phone number.
         self.configured = self.settings.configured and pseudonyms.configured()
@@ -243,7 +223,7 @@ class SignedTwilioInput(InputChannel):
             number = f"whatsapp:{number}"
         return number
 
-    def incoming(self, form: Mapping[str, str], sender_id: str) -> tuple[str | None, bool, str | None]:
+    async def incoming(self, form: Mapping[str, str], sender_id: str) -> tuple[str | None, bool, str | None]:
         """(text, from_button, notice) for one incoming message."""
         body = form.get("Body")
         has_media = form.get("NumMedia", "0") not in ("", "0")
@@ -252,7 +232,7 @@ class SignedTwilioInput(InputChannel):
             return None, False, content.TWILIO_TEXT_ONLY
         if not form.get("From", "").startswith("whatsapp:"):
             body = body.replace("¡", "@")  # some SMS carriers turn @ into ¡
-        payload = choose(self.memory.take(sender_id), body)
+        payload = choose(await self.memory.take(sender_id), body)
         notice = content.TWILIO_MEDIA_IGNORED if has_media else None
         if payload is not None:
             return payload, True, notice
@@ -260,34 +240,26 @@ class SignedTwilioInput(InputChannel):
 
     async def process(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], form: dict[str, str],
                       rate_limited: bool = False) -> None:
-        """One message's turn; with `rate_limited`, only the French notice (no turn)."""
+        """One message's turn; with `rate_limited`, only the French notice (no turn). Run by
+        `self.workers`, after the person's earlier messages."""
         sender = form["From"]
         sender_id = conversation_id(sender)
-        lock, users = self._locks.get(sender_id, (asyncio.Lock(), 0))
-        self._locks[sender_id] = (lock, users + 1)
         try:
-            async with lock:  # one person's messages in the order they came
-                timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT_SECONDS)
-                async with aiohttp.ClientSession(timeout=timeout) as session:
-                    output = TwilioOutput(self.settings, session, sender, self.reply_from(form), self.memory, sender_id)
-                    if rate_limited:
-                        await output.send_text_message(sender_id, content.RATE_LIMITED)
-                        return
-                    text, from_button, notice = self.incoming(form, sender_id)
-                    if notice:
-                        await output.send_text_message(sender_id, notice)
-                    if text is not None:
-                        metadata = {"twilio_message_sid": form.get("MessageSid")} if form.get("MessageSid") else None
-                        await run_turn(on_new_message, output, sender_id, text, channel=self.name(),
-                                       from_button=from_button, metadata=metadata)
+            timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT_SECONDS)
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                output = TwilioOutput(self.settings, session, sender, self.reply_from(form), self.memory, sender_id)
+                if rate_limited:
+                    await output.send_text_message(sender_id, content.RATE_LIMITED)
+                    return
+                text, from_button, notice = await self.incoming(form, sender_id)
+                if notice:
+                    await output.send_text_message(sender_id, notice)
+                if text is not None:
+                    metadata = {"twilio_message_sid": form.get("MessageSid")} if form.get("MessageSid") else None
+                    await run_turn(on_new_message, output, sender_id, text, channel=self.name(),
+                                   from_button=from_button, metadata=metadata)
         except Exception as error:  # noqa: BLE001 - a background task must not die with a trace
             logger.error("twilio: message processing failed (%s)", type(error).__name__)
-        finally:
-            lock, users = self._locks[sender_id]
-            if users <= 1:
-                del self._locks[sender_id]  # bounded: only people with a message in progress
-            else:
-                self._locks[sender_id] = (lock, users - 1)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"signed_twilio_{id(self)}", __name__)
@@ -316,15 +288,16 @@ class SignedTwilioInput(InputChannel):
                                      status=400)
             # Twilio is the caller: over the per-person limit, the person is told once and
             # the excess dropped; Twilio itself always gets its 200 (a 429 would be retried).
-            decision = self.limits.check(conversation_id(form["From"]))
+            conversation = conversation_id(form["From"])
+            decision = await self.limits.check(conversation)
             if not decision.allowed and not decision.first_refusal:
                 return response.text(EMPTY_TWIML, content_type="text/xml")
             if not decision.allowed:
                 logger.warning("twilio: one person over the rate limit; told once, the excess is dropped")
-            # Twilio waits at most 15 s: answer now, reply through the API when the turn is done.
-            task = asyncio.create_task(self.process(on_new_message, form, rate_limited=not decision.allowed))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            # Twilio waits at most 15 s: take the message's place in line and answer now; the
+            # turn runs in the background and its replies go out through the API.
+            await self.workers.submit(conversation, lambda: self.process(on_new_message, form,
+                                                                         rate_limited=not decision.allowed))
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
         return webhook

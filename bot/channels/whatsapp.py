@@ -9,8 +9,9 @@ typed by a person is never an intent. Our buttons become reply buttons (≤ 3) o
 Meta's customer-service window: a free-form message may only be sent within 24 hours
 of the person's last message. Outside it (e.g. a reminder sent through Rasa's
 `trigger_intent`), only the approved template WHATSAPP_TEMPLATE_NAME is sent, once; with
-no template configured nothing is sent. The window is kept in memory: right for one
-Rasa process; several processes need a shared store (issue 7).
+no template configured nothing is sent. The window is kept per conversation id (never the
+number), in Redis when REDIS_URL is set so that every replica sees it, else in memory
+(bot/channels/service_window.py).
 
 Environment: WHATSAPP_VERIFY_TOKEN, WHATSAPP_APP_SECRET, WHATSAPP_ACCESS_TOKEN,
 WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_TEMPLATE_NAME (optional), WHATSAPP_TEMPLATE_LANGUAGE
@@ -25,7 +26,7 @@ from typing import Any
 
 from bot.channels import conversation_ids
 from bot.channels import meta
-from bot.channels.meta import ServiceWindow
+from bot.channels.service_window import ServiceWindow
 from bot.channels.rendering import whatsapp_messages
 from bot.channels.turn import CountingOutputChannel
 from bot.privacy import pseudonyms
@@ -125,16 +126,16 @@ class WhatsAppOutput(CountingOutputChannel):
         if wa_id is None:
             logger.error("whatsapp: recipient is not a WhatsApp conversation, message not sent")
             return
-        if not self.window.is_open(wa_id):
-            await self._outside_window(wa_id, len(messages))
+        if not await self.window.is_open(recipient_id):
+            await self._outside_window(recipient_id, wa_id, len(messages))
             return
         for message in messages:
             if not await self._post(wa_id, message):
                 break  # keep the order: never send the rest of a message whose start was lost
 
-    async def _outside_window(self, wa_id: str, count: int) -> None:
-        if self.template_name and self.window.template_due(wa_id):
-            self.window.template_sent(wa_id)  # before the await: two sends in a row give one template
+    async def _outside_window(self, conversation: str, wa_id: str, count: int) -> None:
+        # Claimed before sending: two sends at once (even on two replicas) give one template.
+        if self.template_name and await self.window.claim_template(conversation):
             await self._post(wa_id, {"type": "template", "template": {
                 "name": self.template_name, "language": {"code": self.template_language}}})
             return

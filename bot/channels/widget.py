@@ -172,7 +172,7 @@ class WidgetInput(InputChannel):
             conversation_id = session.get("conversation_id")
             if not conversation_id or not isinstance(data, dict):
                 return
-            decision = self.limits.check(conversation_id, session.get("ip"))
+            decision = await self.limits.check(conversation_id, session.get("ip"))
             if not decision.allowed:
                 if decision.first_refusal:  # once, to this tab; the excess is dropped
                     await sio.emit(BOT_EVENT, {"text": content.RATE_LIMITED}, to=sid)
@@ -219,7 +219,7 @@ class WidgetInput(InputChannel):
             refused = self._origin_or_preflight(request)
             if refused:
                 return refused
-            decision = self.limits.check(ip=client_ip(request))
+            decision = await self.limits.check(ip=client_ip(request))
             if not decision.allowed:
                 reply = _error(429, "rate_limited", content.RATE_LIMITED)
                 reply.headers["Retry-After"] = decision.retry_after_header
