@@ -153,7 +153,7 @@ class Cluster(Servers):
 
     # ---- Servers -----------------------------------------------------------------------------
 
-    def start_services(self, timeout: float = 600) -> None:
+    def start_services(self, timeout: float = 900) -> None:
         started = time.monotonic()
         self.start_agenda()
         self.startup["agenda"] = round(time.monotonic() - started, 1)
