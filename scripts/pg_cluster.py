@@ -49,7 +49,7 @@ def postgres_server(data_dir: Path | None = None, port: int | None = None, passw
         raise PostgresMissing("PostgreSQL is not installed: run scripts/ensure_postgres.sh (apt-get install postgresql)")
     as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     throwaway = data_dir is None
-    base = Path(tempfile.mkdtemp(prefix="pg-")) if throwaway else data_dir
+    base = Path(tempfile.mkdtemp(prefix="pg-")) if throwaway else data_dir.resolve()
     data = base / "data"
     base.mkdir(parents=True, exist_ok=True)
     if as_user:
