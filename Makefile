@@ -1,5 +1,5 @@
 # Médiation Accueil. `make run` and `make test` set everything up on first use.
-.PHONY: run test setup train validate unit stories eval bench shell purge rotate clean
+.PHONY: run run-cluster test setup train validate unit stories eval bench shell purge rotate clean
 
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
@@ -8,9 +8,16 @@ RASA := .venv/bin/rasa
 run:
 	scripts/run.sh
 
+# Two Rasa replicas and two action servers behind nginx, on PostgreSQL and Redis, all on
+# 127.0.0.1; data kept in var/cluster/. Deployment for an operator: docs/deploy.md.
+run-cluster: setup train
+	scripts/ensure_postgres.sh
+	scripts/ensure_cluster_packages.sh
+	.venv/bin/python scripts/cluster.py
+
 test: setup train validate
 	scripts/ensure_postgres.sh
-	scripts/ensure_redis.sh
+	scripts/ensure_cluster_packages.sh
 	scripts/ensure_browser.sh
 	.venv/bin/python -m pytest tests
 	$(MAKE) stories

@@ -8,12 +8,16 @@
 - Every event is stored encrypted (`data` column, Fernet keys from TRACKER_ENCRYPTION_KEYS,
   bot/privacy/crypto.py); the clear columns hold only the event type, the timestamp and,
   for a slot event, the slot's name. Rows written before encryption are still read.
-Works on SQLite (default) and PostgreSQL like Rasa's own SQLTrackerStore.
+Works on SQLite (default) and PostgreSQL like Rasa's own SQLTrackerStore. With
+`url_from_env: DATABASE_URL` in endpoints.yml, a set DATABASE_URL (e.g.
+postgresql://user:pw@host:5432/mediation) replaces the configured SQLite file; its pool
+holds DATABASE_POOL_SIZE connections (default 5) plus DATABASE_MAX_OVERFLOW (default 5).
 """
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from typing import Any, Optional
 
@@ -27,6 +31,7 @@ logger = logging.getLogger(__name__)
 CONSENT_SLOT = "consent"
 REDACTED = None
 _CODE_VALUE = re.compile(r"^[a-z_]{1,32}$")
+DEFAULT_POOL_SIZE, DEFAULT_MAX_OVERFLOW = 5, 5
 
 
 def redact_event(data: dict[str, Any]) -> dict[str, Any]:
@@ -50,9 +55,34 @@ def _secure_delete(connection: Any, _record: Any) -> None:
     connection.execute("PRAGMA secure_delete = ON")
 
 
+def connection_settings(url: str) -> dict[str, Any]:
+    """SQLTrackerStore's keyword arguments for a database URL (postgres:// accepted)."""
+    if url.startswith("postgres://"):  # the form many hosts hand out
+        url = "postgresql://" + url[len("postgres://"):]
+    parsed = sqlalchemy.engine.make_url(url)
+    return {"dialect": parsed.drivername, "host": parsed.host, "port": parsed.port, "db": parsed.database,
+            "username": parsed.username, "password": parsed.password, "query": dict(parsed.query) or None}
+
+
+def apply_pool_sizes() -> None:
+    """Our pool sizes, where Rasa's SQLTrackerStore reads them when it creates its engine
+    (SQL_POOL_SIZE / SQL_MAX_OVERFLOW in create_engine_kwargs, PostgreSQL only). Rasa's own
+    defaults, 50 + 100 per process, would let two replicas exhaust PostgreSQL's 100 connections;
+    a replica's turns use the store from one event loop, a few connections suffice."""
+    os.environ["SQL_POOL_SIZE"] = str(int(os.environ.get("DATABASE_POOL_SIZE") or DEFAULT_POOL_SIZE))
+    os.environ["SQL_MAX_OVERFLOW"] = str(int(os.environ.get("DATABASE_MAX_OVERFLOW") or DEFAULT_MAX_OVERFLOW))
+
+
 class ConsentAwareSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, url_from_env: str | None = None, **kwargs: Any) -> None:
+        """`url_from_env`: the environment variable whose database URL, when set, replaces
+        the dialect/host/port/db/username/password given (endpoints.yml: DATABASE_URL)."""
         self.fernet = crypto.load_keys()  # before connecting: no key, no store
+        url = os.environ.get(url_from_env) if url_from_env else None
+        if url:
+            kwargs.pop("host", None)  # endpoints.yml's `url`, if any: the variable wins
+            kwargs.update(connection_settings(url))
+        apply_pool_sizes()
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             # An erased conversation must not linger in SQLite's free pages: overwrite

@@ -1,13 +1,16 @@
-"""A throwaway Redis server on loopback for tests and benchmarks.
+"""A Redis server on loopback for tests, the benchmark and `make run-cluster`.
 
-Uses Debian's `redis-server` (installed by scripts/ensure_redis.sh): no persistence, a free
-127.0.0.1 port, a private temporary directory, stopped and removed afterwards.
-TEST_REDIS_URL, when set, is used instead (an existing server).
+Uses Debian's `redis-server` (installed by scripts/ensure_cluster_packages.sh), never the system
+service. Always with a password, written to a config file of mode 600 (not on the command
+line, where `ps` shows it). Without `data_dir`: a throwaway server, nothing written to disk.
+With `data_dir`: snapshots there (RDB), kept across restarts.
+TEST_REDIS_URL, when set, is what `redis_url()` yields instead (an existing server).
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -15,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Iterator
+
+import redis
 
 
 class RedisMissing(RuntimeError):
@@ -27,47 +32,59 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
+def config_text(port: int, password: str, data_dir: Path | None) -> str:
+    persistence = (f'dir "{data_dir}"\ndbfilename dump.rdb\nsave 300 1\nsave 60 100\n' if data_dir
+                   else 'save ""\n')
+    # Locks, channel state and the socket.io bus are small; noeviction: a lock is never silently dropped.
+    return (f"bind 127.0.0.1\nport {port}\nrequirepass {password}\nprotected-mode yes\nappendonly no\n"
+            f"maxmemory 256mb\nmaxmemory-policy noeviction\n{persistence}")
 
 
 class RedisServer:
-    """One redis-server process; `stop()` and `start()` again on the same port (a test of
-    what the channels do while Redis is down)."""
+    """One redis-server process; `stop()` then `start()` again on the same port and password
+    (a test of what the channels do while Redis is down)."""
 
-    def __init__(self, binary: str, workdir: Path) -> None:
-        self.binary, self.workdir = binary, workdir
-        self.port = _free_port()
+    def __init__(self, binary: str, workdir: Path, data_dir: Path | None = None, port: int | None = None,
+                 password: str | None = None, log: Path | None = None) -> None:
+        self.binary, self.workdir, self.data_dir = binary, workdir, data_dir
+        self.port = port or _free_port()
+        self.password = password or secrets.token_hex(16)
+        self.log = log or workdir / "redis.log"
         self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
 
-    def start(self, timeout: float = 10.0) -> None:
-        log = open(self.workdir / "redis.log", "ab")
-        self.process = subprocess.Popen(
-            [self.binary, "--save", "", "--appendonly", "no", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", str(self.workdir)],
-            cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
+    def start(self, timeout: float = 20.0) -> None:
+        if self.data_dir is not None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        config = self.workdir / "redis.conf"
+        config.touch(mode=0o600)
+        config.write_text(config_text(self.port, self.password, self.data_dir), encoding="utf-8")
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen([self.binary, str(config)], cwd=self.data_dir or self.workdir,
+                                            stdout=log, stderr=subprocess.STDOUT)
+        client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + timeout
-        while not _answers(self.port):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"redis-server did not start (see {self.workdir / 'redis.log'})")
-            time.sleep(0.05)
+        try:
+            while True:
+                try:
+                    client.ping()
+                    return
+                except redis.ConnectionError:
+                    if self.process.poll() is not None or time.monotonic() > deadline:
+                        self.stop()
+                        raise RuntimeError(f"redis-server did not start (see {self.log})")
+                    time.sleep(0.05)
+        finally:
+            client.close()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+            self.process.terminate()  # SIGTERM: a persistent server saves its snapshot first
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
@@ -75,14 +92,15 @@ class RedisServer:
 
 
 @contextlib.contextmanager
-def redis_server() -> Iterator[RedisServer]:
-    """A running throwaway server (not TEST_REDIS_URL: the caller may stop it)."""
-    binary = shutil.which("redis-server") or ("/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists()
-                                              else None)
-    if binary is None:
-        raise RedisMissing("Redis is not installed: run scripts/ensure_redis.sh (apt-get install redis-server)")
+def redis_server(data_dir: Path | None = None, port: int | None = None, password: str | None = None,
+                 log: Path | None = None) -> Iterator[RedisServer]:
+    """A running server of our own (never TEST_REDIS_URL: the caller may stop it)."""
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not Path(binary).exists():
+        raise RedisMissing("redis-server is not installed: run scripts/ensure_cluster_packages.sh "
+                           "(apt-get install redis-server)")
     workdir = Path(tempfile.mkdtemp(prefix="redis-"))
-    server = RedisServer(binary, workdir)
+    server = RedisServer(binary, workdir, data_dir=data_dir, port=port, password=password, log=log)
     try:
         server.start()
         yield server

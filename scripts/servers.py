@@ -66,6 +66,10 @@ class Servers:
     agenda_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     tracker_db: Path | None = None
     agenda_db_url: str | None = None  # SQLite beside the tracker unless given (e.g. PostgreSQL)
+    # The shared stores of a deployment with several replicas (scripts/cluster.py). Unset, they
+    # are removed from the servers' environment: a test never reaches an exported production one.
+    database_url: str | None = None  # tracker store (DATABASE_URL), instead of `tracker_db`
+    redis_url: str | None = None  # lock store and the widget's socket.io bus (REDIS_URL)
     extra_env: dict[str, str] = field(default_factory=dict)  # e.g. channel secrets for a test
     # Off for tests and the benchmark (many fast turns from 127.0.0.1); `make run` turns
     # them on. A test that checks them sets RATE_LIMIT_* in extra_env.
@@ -97,6 +101,11 @@ class Servers:
             PYTHONPATH=str(ROOT),
             RASA_TELEMETRY_ENABLED="false",
         )
+        for name, value in (("DATABASE_URL", self.database_url), ("REDIS_URL", self.redis_url)):
+            if value:
+                env[name] = value
+            else:
+                env.pop(name, None)
         if not self.rate_limits:
             env.update(RATE_LIMIT_PER_SENDER="0", RATE_LIMIT_PER_IP="0")
         env.update(self.extra_env)
@@ -112,15 +121,18 @@ class Servers:
         self._wait(f"{self.agenda_url}/health", "agenda", timeout)
 
     def start_actions(self, timeout: float = 120) -> None:
-        self._spawn("actions", [RASA, "run", "actions", "--port", str(self.action_port), "--actions", "actions"])
+        self._spawn("actions", self.actions_command())
         self._wait(f"http://127.0.0.1:{self.action_port}/health", "actions", timeout)
 
-    def rasa_command(self) -> list[str]:
+    def rasa_command(self, port: int | None = None) -> list[str]:
         # "--auth-token=…" in one argument: a token_urlsafe token can start with "-", and
         # "--auth-token -abc" then makes `rasa run` stop with "expected one argument".
         return [RASA, "run", "--enable-api", f"--auth-token={self.token}", "-i", "127.0.0.1",
-                "-p", str(self.rasa_port), "--model", "models", "--credentials", "credentials.yml",
+                "-p", str(port or self.rasa_port), "--model", "models", "--credentials", "credentials.yml",
                 "--endpoints", "endpoints.yml"]
+
+    def actions_command(self, port: int | None = None) -> list[str]:
+        return [RASA, "run", "actions", "--port", str(port or self.action_port), "--actions", "actions"]
 
     def start_rasa(self, timeout: float = 300) -> None:
         started = time.monotonic()
@@ -138,6 +150,10 @@ class Servers:
                 process.kill()
 
     def stop_all(self) -> None:
+        # All at once, then wait: replicas stop in parallel rather than one after the other.
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
         for name in list(self.processes):
             self.stop(name)
 
@@ -170,7 +186,7 @@ Médiation Accueil is running.
   Action server   http://127.0.0.1:{action_port}
   Agenda service  {agenda_url}   (API: docs/agenda-openapi.yaml; token AGENDA_TOKEN)
   Agenda data     {agenda_db}
-  Conversations   {db} (SQLite)       Logs: {logs}/
+  Conversations   {db}       Logs: {logs}/
 
 Website widget (demo page): {url}/webhooks/widget/demo
 Mobile app API:  {url}/webhooks/app/   (docs/app-openapi.yaml)
@@ -183,6 +199,17 @@ Talk to it over the REST channel:
 or in a terminal:  make shell
 Stop with Ctrl-C.
 """
+
+
+def database_location(url: str) -> str:
+    """A database URL without its credentials, for a banner."""
+    return url.split("@")[-1]
+
+
+def _tracker_description(servers: Servers) -> str:
+    if servers.database_url:
+        return f"{database_location(servers.database_url)} (DATABASE_URL)"
+    return f"{servers.tracker_db.relative_to(ROOT)} (SQLite)"
 
 
 def _interrupt(*_: object) -> None:
@@ -206,12 +233,14 @@ def main() -> None:
             agenda_port=int(os.environ.get("AGENDA_PORT", "5056")),
             agenda_token=os.environ["AGENDA_TOKEN"],
             rate_limits=True,
+            database_url=os.environ.get("DATABASE_URL") or None,
+            redis_url=os.environ.get("REDIS_URL") or None,
             agenda_db_url=os.environ.get("AGENDA_DATABASE_URL") or os.environ.get("DATABASE_URL")
             or f"sqlite:///{ROOT / 'var' / 'agenda.db'}",
         ) as servers:
             print(BANNER.format(url=servers.url, action_port=servers.action_port, agenda_url=servers.agenda_url,
-                                agenda_db=servers.agenda_db_url.split("@")[-1],
-                                db=servers.tracker_db.relative_to(ROOT), logs=logs.relative_to(ROOT)), flush=True)
+                                agenda_db=database_location(servers.agenda_db_url),
+                                db=_tracker_description(servers), logs=logs.relative_to(ROOT)), flush=True)
             while all(process.poll() is None for process in servers.processes.values()):
                 time.sleep(1)
             raise SystemExit(f"A server stopped; see {logs.relative_to(ROOT)}/.")

@@ -618,9 +618,9 @@ def test_after_a_real_exchange_the_servers_redis_holds_pseudonyms_only(servers, 
 # ---- Setup ------------------------------------------------------------------------------
 
 
-def test_make_test_makes_sure_redis_is_installed():
+def test_make_test_makes_sure_redis_and_nginx_are_installed():
     recipe = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True).stdout
-    assert "scripts/ensure_redis.sh" in recipe
+    assert "scripts/ensure_cluster_packages.sh" in recipe
     assert subprocess.run([str(ROOT / "scripts" / "ensure_redis.sh")], capture_output=True).returncode == 0
 
 
@@ -628,7 +628,8 @@ def test_the_throwaway_server_is_on_loopback_and_test_redis_url_wins(monkeypatch
     monkeypatch.delenv("TEST_REDIS_URL", raising=False)
     with redis_server() as server:
         client = redis.Redis.from_url(server.url)
-        assert server.url.startswith("redis://127.0.0.1:") and client.ping()
+        assert urllib.parse.urlsplit(server.url).hostname == "127.0.0.1" and client.ping()
+        assert client.config_get("requirepass")["requirepass"]  # never without a password
         assert client.config_get("save") == {"save": ""} and client.config_get("bind") == {"bind": "127.0.0.1"}
         client.close()
     assert server.process is None

@@ -88,3 +88,68 @@ def test_redact_event_keeps_codes_and_drops_free_text():
                           "metadata": {"x": 1}})
     assert event["text"] is None and event["parse_data"] == {"text": None, "entities": []}
     assert "metadata" not in event
+
+
+# --- DATABASE_URL: the same store on PostgreSQL (endpoints.yml's url_from_env) ------------------
+
+def endpoints_store(domain, tmp_path, monkeypatch):
+    """The tracker store exactly as `rasa run --endpoints endpoints.yml` builds it."""
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.utils.endpoints import read_endpoint_config
+
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "tracker.db"))
+    monkeypatch.setenv("ACTION_SERVER_PORT", "5055")
+    return TrackerStore.create(read_endpoint_config("endpoints.yml", "tracker_store"), domain)
+
+
+def test_without_database_url_the_store_is_the_sqlite_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_ENCRYPTION_KEYS", KEY)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    store = endpoints_store(Domain.load("domain.yml"), tmp_path, monkeypatch)
+    assert isinstance(store, ConsentAwareSQLTrackerStore) and store.engine.dialect.name == "sqlite"
+    assert (tmp_path / "tracker.db").exists()
+
+
+def test_database_url_moves_the_store_to_postgresql_with_explicit_pool_sizes(tmp_path, monkeypatch):
+    import sys
+
+    import sqlalchemy as sa
+
+    sys.path.insert(0, "scripts")
+    from pg_cluster import postgres_url
+
+    monkeypatch.setenv("TRACKER_ENCRYPTION_KEYS", KEY)
+    domain = Domain.load("domain.yml")
+    with postgres_url() as url:
+        monkeypatch.setenv("DATABASE_URL", url.replace("postgresql://", "postgres://"))  # the hosts' form too
+        monkeypatch.delenv("DATABASE_POOL_SIZE", raising=False)
+        monkeypatch.delenv("DATABASE_MAX_OVERFLOW", raising=False)
+        monkeypatch.setenv("SQL_POOL_SIZE", "50")  # Rasa's own variable: ours decide
+        monkeypatch.setenv("SQL_MAX_OVERFLOW", "100")
+        store = endpoints_store(domain, tmp_path, monkeypatch)
+        assert store.engine.dialect.name == "postgresql"
+        assert (store.engine.pool.size(), store.engine.pool._max_overflow) == (5, 5)  # not Rasa's 50 + 100
+        tracker = DialogueStateTracker.from_events("pg-1", [SlotSet("consent", "given"), user(SECRET)],
+                                                   slots=domain.slots)
+        asyncio.run(store.save(tracker))
+        store.engine.dispose()
+
+        monkeypatch.setenv("DATABASE_POOL_SIZE", "3")
+        monkeypatch.setenv("DATABASE_MAX_OVERFLOW", "4")
+        other = endpoints_store(domain, tmp_path, monkeypatch)  # another replica
+        assert (other.engine.pool.size(), other.engine.pool._max_overflow) == (3, 4)
+        assert asyncio.run(other.retrieve("pg-1")).latest_message.text == SECRET
+        other.engine.dispose()
+        engine = sa.create_engine(url)
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM events WHERE sender_id = 'pg-1'")).scalar() == 2
+        engine.dispose()
+    assert not (tmp_path / "tracker.db").exists()  # the SQLite file of endpoints.yml was never opened
+
+
+def test_a_store_built_in_code_ignores_database_url(tmp_path, monkeypatch):
+    """Only endpoints.yml's `url_from_env` reads it: a test's own store never reaches an exported one."""
+    monkeypatch.setenv("TRACKER_ENCRYPTION_KEYS", KEY)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    store = ConsentAwareSQLTrackerStore(domain=Domain.load("domain.yml"), dialect="sqlite", db=str(tmp_path / "t.db"))
+    assert store.engine.dialect.name == "sqlite"

@@ -1,8 +1,11 @@
 """Database engine and migrations for the agenda service.
 
-SQLite by default (var/agenda.db), PostgreSQL when DATABASE_URL says so. SQLite gets
-WAL and a busy timeout so that concurrent writers wait instead of failing; its writes
-are serialised, which with the conditional updates in store.py gives one winner.
+SQLite by default (var/agenda.db), PostgreSQL when AGENDA_DATABASE_URL (else DATABASE_URL)
+says so. SQLite gets WAL and a busy timeout so that concurrent writers wait instead of
+failing; its writes are serialised, which with the conditional updates in store.py gives
+one winner. On PostgreSQL the pool holds AGENDA_POOL_SIZE connections (default 10) plus
+AGENDA_MAX_OVERFLOW (default 10): the service runs its queries on 16 threads (service.py).
+The schema is Alembic's (migrations/), brought to the newest revision by `migrate`.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from alembic.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'agenda.db'}"
+DEFAULT_POOL_SIZE, DEFAULT_MAX_OVERFLOW = 10, 10
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -22,7 +26,8 @@ def database_url() -> str:
     return os.environ.get("AGENDA_DATABASE_URL") or os.environ.get("DATABASE_URL") or DEFAULT_URL
 
 
-def make_engine(url: str | None = None, pool_size: int = 10) -> sa.engine.Engine:
+def make_engine(url: str | None = None, pool_size: int | None = None,
+                max_overflow: int | None = None) -> sa.engine.Engine:
     url = url or database_url()
     if url.startswith("postgres://"):  # the form many hosts hand out
         url = "postgresql://" + url[len("postgres://"):]
@@ -38,7 +43,11 @@ def make_engine(url: str | None = None, pool_size: int = 10) -> sa.engine.Engine
             cursor.close()
 
         return engine
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, future=True)
+    if pool_size is None:
+        pool_size = int(os.environ.get("AGENDA_POOL_SIZE") or DEFAULT_POOL_SIZE)
+    if max_overflow is None:
+        max_overflow = int(os.environ.get("AGENDA_MAX_OVERFLOW") or DEFAULT_MAX_OVERFLOW)
+    return sa.create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, future=True)
 
 
 def migrate(engine: sa.engine.Engine, revision: str = "head") -> None:

@@ -30,6 +30,7 @@ from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError
 
 from bot import content
+from bot.channels import socket_bus
 from bot.channels.conversations import conversation_history, or_none
 from bot.privacy.erasure import erase_person
 from bot.channels.rate_limit import RateLimits, client_ip
@@ -147,7 +148,9 @@ class WidgetInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # None = same origin only (engine.io compares Origin with the Host header).
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins or None)
+        # Several replicas (REDIS_URL): emits reach the tabs connected to the others (socket_bus.py).
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins or None,
+                          client_manager=socket_bus.from_environment())
         self.sio = sio
         widget = SocketBlueprint(sio, SOCKETIO_PATH, f"widget_{id(self)}", __name__)
         self._http_routes(widget)
