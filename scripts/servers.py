@@ -112,7 +112,10 @@ class Servers:
         self._wait(f"{self.agenda_url}/health", "agenda", timeout)
 
     def start_actions(self, timeout: float = 120) -> None:
-        self._spawn("actions", [RASA, "run", "actions", "--port", str(self.action_port), "--actions", "actions"])
+        # rasa_sdk itself, what `rasa run actions` calls after importing Rasa's CLI: half the
+        # memory (54 MB, not 131 MB) and a faster start (docs/performance.md).
+        python = str(ROOT / ".venv" / "bin" / "python")
+        self._spawn("actions", [python, "-m", "rasa_sdk", "--port", str(self.action_port), "--actions", "actions"])
         self._wait(f"http://127.0.0.1:{self.action_port}/health", "actions", timeout)
 
     def rasa_command(self) -> list[str]:
