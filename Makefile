@@ -43,6 +43,7 @@ eval: train
 	.venv/bin/python scripts/eval_nlu.py
 
 bench: train
+	scripts/ensure_postgres.sh
 	.venv/bin/python scripts/bench.py
 
 shell:

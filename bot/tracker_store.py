@@ -25,8 +25,10 @@ import sqlalchemy
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import rasa_speedups
 from bot.privacy import crypto
 
+rasa_speedups.install()  # the Rasa server loads this module from endpoints.yml: its per-turn speed-ups
 logger = logging.getLogger(__name__)
 CONSENT_SLOT = "consent"
 REDACTED = None

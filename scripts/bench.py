@@ -1,91 +1,185 @@
 """Benchmark: `make bench` writes reports/bench.md and reports/bench.json.
 
-Measures, on this machine, over the real REST channel on loopback:
-turn latency p50/p95 at 1 and 10 concurrent conversations, turns per second,
-Rasa server memory (RSS, idle and peak), start-up time and training time.
-Then the load test (scripts/load_test.py: 25 people at once for 3 minutes, no error, no
-lost message, no mixed conversation), which also writes reports/load.md and load.json.
-Traffic is bounded (the load test's duration caps it) and only goes to 127.0.0.1.
+On this machine, loopback only, bounded (about 15 minutes):
+1. The bare Rasa baseline (scripts/bare_rasa.py): a trivial bot generated in a temporary
+   directory, trained (training time), started (start-up, memory) and put under the load below.
+2. Our assistant (scripts/servers.py: Rasa server, action server, agenda service, SQLite
+   stores): start-up, the same load, memory of each process (RSS now and peak), the
+   channels (scripts/bench_channels.py), the 25-people load test with its checks
+   (scripts/load_test.py, also writes reports/load.md), and the agenda service
+   (scripts/bench_agenda.py).
+3. The agenda service again on a throwaway PostgreSQL (scripts/pg_cluster.py).
+"The load" (scripts/bench_load.py measure_load): N conversations at once on the REST channel
+for a fixed time, for N in --levels; latency p50/p95/p99 and turns per second.
+Our figures are also given as ratios to the bare bot's (× slower, × the memory, …).
+Training time: the last one recorded by scripts/train.sh (reports/training.json), or measured
+now with --train.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-from servers import RASA, rss_mb, running_servers  # noqa: E402
+for _path in (ROOT, ROOT / "scripts", ROOT / "tests"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+import bare_rasa  # noqa: E402
+import load_test  # noqa: E402
 from bench_agenda import measure as measure_agenda  # noqa: E402
 from bench_channels import measure as measure_channels  # noqa: E402
-import load_test  # noqa: E402
+from bench_load import CONVERSATION, measure_load  # noqa: E402
 from fake_platform import FakePlatform, channel_test_env  # noqa: E402
+from pg_cluster import PostgresMissing, postgres_url  # noqa: E402
+from servers import RASA, Servers, rss_mb, running_servers  # noqa: E402
 
-CONVERSATION = [
-    "Bonjour", "/affirm",
-    "Mon voisin a planté une haie de thuyas qui dépasse chez moi et refuse de la tailler",
-    "/affirm", "mon voisin d'à côté", "oui", "environ 5k", "non, aucune procédure", "pas urgent", "69003",
-    "en visio", "/affirm", '/inform{"choice":"none"}', "un aménagement",
-]
+TRAINING_RECORD = ROOT / "reports" / "training.json"
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+# ---- Training time --------------------------------------------------------------------------------
+
+def last_training() -> dict:
+    """What scripts/train.sh recorded when it last trained: seconds, date, fingerprint."""
+    if TRAINING_RECORD.exists():
+        return {**json.loads(TRAINING_RECORD.read_text()), "how": "last `scripts/train.sh` training"}
+    legacy = ROOT / "models" / ".training_seconds"  # written by train.sh before reports/training.json
+    if legacy.exists():
+        date = datetime.fromtimestamp(legacy.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+        return {"seconds": float(legacy.read_text()), "date": date, "how": "last `scripts/train.sh` training"}
+    return {"seconds": None, "date": None, "how": "never recorded: run `make train` or `bench.py --train`"}
 
 
-def talk(url: str, sender: str, latencies: list[float], errors: list[str]) -> None:
-    for message in CONVERSATION:
-        body = json.dumps({"sender": sender, "message": message}).encode()
-        request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body,
-                                         headers={"Content-Type": "application/json"})
-        started = time.perf_counter()
-        try:
-            with urllib.request.urlopen(request, timeout=120) as reply:
-                if not json.loads(reply.read()):
-                    errors.append("empty reply")
-        except OSError as error:
-            errors.append(type(error).__name__)
-        latencies.append((time.perf_counter() - started) * 1000)
-
-
-def load(url: str, concurrency: int, rounds: int, tag: str) -> dict:
-    latencies: list[float] = []
-    errors: list[str] = []
-    started = time.perf_counter()
-    for round_ in range(rounds):
-        threads = [threading.Thread(target=talk, args=(url, f"bench-{tag}-{round_}-{i}", latencies, errors))
-                   for i in range(concurrency)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    wall = time.perf_counter() - started
-    return {
-        "concurrency": concurrency, "turns": len(latencies), "errors": len(errors),
-        "p50_ms": round(statistics.median(latencies), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
-        "max_ms": round(max(latencies), 1), "turns_per_s": round(len(latencies) / wall, 2),
-    }
-
-
-def training_seconds(measure: bool) -> tuple[float | None, str]:
-    if not measure:
-        path = ROOT / "models" / ".training_seconds"
-        return (float(path.read_text()) if path.exists() else None), "last `make train`"
+def train_now() -> dict:
+    """Time a full training of our model (in a temporary directory: models/ is left alone)."""
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
         subprocess.run([RASA, "train", "--force", "--quiet", "--out", out], cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return round(time.perf_counter() - started, 1), "measured now (rasa train --force)"
+        seconds = round(time.perf_counter() - started, 1)
+    return {"seconds": seconds, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "how": "measured now (`bench.py --train`)"}
+
+
+# ---- Ratios and report (pure: tests/test_bench.py) --------------------------------------------------
+
+def ratio(ours: float | None, bare: float | None) -> float | None:
+    """ours / bare, rounded; None when either is missing or the baseline is zero."""
+    if ours is None or not bare:
+        return None
+    return round(ours / bare, 2)
+
+
+def ratios(ours: dict, bare: dict) -> dict:
+    """Our figures as multiples of the bare bot's: per load level (latency, throughput), then
+    the Rasa server's memory, start-up and training time."""
+    levels = {}
+    for level, mine in ours["load"].items():
+        theirs = bare["load"].get(level)
+        if theirs:
+            levels[level] = {**{key: ratio(mine[key], theirs[key]) for key in ("p50_ms", "p95_ms", "p99_ms")},
+                             "turns_per_s": ratio(mine["turns_per_s"], theirs["turns_per_s"])}
+    return {
+        "load": levels,
+        "rasa_rss": ratio(ours["memory"]["rasa"]["rss_mb"], bare["memory"]["rasa"]["rss_mb"]),
+        "all_processes_rss": ratio(sum(process["rss_mb"] for process in ours["memory"].values()),
+                                   bare["memory"]["rasa"]["rss_mb"]),
+        "startup": ratio(ours["startup_s"], bare["startup_s"]),
+        "training": ratio(ours["training"]["seconds"], bare["training"]["seconds"]),
+    }
+
+
+def _times(value: float | None) -> str:
+    return "n/a" if value is None else f"× {value:g}"
+
+
+def _latency(load: dict) -> str:
+    return f"p50 {load['p50_ms']:g} ms, p95 {load['p95_ms']:g} ms, p99 {load['p99_ms']:g} ms"
+
+
+def _agenda_rows(name: str, agenda: dict | str) -> list[tuple[str, str, str, str]]:
+    if isinstance(agenda, str):
+        return [(f"Agenda on {name}", agenda, "", "")]
+    concurrent, storm = agenda["concurrent"], agenda["storm"]
+    hold, confirm = concurrent["hold"], concurrent["confirm"]
+    return [
+        (f"Agenda on {name}: search (sequential)", f"p50 {agenda['search']['p50_ms']} ms, "
+                                                   f"p95 {agenda['search']['p95_ms']} ms", "", ""),
+        (f"Agenda on {name}: hold / confirm, one at a time",
+         f"hold p50 {agenda['hold']['p50_ms']} ms, p95 {agenda['hold']['p95_ms']} ms; confirm p50 "
+         f"{agenda['confirm']['p50_ms']} ms, p95 {agenda['confirm']['p95_ms']} ms; {agenda['errors']} errors", "", ""),
+        (f"Agenda on {name}: {concurrent['slots']} holds at once on {concurrent['slots']} slots, then their confirms",
+         f"hold p50 {hold['p50_ms']} / p95 {hold['p95_ms']} / p99 {hold['p99_ms']} ms; confirm p50 "
+         f"{confirm['p50_ms']} / p95 {confirm['p95_ms']} / p99 {confirm['p99_ms']} ms; "
+         f"{concurrent['holds_201']} × 201 holds, {concurrent['confirms_201']} × 201 confirms, "
+         f"{concurrent['bookings_read_back']} bookings read back: "
+         + ("correct, no slot booked twice" if concurrent["correct"] else "WRONG: " + "; ".join(concurrent["problems"])),
+         "", ""),
+        (f"Agenda on {name}: {storm['requests']} holds at once on one slot",
+         f"{storm['winners']} × 201, {storm['conflicts']} × 409, {storm['other']} other in {storm['seconds']} s "
+         f"(p95 {storm['latency']['p95_ms']} ms): " + ("correct" if storm["correct"] else "WRONG: "
+                                                        + "; ".join(storm["problems"])), "", ""),
+    ]
+
+
+def markdown(result: dict) -> str:
+    """reports/bench.md: one table, our figure, the bare bot's and the ratio side by side."""
+    ours, bare, times = result["ours"], result["bare"], result["ratios"]
+    rows = []
+    for level, mine in ours["load"].items():
+        theirs = bare["load"].get(level, {})
+        label = "1 conversation" if level == "1" else f"{level} conversations at once"
+        rows.append((f"Turn latency, {label} ({mine['seconds']:g} s)", _latency(mine),
+                     _latency(theirs) if theirs else "", " / ".join(_times(times["load"].get(level, {}).get(key))
+                                                                    for key in ("p50_ms", "p95_ms", "p99_ms"))))
+        rows.append((f"Throughput, {label}", f"{mine['turns_per_s']:g} turns/s ({mine['turns']} turns, "
+                                             f"{mine['errors']} errors)",
+                     f"{theirs['turns_per_s']:g} turns/s ({theirs['turns']} turns, {theirs['errors']} errors)"
+                     if theirs else "", _times(times["load"].get(level, {}).get("turns_per_s"))))
+    memory = ours["memory"]
+    rows += [
+        ("Rasa server RSS (now / peak)", f"{memory['rasa']['rss_mb']} / {memory['rasa']['peak_rss_mb']} MB",
+         f"{bare['memory']['rasa']['rss_mb']} / {bare['memory']['rasa']['peak_rss_mb']} MB", _times(times["rasa_rss"])),
+        ("Action server RSS (now / peak)", f"{memory['actions']['rss_mb']} / {memory['actions']['peak_rss_mb']} MB",
+         "(none)", ""),
+        ("Agenda service RSS (now / peak)", f"{memory['agenda']['rss_mb']} / {memory['agenda']['peak_rss_mb']} MB",
+         "(none)", ""),
+        ("All our processes RSS", f"{round(sum(p['rss_mb'] for p in memory.values()), 1)} MB",
+         f"{bare['memory']['rasa']['rss_mb']} MB", _times(times["all_processes_rss"])),
+        ("Rasa start-up (spawn → /status 200)", f"{ours['startup_s']} s", f"{bare['startup_s']} s",
+         _times(times["startup"])),
+        ("Training", f"{ours['training']['seconds']} s ({ours['training']['how']}, {ours['training']['date']})",
+         f"{bare['training']['seconds']} s (measured now)", _times(times["training"])),
+    ]
+    for name in ("widget_turn", "whatsapp_ack", "whatsapp_first_reply"):
+        channel = result["channels"][name]
+        rows.append((CHANNEL_LABELS[name], f"p50 {channel['p50_ms']} ms, p95 {channel['p95_ms']} ms", "", ""))
+    for name, agenda in result["agenda"].items():
+        rows += _agenda_rows(name, agenda)
+    rows += [(name, value, "", "") for name, value in load_test_rows(result["load_test"])]
+    table = "\n".join(f"| {' | '.join(row)} |" for row in rows)
+    return (f"# Benchmark ({result['date']}, {result['machine']})\n\n"
+            f"REST channel on loopback: {result['conversation_turns']}-turn intake conversation (it ends with the "
+            f"mediator offers), each simulated person starting a new one when it ends, no pause between turns. "
+            f"Ours: Rasa server + action server + agenda service, SQLite stores. Bare Rasa: a trivial bot "
+            f"(4 intents, rules, WhitespaceTokenizer + CountVectors + DIET, in-memory tracker store), same "
+            f"channel, same load, in the same run. Ratio = ours / bare (× 2 latency: twice as slow; × 0.5 "
+            f"throughput: half the turns per second).\n\n"
+            f"| metric | ours | bare Rasa | ratio |\n|---|---|---|---|\n{table}\n")
+
+
+CHANNEL_LABELS = {
+    "widget_turn": "Widget turn over socket.io (emit → end of turn)",
+    "whatsapp_ack": "WhatsApp webhook acknowledged (signed POST → 200)",
+    "whatsapp_first_reply": "WhatsApp first reply at the Graph API (fake, loopback)",
+}
 
 
 def load_test_rows(result: dict | None) -> list[tuple[str, str]]:
@@ -104,78 +198,96 @@ def load_test_rows(result: dict | None) -> list[tuple[str, str]]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--skip-train", action="store_true", help="report the last training time instead")
-    parser.add_argument("--load-duration", type=float, default=180,
-                        help="seconds of the 25-people load test (0: skip it)")
-    args = parser.parse_args()
+# ---- Runs -------------------------------------------------------------------------------------------
 
-    train_s, train_how = training_seconds(not args.skip_train)
+def run_loads(url: str, levels: list[int], seconds: float, tag: str) -> dict:
+    measure_load(url, 1, 3, tag=f"{tag}-warmup")  # first turns trace graphs and open connections
+    return {str(level): measure_load(url, level, seconds, tag=f"{tag}-{level}") for level in levels}
+
+
+def bench_bare(levels: list[int], seconds: float) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bare-rasa-") as directory:
+        directory = Path(directory)
+        bare_rasa.write_project(directory)
+        training_s = bare_rasa.train(directory)
+        with bare_rasa.running_bare_rasa(directory) as bare:
+            pid = bare.processes["rasa"].pid
+            idle = rss_mb(pid)
+            loads = run_loads(bare.url, levels, seconds, "bare")
+            return {"startup_s": round(bare.startup_seconds, 1), "training": {"seconds": training_s},
+                    "load": loads, "memory": {"rasa": rss_mb(pid)}, "idle_memory": {"rasa": idle}}
+
+
+def bench_ours(levels: list[int], seconds: float, load_duration: float) -> tuple[dict, dict, dict, dict | None]:
     platform_fake = FakePlatform().start()  # Graph API stand-in: no traffic leaves the machine
     with tempfile.TemporaryDirectory() as workdir, \
             running_servers(Path(workdir), extra_env=channel_test_env(platform_fake)) as servers:
-        pid = servers.processes["rasa"].pid
-        idle = rss_mb(pid)
-        talk(servers.url, "bench-warmup", [], [])
-        sequential = load(servers.url, 1, 5, "seq")
-        concurrent = load(servers.url, 10, 2, "conc")
-        loaded = rss_mb(pid)
-        startup = round(servers.startup_seconds, 1)
-        agenda = measure_agenda(servers.agenda_url, servers.agenda_token)
+        pids = {name: process.pid for name, process in servers.processes.items()}
+        idle = {name: rss_mb(pid) for name, pid in pids.items()}
+        loads = run_loads(servers.url, levels, seconds, "ours")
+        memory = {name: rss_mb(pid) for name, pid in pids.items()}
         channels = measure_channels(servers.url, platform_fake)
-        load_result = load_test.measure(servers, load_test.Settings(duration=args.load_duration)) \
-            if args.load_duration else None
+        load_result = load_test.measure(servers, load_test.Settings(duration=load_duration)) \
+            if load_duration else None
+        agenda = measure_agenda(servers.agenda_url, servers.agenda_token)
+        ours = {"startup_s": round(servers.startup_seconds, 1), "load": loads, "memory": memory,
+                "idle_memory": idle, "memory_after_all": {name: rss_mb(pid) for name, pid in pids.items()}}
+    return ours, channels, agenda, load_result
 
+
+def bench_agenda_postgresql() -> dict | str:
+    """The agenda service alone on a throwaway PostgreSQL on loopback."""
+    try:
+        with postgres_url() as url, tempfile.TemporaryDirectory() as workdir:
+            agenda = Servers(Path(workdir), agenda_db_url=url)
+            try:
+                agenda.start_agenda()
+                return measure_agenda(agenda.agenda_url, agenda.agenda_token)
+            finally:
+                agenda.stop_all()
+    except PostgresMissing as error:
+        return f"not measured: {error}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train", action="store_true", help="time a full training of our model now (~12 min)")
+    parser.add_argument("--levels", default="1,10,25", help="conversations at once, one load per level")
+    parser.add_argument("--seconds", type=float, default=45, help="duration of each load level")
+    parser.add_argument("--load-duration", type=float, default=180,
+                        help="seconds of the 25-people load test (0: skip it)")
+    parser.add_argument("--skip-bare", action="store_true", help=argparse.SUPPRESS)  # quick runs while developing
+    args = parser.parse_args()
+    levels = [int(level) for level in args.levels.split(",")]
+
+    training = train_now() if args.train else last_training()
+    bare = bench_bare(levels, args.seconds) if not args.skip_bare else \
+        {"startup_s": None, "training": {"seconds": None}, "load": {}, "memory": {"rasa": {"rss_mb": None,
+                                                                                           "peak_rss_mb": None}}}
+    ours, channels, agenda_sqlite, load_result = bench_ours(levels, args.seconds, args.load_duration)
+    ours["training"] = training
     result = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {subprocess.getoutput('nproc')} cores, Python {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "conversation_turns": len(CONVERSATION),
-        "latency_1_concurrent": sequential, "latency_10_concurrent": concurrent,
-        "rasa_rss_idle_mb": idle["rss_mb"], "rasa_rss_after_load_mb": loaded["rss_mb"],
-        "rasa_peak_rss_mb": loaded["peak_rss_mb"], "startup_s": startup,
-        "training_s": train_s, "training_measured": train_how,
-        "agenda": agenda,
+        "settings": {"levels": levels, "seconds": args.seconds, "load_test_duration": args.load_duration},
+        "ours": ours, "bare": bare, "ratios": ratios(ours, bare),
         "channels": channels,
+        "agenda": {"SQLite": agenda_sqlite, "PostgreSQL": bench_agenda_postgresql()},
         "load_test": load_result,
     }
     reports = ROOT / "reports"
     reports.mkdir(exist_ok=True)
-    (reports / "bench.json").write_text(json.dumps(result, indent=2))
-    rows = [
-        ("Turn latency, 1 conversation", f"p50 {sequential['p50_ms']} ms, p95 {sequential['p95_ms']} ms"),
-        ("Turn latency, 10 concurrent", f"p50 {concurrent['p50_ms']} ms, p95 {concurrent['p95_ms']} ms"),
-        ("Throughput, 10 concurrent", f"{concurrent['turns_per_s']} turns/s"),
-        ("Errors", f"{sequential['errors'] + concurrent['errors']} of {sequential['turns'] + concurrent['turns']} turns"),
-        ("Rasa server RSS", f"{idle['rss_mb']} MB idle, {loaded['rss_mb']} MB after load (peak {loaded['peak_rss_mb']})"),
-        ("Start-up (spawn → /status 200)", f"{startup} s"),
-        ("Training time", f"{train_s} s ({train_how})"),
-        ("Agenda search (100 sequential)", f"p50 {agenda['search']['p50_ms']} ms, p95 {agenda['search']['p95_ms']} ms"),
-        ("Agenda hold / confirm (20 bookings)", f"hold p50 {agenda['hold']['p50_ms']} ms, p95 {agenda['hold']['p95_ms']} ms; "
-                                                f"confirm p50 {agenda['confirm']['p50_ms']} ms, p95 {agenda['confirm']['p95_ms']} ms; "
-                                                f"{agenda['errors']} errors"),
-        ("Agenda, 200 simultaneous holds on one slot", f"{agenda['storm']['winners']} winner, {agenda['storm']['conflicts']} × 409, "
-                                                       f"{agenda['storm']['other']} other, all answered in {agenda['storm']['seconds']} s "
-                                                       f"(p95 {agenda['storm']['latency']['p95_ms']} ms)"),
-        ("Widget turn over socket.io (emit → end of turn)",
-         f"p50 {channels['widget_turn']['p50_ms']} ms, p95 {channels['widget_turn']['p95_ms']} ms"),
-        ("WhatsApp webhook acknowledged (signed POST → 200)",
-         f"p50 {channels['whatsapp_ack']['p50_ms']} ms, p95 {channels['whatsapp_ack']['p95_ms']} ms"),
-        ("WhatsApp first reply at the Graph API (fake, loopback)",
-         f"p50 {channels['whatsapp_first_reply']['p50_ms']} ms, p95 {channels['whatsapp_first_reply']['p95_ms']} ms"),
-    ]
-    rows += load_test_rows(load_result)
-    table = "\n".join(f"| {name} | {value} |" for name, value in rows)
-    (reports / "bench.md").write_text(
-        f"# Benchmark ({result['date']}, {result['machine']})\n\nREST channel on loopback, "
-        f"{len(CONVERSATION)}-turn intake conversation ending with the mediator offers, action server, agenda "
-        f"service and SQLite stores included.\n\n"
-        f"| metric | value |\n|---|---|\n{table}\n")
-    print((reports / "bench.md").read_text())
+    (reports / "bench.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    (reports / "bench.md").write_text(markdown(result), encoding="utf-8")
+    print((reports / "bench.md").read_text(encoding="utf-8"))
     if load_result:
         load_test.write_reports(load_result, reports)
-        if not load_result["passed"]:
-            raise SystemExit("The load test found errors, lost messages or mixed conversations: see reports/load.md.")
+    failures = [name for name, agenda in result["agenda"].items() if isinstance(agenda, dict) and not agenda["correct"]]
+    if load_result and not load_result["passed"]:
+        failures.append("load test (reports/load.md)")
+    if failures:
+        raise SystemExit(f"The benchmark found errors: {', '.join(failures)}.")
 
 
 if __name__ == "__main__":

@@ -621,7 +621,7 @@ def test_after_a_real_exchange_the_servers_redis_holds_pseudonyms_only(servers, 
 def test_make_test_makes_sure_redis_and_nginx_are_installed():
     recipe = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True).stdout
     assert "scripts/ensure_cluster_packages.sh" in recipe
-    assert subprocess.run([str(ROOT / "scripts" / "ensure_redis.sh")], capture_output=True).returncode == 0
+    assert subprocess.run([str(ROOT / "scripts" / "ensure_cluster_packages.sh")], capture_output=True).returncode == 0
 
 
 def test_the_throwaway_server_is_on_loopback_and_test_redis_url_wins(monkeypatch):
