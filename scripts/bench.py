@@ -9,6 +9,10 @@ On this machine, loopback only, bounded (about 15 minutes):
    (scripts/load_test.py, also writes reports/load.md), and the agenda service
    (scripts/bench_agenda.py).
 3. The agenda service again on a throwaway PostgreSQL (scripts/pg_cluster.py).
+4. Scale-out (scripts/cluster.py): the same load through nginx on a cluster of 1, then of 2
+   Rasa replicas (PostgreSQL tracker store, Redis lock store and channel state, 2 action
+   servers, the agenda on PostgreSQL), with the ratio 2 replicas / 1 replica, each
+   cluster's start-up and the memory of every process.
 "The load" (scripts/bench_load.py measure_load): N conversations at once on the REST channel
 for a fixed time, for N in --levels; latency p50/p95/p99 and turns per second.
 Our figures are also given as ratios to the bare bot's (× slower, × the memory, …).
@@ -37,6 +41,7 @@ import load_test  # noqa: E402
 from bench_agenda import measure as measure_agenda  # noqa: E402
 from bench_channels import measure as measure_channels  # noqa: E402
 from bench_load import CONVERSATION, measure_load  # noqa: E402
+from cluster import running_cluster  # noqa: E402
 from fake_platform import FakePlatform, channel_test_env  # noqa: E402
 from pg_cluster import PostgresMissing, postgres_url  # noqa: E402
 from servers import RASA, Servers, rss_mb, running_servers  # noqa: E402
@@ -164,6 +169,7 @@ def markdown(result: dict) -> str:
     for name, agenda in result["agenda"].items():
         rows += _agenda_rows(name, agenda)
     rows += [(name, value, "", "") for name, value in load_test_rows(result["load_test"])]
+    rows += replica_rows(result.get("replicas"))
     table = "\n".join(f"| {' | '.join(row)} |" for row in rows)
     return (f"# Benchmark ({result['date']}, {result['machine']})\n\n"
             f"REST channel on loopback: {result['conversation_turns']}-turn intake conversation (it ends with the "
@@ -235,6 +241,50 @@ def bench_ours(levels: list[int], seconds: float, load_duration: float) -> tuple
     return ours, channels, agenda, load_result
 
 
+def replica_ratios(one: dict, two: dict) -> dict:
+    """2 replicas / 1 replica: > 1 throughput is the gain, < 1 latency too."""
+    return {key: ratio(two[key], one[key]) for key in ("turns_per_s", "p50_ms", "p95_ms", "p99_ms")}
+
+
+def bench_replicas(conversations: int, seconds: float, fake_platform_url_env: dict[str, str]) -> dict:
+    """The same load through nginx on 1 then 2 Rasa replicas, one cluster after the other
+    (only one cluster runs at a time: they would share the 2 cores)."""
+    result: dict = {"conversations": conversations, "seconds": seconds}
+    for replicas in (1, 2):
+        with tempfile.TemporaryDirectory() as workdir, \
+                running_cluster(Path(workdir), rasa_replicas=replicas, extra_env=fake_platform_url_env) as cluster:
+            measure_load(cluster.url, 1, 3, tag=f"cluster{replicas}-warmup")
+            load = measure_load(cluster.url, conversations, seconds, tag=f"cluster{replicas}")
+            result[str(replicas)] = {"load": load, "startup_s": dict(cluster.startup), "memory_mb": cluster.memory()}
+    result["ratio"] = replica_ratios(result["1"]["load"], result["2"]["load"])
+    return result
+
+
+def replica_failures(replicas: dict | None) -> list[str]:
+    """A cluster load with any error (non-200, timeout, empty reply) fails the benchmark."""
+    return [f"cluster with {count} replica(s): {replicas[count]['load']['errors']} errors"
+            for count in ("1", "2") if replicas and replicas[count]["load"]["errors"]]
+
+
+def replica_rows(replicas: dict | None) -> list[tuple[str, str, str, str]]:
+    if not replicas:
+        return [("Scale-out (1 vs 2 replicas)", "skipped (--replica-seconds 0)", "", "")]
+    one, two, times = replicas["1"], replicas["2"], replicas["ratio"]
+    label = f"{replicas['conversations']} conversations at once through nginx ({replicas['seconds']:g} s)"
+    memory = lambda cluster: ", ".join(f"{name} {mb:g}" for name, mb in sorted(cluster["memory_mb"].items()))  # noqa: E731
+    startup = lambda cluster: ", ".join(f"{name} {s:g}" for name, s in cluster["startup_s"].items())  # noqa: E731
+    return [
+        (f"Cluster, 1 Rasa replica: {label}", f"{one['load']['turns_per_s']:g} turns/s, {_latency(one['load'])}, "
+                                             f"{one['load']['turns']} turns, {one['load']['errors']} errors", "", ""),
+        (f"Cluster, 2 Rasa replicas: {label}", f"{two['load']['turns_per_s']:g} turns/s, {_latency(two['load'])}, "
+                                              f"{two['load']['turns']} turns, {two['load']['errors']} errors", "",
+         f"2 / 1: throughput {_times(times['turns_per_s'])}, p50 {_times(times['p50_ms'])}, "
+         f"p95 {_times(times['p95_ms'])}, p99 {_times(times['p99_ms'])}"),
+        ("Cluster, 2 replicas: RSS per process (MB)", memory(two), "", ""),
+        ("Cluster, 2 replicas: start-up per process (s)", startup(two), "", ""),
+    ]
+
+
 def bench_agenda_postgresql() -> dict | str:
     """The agenda service alone on a throwaway PostgreSQL on loopback."""
     try:
@@ -256,6 +306,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=45, help="duration of each load level")
     parser.add_argument("--load-duration", type=float, default=180,
                         help="seconds of the 25-people load test (0: skip it)")
+    parser.add_argument("--replica-conversations", type=int, default=25,
+                        help="conversations at once for the 1 vs 2 replicas comparison")
+    parser.add_argument("--replica-seconds", type=float, default=60,
+                        help="duration of each replica load (0: skip the cluster comparison)")
     parser.add_argument("--skip-bare", action="store_true", help=argparse.SUPPRESS)  # quick runs while developing
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",")]
@@ -275,6 +329,8 @@ def main() -> None:
         "channels": channels,
         "agenda": {"SQLite": agenda_sqlite, "PostgreSQL": bench_agenda_postgresql()},
         "load_test": load_result,
+        "replicas": bench_replicas(args.replica_conversations, args.replica_seconds,
+                                   channel_test_env(FakePlatform().start())) if args.replica_seconds else None,
     }
     reports = ROOT / "reports"
     reports.mkdir(exist_ok=True)
@@ -286,6 +342,7 @@ def main() -> None:
     failures = [name for name, agenda in result["agenda"].items() if isinstance(agenda, dict) and not agenda["correct"]]
     if load_result and not load_result["passed"]:
         failures.append("load test (reports/load.md)")
+    failures += replica_failures(result["replicas"])
     if failures:
         raise SystemExit(f"The benchmark found errors: {', '.join(failures)}.")
 

@@ -179,3 +179,33 @@ def test_the_bare_project_is_a_complete_rasa_project(tmp_path):
         "WhitespaceTokenizer", "CountVectorsFeaturizer", "DIETClassifier"]
     assert [policy["name"] for policy in config["policies"]] == ["RulePolicy"]
     assert yaml.safe_load((tmp_path / "credentials.yml").read_text()) == {"rest": None}
+
+
+def _replicas():
+    one = {"load": _load(4000.0, 4.0, seconds=60.0), "startup_s": {"rasa-1": 50.0, "nginx": 0.1},
+           "memory_mb": {"rasa-1": 1100.0, "redis": 12.0}}
+    two = {"load": _load(2000.0, 6.0, seconds=60.0), "startup_s": {"rasa-1": 70.0, "rasa-2": 72.0},
+           "memory_mb": {"rasa-1": 1100.0, "rasa-2": 1120.0, "postgres": 150.0}}
+    return {"conversations": 25, "seconds": 60.0, "1": one, "2": two,
+            "ratio": bench.replica_ratios(one["load"], two["load"])}
+
+
+def test_replica_ratios_are_two_over_one():
+    ratios = _replicas()["ratio"]
+    assert ratios == {"turns_per_s": 1.5, "p50_ms": 0.5, "p95_ms": 0.5, "p99_ms": 0.5}
+
+
+def test_the_report_gives_1_and_2_replicas_and_their_ratio():
+    report = bench.markdown({**_result(_agenda()), "replicas": _replicas()})
+    assert ("| Cluster, 1 Rasa replica: 25 conversations at once through nginx (60 s) | 4 turns/s, p50 4000 ms, "
+            "p95 8000 ms, p99 12000 ms, 240 turns, 0 errors |") in report
+    assert "2 / 1: throughput × 1.5, p50 × 0.5, p95 × 0.5, p99 × 0.5 |" in report
+    assert "| Cluster, 2 replicas: RSS per process (MB) | postgres 150, rasa-1 1100, rasa-2 1120 |" in report
+    assert "Scale-out (1 vs 2 replicas) | skipped" in bench.markdown(_result(_agenda()))
+
+
+def test_a_cluster_load_with_errors_fails_the_benchmark():
+    replicas = _replicas()
+    assert bench.replica_failures(replicas) == [] and bench.replica_failures(None) == []
+    replicas["2"]["load"]["errors"] = 3
+    assert bench.replica_failures(replicas) == ["cluster with 2 replica(s): 3 errors"]
