@@ -44,6 +44,7 @@ eval: train
 
 bench: train
 	scripts/ensure_postgres.sh
+	scripts/ensure_cluster_packages.sh
 	.venv/bin/python scripts/bench.py
 
 shell:
