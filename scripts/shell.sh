@@ -13,7 +13,7 @@ if [ -z "${TRACKER_ENCRYPTION_KEYS:-}" ]; then
 fi
 if ! .venv/bin/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" \
      "http://127.0.0.1:$ACTION_SERVER_PORT/health" 2>/dev/null; then
-  .venv/bin/rasa run actions --port "$ACTION_SERVER_PORT" --actions actions >var/log/actions-shell.log 2>&1 &
+  .venv/bin/python -m rasa_sdk --port "$ACTION_SERVER_PORT" --actions actions >var/log/actions-shell.log 2>&1 &
   trap 'kill $! 2>/dev/null || true' EXIT
 fi
 .venv/bin/rasa shell --model models --endpoints endpoints.yml
