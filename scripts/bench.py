@@ -1,6 +1,6 @@
 """Benchmark: `make bench` writes reports/bench.md and reports/bench.json.
 
-On this machine, loopback only, bounded (about 15 minutes):
+On this machine, loopback only, bounded (about 25 minutes):
 1. The bare Rasa baseline (scripts/bare_rasa.py): a trivial bot generated in a temporary
    directory, trained (training time), started (start-up, memory) and put under the load below.
 2. Our assistant (scripts/servers.py: Rasa server, action server, agenda service, SQLite

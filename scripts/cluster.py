@@ -20,7 +20,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,8 @@ from typing import Iterator
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pg_cluster import create_database, postgres_server  # noqa: E402
 from redis_server import redis_server  # noqa: E402
-from servers import ROOT, Servers, _ready, database_location, free_port, read_dotenv, rss_mb  # noqa: E402
+from servers import (ROOT, Servers, _ready, database_location, free_port, read_dotenv, rss_mb,  # noqa: E402
+                     serve_in_foreground)
 
 NGINX_TEMPLATE = Path(__file__).resolve().parent / "nginx-cluster.conf"
 TRACKER_DATABASE, AGENDA_DATABASE = "mediation", "agenda"
@@ -244,8 +244,16 @@ Stop with Ctrl-C.
 """
 
 
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
+def _banner(cluster: Cluster, data: Path, logs: Path) -> str:
+    return BANNER.format(
+        url=cluster.url, replicas="  ".join(cluster.replica_urls), action_port=cluster.action_port,
+        actions="  ".join(f"http://127.0.0.1:{port}" for port in cluster.action_ports),
+        agenda_url=cluster.agenda_url, database=database_location(cluster.database_url),
+        agenda_db=database_location(cluster.agenda_db_url), redis=database_location(cluster.redis_url),
+        total=cluster.startup["total"],
+        startup=", ".join(f"{name} {seconds} s" for name, seconds in cluster.startup.items() if name != "total"),
+        memory=", ".join(f"{name} {mb:.0f}" for name, mb in cluster.memory().items()),
+        data=data.relative_to(ROOT), logs=logs.relative_to(ROOT))
 
 
 def main() -> None:
@@ -254,33 +262,14 @@ def main() -> None:
     data = ROOT / "var" / "cluster"
     logs = data / "log"
     logs.mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGTERM, _interrupt)
     replicas = int(os.environ.get("RASA_REPLICAS", "2"))
     print(f"==> Starting PostgreSQL, Redis, the agenda, {replicas} Rasa replicas in parallel and nginx "
           "(a few minutes: each replica loads TensorFlow and the French spaCy model)…", flush=True)
-    try:
-        with running_cluster(
-            logs, data_dir=data, rasa_replicas=replicas, action_replicas=int(os.environ.get("ACTION_REPLICAS", "2")),
-            rasa_port=int(os.environ.get("CLUSTER_PORT", "5080")), token=os.environ["RASA_AUTH_TOKEN"],
-            agenda_token=os.environ["AGENDA_TOKEN"], rate_limits=True,
-        ) as cluster:
-            relative = {"data": data.relative_to(ROOT), "logs": logs.relative_to(ROOT)}
-            print(BANNER.format(
-                url=cluster.url, replicas="  ".join(cluster.replica_urls), action_port=cluster.action_port,
-                actions="  ".join(f"http://127.0.0.1:{port}" for port in cluster.action_ports),
-                agenda_url=cluster.agenda_url, database=database_location(cluster.database_url),
-                agenda_db=database_location(cluster.agenda_db_url), redis=database_location(cluster.redis_url),
-                total=cluster.startup["total"],
-                startup=", ".join(f"{name} {seconds} s" for name, seconds in cluster.startup.items() if name != "total"),
-                memory=", ".join(f"{name} {mb:.0f}" for name, mb in cluster.memory().items()), **relative), flush=True)
-            while all(process.poll() is None for process in cluster.processes.values()):
-                time.sleep(1)
-            stopped = [name for name, process in cluster.processes.items() if process.poll() is not None]
-            raise SystemExit(f"{', '.join(stopped)} stopped; see {relative['logs']}/.")
-    except KeyboardInterrupt:
-        print("\nStopped.")
-    except (RuntimeError, TimeoutError) as error:
-        raise SystemExit(f"The cluster failed to start ({error}); see {logs.relative_to(ROOT)}/.")
+    start = running_cluster(
+        logs, data_dir=data, rasa_replicas=replicas, action_replicas=int(os.environ.get("ACTION_REPLICAS", "2")),
+        rasa_port=int(os.environ.get("CLUSTER_PORT", "5080")), token=os.environ["RASA_AUTH_TOKEN"],
+        agenda_token=os.environ["AGENDA_TOKEN"], rate_limits=True)
+    serve_in_foreground(start, lambda cluster: _banner(cluster, data, logs), logs, "The cluster")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, ContextManager, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA = str(ROOT / ".venv" / "bin" / "rasa")
@@ -212,11 +212,30 @@ def database_location(url: str) -> str:
 def _tracker_description(servers: Servers) -> str:
     if servers.database_url:
         return f"{database_location(servers.database_url)} (DATABASE_URL)"
-    return f"{servers.tracker_db.relative_to(ROOT)} (SQLite)"
+    path = servers.tracker_db
+    return f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} (SQLite)"  # TRACKER_DB may be elsewhere
 
 
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
+
+
+def serve_in_foreground(start: ContextManager[Servers], banner: Callable[[Servers], str], logs: Path,
+                        what: str) -> None:
+    """Start, print the banner, run until Ctrl-C, SIGTERM or a process stopping (`make run`,
+    `make run-cluster`)."""
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops everything like Ctrl-C
+    try:
+        with start as servers:
+            print(banner(servers), flush=True)
+            while all(process.poll() is None for process in servers.processes.values()):
+                time.sleep(1)
+            stopped = [name for name, process in servers.processes.items() if process.poll() is not None]
+            raise SystemExit(f"{', '.join(stopped)} stopped; see {logs.relative_to(ROOT)}/.")
+    except KeyboardInterrupt:
+        print("\nStopped.")
+    except (RuntimeError, TimeoutError) as error:
+        raise SystemExit(f"{what} failed to start ({error}); see {logs.relative_to(ROOT)}/.")
 
 
 def main() -> None:
@@ -224,33 +243,25 @@ def main() -> None:
     read_dotenv(ROOT / ".env", os.environ)
     logs = ROOT / "var" / "log"
     logs.mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops both servers like Ctrl-C
     print("==> Starting (about a minute: TensorFlow and the French spaCy model load)…", flush=True)
-    try:
-        with running_servers(
-            logs,
-            rasa_port=int(os.environ.get("RASA_PORT", "5005")),
-            action_port=int(os.environ.get("ACTION_SERVER_PORT", "5055")),
-            token=os.environ["RASA_AUTH_TOKEN"],
-            tracker_db=ROOT / os.environ.get("TRACKER_DB", "var/tracker.db"),
-            agenda_port=int(os.environ.get("AGENDA_PORT", "5056")),
-            agenda_token=os.environ["AGENDA_TOKEN"],
-            rate_limits=True,
-            database_url=os.environ.get("DATABASE_URL") or None,
-            redis_url=os.environ.get("REDIS_URL") or None,
-            agenda_db_url=os.environ.get("AGENDA_DATABASE_URL") or os.environ.get("DATABASE_URL")
-            or f"sqlite:///{ROOT / 'var' / 'agenda.db'}",
-        ) as servers:
-            print(BANNER.format(url=servers.url, action_port=servers.action_port, agenda_url=servers.agenda_url,
-                                agenda_db=database_location(servers.agenda_db_url),
-                                db=_tracker_description(servers), logs=logs.relative_to(ROOT)), flush=True)
-            while all(process.poll() is None for process in servers.processes.values()):
-                time.sleep(1)
-            raise SystemExit(f"A server stopped; see {logs.relative_to(ROOT)}/.")
-    except KeyboardInterrupt:
-        print("\nStopped.")
-    except (RuntimeError, TimeoutError) as error:
-        raise SystemExit(f"A server failed to start ({error}); see {logs.relative_to(ROOT)}/.")
+    start = running_servers(
+        logs,
+        rasa_port=int(os.environ.get("RASA_PORT", "5005")),
+        action_port=int(os.environ.get("ACTION_SERVER_PORT", "5055")),
+        token=os.environ["RASA_AUTH_TOKEN"],
+        tracker_db=ROOT / os.environ.get("TRACKER_DB", "var/tracker.db"),
+        agenda_port=int(os.environ.get("AGENDA_PORT", "5056")),
+        agenda_token=os.environ["AGENDA_TOKEN"],
+        rate_limits=True,
+        database_url=os.environ.get("DATABASE_URL") or None,
+        redis_url=os.environ.get("REDIS_URL") or None,
+        agenda_db_url=os.environ.get("AGENDA_DATABASE_URL") or os.environ.get("DATABASE_URL")
+        or f"sqlite:///{ROOT / 'var' / 'agenda.db'}",
+    )
+    serve_in_foreground(start, lambda servers: BANNER.format(
+        url=servers.url, action_port=servers.action_port, agenda_url=servers.agenda_url,
+        agenda_db=database_location(servers.agenda_db_url), db=_tracker_description(servers),
+        logs=logs.relative_to(ROOT)), logs, "A server")
 
 
 if __name__ == "__main__":

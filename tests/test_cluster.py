@@ -6,6 +6,7 @@ import asyncio
 import json
 import secrets
 import sys
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -220,3 +221,14 @@ def test_memory_and_start_up_are_measured(cluster):
     assert set(memory) >= {"rasa-1", "rasa-2", "actions-1", "actions-2", "agenda", "nginx", "redis", "postgres"}
     assert all(mb > 0 for mb in memory.values())
     assert cluster.startup["total"] >= max(cluster.startup["rasa-1"], cluster.startup["rasa-2"])
+
+
+def test_the_run_cluster_banner_says_where_everything_is(cluster):
+    """`make run-cluster` prints this once the cluster is up (scripts/cluster.py main)."""
+    from cluster import _banner
+    banner = _banner(cluster, ROOT / "var" / "cluster", ROOT / "var" / "cluster" / "log")
+    for where in (cluster.url, *cluster.replica_urls, cluster.agenda_url, "var/cluster/secrets.json"):
+        assert where in banner
+    assert "postgres" in banner and "redis" in banner
+    redis_password = urllib.parse.urlsplit(cluster.redis_url).password
+    assert redis_password and redis_password not in banner
