@@ -29,8 +29,10 @@ Installed once by the modules the Rasa server loads from our configuration
 from __future__ import annotations
 
 import functools
+import logging
 from typing import Any
 
+import rasa
 from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
@@ -43,6 +45,8 @@ from rasa.utils.tensorflow.models import RasaModel
 UNUSED_SPACY_COMPONENTS = ("ner",)  # "parser": Rasa loads it disabled already
 _rasa_load_spacy_model = SpacyNLP.load_model
 _rasa_model_load = RasaModel.load.__func__
+
+logger = logging.getLogger(__name__)
 
 
 @functools.lru_cache(maxsize=1)
@@ -113,8 +117,19 @@ def load_rasa_model(cls: type[RasaModel], model_file_name: str, model_data_examp
     return model
 
 
-def install() -> None:
-    """Idempotent: the Rasa server may load our modules more than once."""
+# The patches replace private Rasa functions whose code they mirror: checked against this
+# version only (tests/test_rasa_speedups.py). Another version runs Rasa's own, slower code.
+PATCHED_RASA_VERSION = "3.6.21"
+
+
+def install() -> bool:
+    """Idempotent: the Rasa server may load our modules more than once. False (and Rasa's
+    own code) on a Rasa version the patches were not checked against."""
+    if rasa.__version__ != PATCHED_RASA_VERSION:
+        logger.warning("Rasa %s, not %s: the speed-ups of bot/rasa_speedups.py are not installed.",
+                       rasa.__version__, PATCHED_RASA_VERSION)
+        return False
     RemoteAction._validate_action_result = _validate_action_result
     SpacyNLP.load_model = staticmethod(load_spacy_model_once)
     RasaModel.load = classmethod(load_rasa_model)
+    return True

@@ -37,6 +37,18 @@ def test_the_server_modules_install_the_speedups():
     assert SpacyNLP.load_model("fr_core_news_md") is SpacyNLP.load_model("fr_core_news_md")
 
 
+def test_another_rasa_version_keeps_rasa_s_own_code(monkeypatch, caplog):
+    import rasa
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", "rasa's own")
+    monkeypatch.setattr(rasa, "__version__", "3.6.22")
+    assert rasa_speedups.install() is False
+    assert RemoteAction._validate_action_result == "rasa's own"
+    assert "not installed" in caplog.text
+    monkeypatch.setattr(rasa, "__version__", rasa_speedups.PATCHED_RASA_VERSION)
+    assert rasa_speedups.install() is True
+    assert RemoteAction._validate_action_result is rasa_speedups._validate_action_result
+
+
 def test_a_valid_answer_passes():
     assert RemoteAction("action_x", None)._validate_action_result(copy.deepcopy(ANSWER)) is True
 
