@@ -3,6 +3,10 @@ the agenda's correctness checks, the report. Fast: no server."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +14,8 @@ import bare_rasa
 import bench
 from bench_agenda import booking_problems, stats, storm_problems
 from bench_load import latency_summary, percentile, require_loopback
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_percentiles_are_nearest_rank():
@@ -57,7 +63,8 @@ def _rss(mb):
     return {"rss_mb": mb, "peak_rss_mb": mb + 10}
 
 
-OURS = {"startup_s": 45.0, "training": {"seconds": 180.0, "date": "2026-11-23T08:00:00+00:00", "how": "last"},
+OURS = {"startup_s": 45.0, "training": {"seconds": 180.0, "date": "2026-11-23T08:00:00+00:00", "how": "last",
+                                        "cache": "cold"},
         "load": {"1": _load(150.0, 6.0), "10": _load(1200.0, 8.0)},
         "memory": {"rasa": _rss(1100.0), "actions": _rss(55.0), "agenda": _rss(75.0)}}
 BARE = {"startup_s": 30.0, "training": {"seconds": 40.0}, "load": {"1": _load(30.0, 30.0), "10": _load(300.0, 32.0)},
@@ -72,6 +79,14 @@ def test_ratios_to_the_bare_bot():
     assert times["all_processes_rss"] == round(1230 / 770, 2)
     assert times["startup"] == 1.5
     assert times["training"] == 4.5
+
+
+def test_a_training_with_rasa_s_cache_warm_is_not_compared_with_the_bare_bot_s():
+    for cache in ({"cache": "warm"}, {}):  # warm, or recorded before train.sh said
+        ours = {**OURS, "training": {**OURS["training"], "cache": None, **cache}}
+        assert bench.ratios(ours, BARE)["training"] is None
+        report = bench.markdown({**_result(_agenda()), "ours": ours, "ratios": bench.ratios(ours, BARE)})
+        assert "| n/a: not from scratch (`bench.py --train` times one) |" in report
 
 
 def test_a_level_the_bare_bot_did_not_run_has_no_ratio():
@@ -141,7 +156,8 @@ def test_the_report_puts_ours_the_bare_bot_and_the_ratio_side_by_side():
     assert "| Throughput, 1 conversation | 6 turns/s (270 turns, 0 errors) | 30 turns/s (1350 turns, 0 errors) | × 0.2 |" \
         in report
     assert "| Rasa start-up (spawn → /status 200) | 45.0 s | 30.0 s | × 1.5 |" in report
-    assert "| Training | 180.0 s (last, 2026-11-23T08:00:00+00:00) | 40.0 s (measured now) | × 4.5 |" in report
+    assert ("| Training | 180.0 s (last, 2026-11-23T08:00:00+00:00; from scratch) | 40.0 s (measured now, from "
+            "scratch) | × 4.5 |") in report
     assert "| Action server RSS (now / peak) | 55.0 / 65.0 MB |" in report
     assert report.count("correct, no slot booked twice") == 2  # SQLite and PostgreSQL
     assert "Agenda on PostgreSQL: 200 holds at once on one slot" in report
@@ -209,3 +225,27 @@ def test_a_cluster_load_with_errors_fails_the_benchmark():
     assert bench.replica_failures(replicas) == [] and bench.replica_failures(None) == []
     replicas["2"]["load"]["errors"] = 3
     assert bench.replica_failures(replicas) == ["cluster with 2 replica(s): 3 errors"]
+
+
+def test_train_sh_records_whether_rasa_s_training_cache_was_warm(tmp_path):
+    """scripts/train.sh in a scratch project whose `rasa` only writes a model file."""
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(ROOT / "scripts" / "train.sh", tmp_path / "scripts" / "train.sh")
+    for name in ("config.yml", "domain.yml", "requirements.lock"):
+        (tmp_path / name).write_text(name)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "nlu.yml").write_text("v1")
+    fake_rasa = tmp_path / ".venv" / "bin" / "rasa"
+    fake_rasa.parent.mkdir(parents=True)
+    fake_rasa.write_text('#!/usr/bin/env bash\nmkdir -p models .rasa/cache\ntouch models/mediation-accueil.tar.gz '
+                         '.rasa/cache/component\n')
+    fake_rasa.chmod(0o755)
+    env = {key: value for key, value in os.environ.items() if key != "RASA_CACHE_DIRECTORY"}
+
+    def train():
+        subprocess.run(["bash", "scripts/train.sh"], cwd=tmp_path, env=env, check=True, capture_output=True)
+        return json.loads((tmp_path / "reports" / "training.json").read_text())["cache"]
+
+    assert train() == "cold"
+    (tmp_path / "data" / "nlu.yml").write_text("v2")  # a change: trained again, the cache now holds components
+    assert train() == "warm"
