@@ -176,7 +176,7 @@ def markdown(result: dict) -> str:
         ("Training", f"{ours['training']['seconds']} s ({ours['training']['how']}, {ours['training']['date']}; "
                      f"{_cache(ours['training'])})",
          f"{bare['training']['seconds']} s (measured now, from scratch)",
-         _times(times["training"]) if from_scratch(ours["training"])
+         _times(times["training"]) if times["training"] is not None or bare["training"]["seconds"] is None
          else "n/a: not from scratch (`bench.py --train` times one)"),
     ]
     for name in ("widget_turn", "whatsapp_ack", "whatsapp_first_reply"):
@@ -285,19 +285,21 @@ def replica_failures(replicas: dict | None) -> list[str]:
 def replica_rows(replicas: dict | None) -> list[tuple[str, str, str, str]]:
     if not replicas:
         return [("Scale-out (1 vs 2 replicas)", "skipped (--replica-seconds 0)", "", "")]
-    one, two, times = replicas["1"], replicas["2"], replicas["ratio"]
+    one, two, times = replicas["1"]["load"], replicas["2"], replicas["ratio"]
     label = f"{replicas['conversations']} conversations at once through nginx ({replicas['seconds']:g} s)"
-    memory = lambda cluster: ", ".join(f"{name} {mb:g}" for name, mb in sorted(cluster["memory_mb"].items()))  # noqa: E731
-    startup = lambda cluster: ", ".join(f"{name} {s:g}" for name, s in cluster["startup_s"].items())  # noqa: E731
+
+    def figures(load: dict) -> str:
+        return f"{load['turns_per_s']:g} turns/s, {_latency(load)}, {load['turns']} turns, {load['errors']} errors"
+
     return [
-        (f"Cluster, 1 Rasa replica: {label}", f"{one['load']['turns_per_s']:g} turns/s, {_latency(one['load'])}, "
-                                             f"{one['load']['turns']} turns, {one['load']['errors']} errors", "", ""),
-        (f"Cluster, 2 Rasa replicas: {label}", f"{two['load']['turns_per_s']:g} turns/s, {_latency(two['load'])}, "
-                                              f"{two['load']['turns']} turns, {two['load']['errors']} errors", "",
+        (f"Cluster, 1 Rasa replica: {label}", figures(one), "", ""),
+        (f"Cluster, 2 Rasa replicas: {label}", figures(two["load"]), "",
          f"2 / 1: throughput {_times(times['turns_per_s'])}, p50 {_times(times['p50_ms'])}, "
          f"p95 {_times(times['p95_ms'])}, p99 {_times(times['p99_ms'])}"),
-        ("Cluster, 2 replicas: RSS per process (MB)", memory(two), "", ""),
-        ("Cluster, 2 replicas: start-up per process (s)", startup(two), "", ""),
+        ("Cluster, 2 replicas: RSS per process (MB)",
+         ", ".join(f"{name} {mb:g}" for name, mb in sorted(two["memory_mb"].items())), "", ""),
+        ("Cluster, 2 replicas: start-up per process (s)",
+         ", ".join(f"{name} {seconds:g}" for name, seconds in two["startup_s"].items()), "", ""),
     ]
 
 
