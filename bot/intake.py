@@ -33,6 +33,9 @@ QUESTIONS_BY_DOMAIN: dict[str, tuple[str, ...]] = {
 # stays empty and is listed in `skipped_questions`.
 SKIPPABLE = frozenset({OTHER_PARTY, RELATIONSHIP, AMOUNT, COURT, URGENCY, POSTAL_CODE, MODE})
 
+# Questions that only prepare a joint mediation, never asked once the safety screen fired.
+SKIPPED_AFTER_DANGER = frozenset({MODE})
+
 # Fields the recap lets the person change, with the slots to clear for each.
 EDITABLE_FIELDS: dict[str, tuple[str, ...]] = {
     "domain": (DOMAIN_CONFIRMED, DOMAIN_CHOICE),
@@ -57,6 +60,9 @@ def required_slots(slots: Mapping[str, Any]) -> list[str]:
         required.append(DOMAIN_CHOICE)
         return required
     skipped = set(slots.get("skipped_questions") or ())
+    if slots.get("safety_risk"):
+        # After danger, the intake goes on for information only: no meeting to arrange.
+        skipped |= SKIPPED_AFTER_DANGER
     required.extend(q for q in QUESTIONS_BY_DOMAIN.get(domain, QUESTIONS_BY_DOMAIN["other"]) if q not in skipped)
     return required
 

@@ -27,7 +27,8 @@ def recap_lines(slots: Mapping[str, Any]) -> list[str]:
     code = slots.get("postal_code")
     dep = departement_of(code) if code else None
     values["postal_code"] = f"{code} ({departements()[dep]})" if dep else content.NOT_GIVEN
-    values["mode"] = content.MODE_LABELS.get(slots.get("preferred_mode"), content.NOT_GIVEN)
+    if not slots.get("safety_risk"):  # after danger no meeting is arranged (bot/intake.py)
+        values["mode"] = content.MODE_LABELS.get(slots.get("preferred_mode"), content.NOT_GIVEN)
 
     return [content.RECAP_LINES[key].format(value=value) for key, value in values.items()]
 
