@@ -12,8 +12,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
+from actions.form_validation import FormValidation
 from actions.ask import utter_prompt
 from actions.tracker_reading import latest_entity, latest_intent, latest_text
 from bot import booking, content
@@ -125,7 +125,7 @@ def _where(offers: list[dict]) -> str:
     return f" (en personne {content.PROXIMITY_LABELS[min(tiers)]})" if tiers else ""
 
 
-class ValidateBookingForm(FormValidationAction):
+class ValidateBookingForm(FormValidation):
     def name(self) -> str:
         return "validate_booking_form"
 

@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
+from actions.form_validation import FormValidation
 from actions.tracker_reading import button_choice, intent_ranking, latest_intent, latest_text
 from bot import content, intake
 from bot.amounts import AmountKind, parse_amount
@@ -42,7 +42,7 @@ _CODES: dict[str, tuple[str, ...]] = {
 }
 
 
-class ValidateIntakeForm(FormValidationAction):
+class ValidateIntakeForm(FormValidation):
     def name(self) -> str:
         return "validate_intake_form"
 

@@ -12,8 +12,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
+from actions.form_validation import FormValidation
 from actions.ask import utter_prompt
 from actions.tracker_reading import button_choice, latest_intent, latest_text
 from bot import content, outcomes, triage
@@ -42,7 +42,7 @@ def orientation_slots(tracker: Tracker) -> list[str]:
     return [] if tracker.get_slot("safety_risk") else [OUTCOME_AIM]
 
 
-class ValidateOrientationForm(FormValidationAction):
+class ValidateOrientationForm(FormValidation):
     def name(self) -> str:
         return "validate_orientation_form"
 

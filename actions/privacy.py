@@ -15,8 +15,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
+from actions.form_validation import FormValidation
 from actions.ask import utter_prompt
 from actions import booking as booking_actions  # one agenda client factory, patched in tests
 from actions.tracker_reading import button_choice
@@ -30,7 +30,7 @@ from bot.privacy.erasure import anonymise_booking
 CONSENT_MIN_CONFIDENCE = 0.6
 
 
-class ValidateConsentForm(FormValidationAction):
+class ValidateConsentForm(FormValidation):
     def name(self) -> str:
         return "validate_consent_form"
 
