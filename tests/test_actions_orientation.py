@@ -66,7 +66,7 @@ def test_ask_triage_answer_names_the_question_in_progress():
     events = slot_events(run(ActionAskTriageAnswer().run(dispatcher, make_tracker(slots=NEIGHBOUR), DOMAIN)))
     assert events["triage_question"] == "exemption"
     assert dispatcher.messages[0]["text"] == content.TRIAGE_QUESTIONS["exemption"]["default"].text
-    assert len(dispatcher.messages[0]["buttons"]) == 4
+    assert len(dispatcher.messages[0]["buttons"]) == 5  # incl. the decision rendered non contradictoirement (750-1 3°)
 
 
 def _validate_triage(text, slots, entities=None, intent="inform"):

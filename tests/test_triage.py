@@ -151,9 +151,17 @@ def test_the_verdict_text_has_the_answer_the_basis_with_its_date_and_the_disclai
 
 
 def test_a_low_confidence_rule_says_so_and_points_to_a_professional():
-    verdict, built = case_verdict(CONSUMER, {}, "mon crédit à la consommation", TODAY)
+    commune = dict(NEIGHBOUR, other_party="local_authority", amount_eur=3000.0)
+    verdict, built = case_verdict(commune, {}, "les branches des arbres de la commune dépassent chez moi", TODAY)
     text = "\n".join(verdict_messages(verdict, built))
-    assert "source peu sûre" in text and "professionnel" in text
+    assert verdict.confidence == "low"
+    assert "source peu sûre" in text and "à vérifier" in text and "professionnel" in text
+
+
+def test_a_medium_confidence_rule_keeps_the_words_a_verifier():
+    verdict, built = case_verdict(CONSUMER, {}, "mon crédit à la consommation", TODAY)
+    basis = verdict_messages(verdict, built)[1]
+    assert verdict.confidence == "medium" and "(information à vérifier)" in basis and "à vérifier sur Légifrance" in basis
 
 
 def test_an_unknown_verdict_explains_what_is_missing():
