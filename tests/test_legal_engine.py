@@ -254,3 +254,48 @@ def test_a_malformed_rule_is_refused(tmp_path):
 ])
 def test_match(when, facts_, expected):
     assert match(when, facts_) == expected
+
+
+# -- issue 15 §4: links, lead notes, errata ------------------------------------------------------
+
+def test_a_link_outside_legifrance_or_service_public_is_refused(tmp_path):
+    path = tmp_path / "rules.yml"
+    path.write_text(yaml.safe_dump({"reviewed_on": "2026-12-03", "helplines": [], "rules": [
+        {"id": "X", "row": "G1", "effect": "requires", "when": {}, "basis": "b", "source": "s", "confidence": "high",
+         "link": "https://www.example.org/750-1"}]}), encoding="utf-8")
+    with pytest.raises(ValueError):
+        load_table(path)
+
+
+def test_the_notes_that_answer_the_persons_question_are_marked_lead():
+    assert {rule.id for rule in TABLE.rules if rule.lead} == {"C3-clause", "C5-pro-route", "T4"}
+
+
+def test_the_errata_rows_no_longer_say_no_source_found():
+    for rule_id in ("G4", "F4"):
+        assert "aucune source" not in TABLE.by_id(rule_id).source
+    assert TABLE.by_id("G4").confidence == "medium" and "2019-222" in TABLE.by_id("G4").basis
+    assert TABLE.by_id("T2-education").confidence == "high"
+    assert "decision_mentions_mediation" not in TABLE.by_id("T2-education").when
+
+
+def test_a_tradesman_is_never_given_the_consumer_rules():
+    tradesman = evaluate(facts(**TRADESMAN, amount_eur=1200.0, cross_border=True, mediation_clause=True), TODAY)
+    assert not {"C1", "C2-no-complaint", "C3", "C3-clause", "C4", "C5", "C6", "G2-route"} & set(tradesman.rule_ids)
+    assert {"C5-pro", "C5-pro-route", "C2-pro"} <= set(tradesman.rule_ids)
+    consumer = evaluate(facts(**CONSUMER, claim_type="purchase", amount_eur=1200.0), TODAY)
+    assert not {"C5-pro", "C5-pro-route", "C2-pro"} & set(consumer.rule_ids)
+
+
+def test_an_unknown_customer_is_an_open_question_in_the_consumer_domain():
+    verdict = evaluate(facts(domain="consumer", other_party="private_person", amount_eur=500.0, exemption="none"),
+                       TODAY)
+    assert verdict.verdict == "unknown" and "customer" in verdict.open_facts
+
+
+def test_notes_for_the_administrative_court_or_the_tj_fit_the_court():
+    commune = evaluate(facts(**dict(NEIGHBOUR, other_party="local_authority"), claim_type="money", amount_eur=900.0),
+                       TODAY)
+    assert commune.verdict == "not_mandatory" and not {"G2-route", "P2", "P3"} & set(commune.rule_ids)
+    debtor = evaluate(facts(**CONSUMER, claim_type="debt_claimed", amount_eur=900.0), TODAY)
+    assert "G2-route" not in debtor.rule_ids

@@ -164,13 +164,14 @@ _CHOICE_CUES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("other_admin", (r"\bsanction", r"\bcategorie", r"\bcessation d'inscription", r"\baide\b", r"\bautre")),
     ),
     "exemption": (
+        # Before "none": "non contradictoire" is not a "non".
+        ("ex_parte", (r"\bnon contradictoire", r"\bsur requete", r"\bsans (?:prevenir|entendre|appeler) l'autre",
+                      r"\bsans que l'autre (?:partie|personne) (?:soit|ne soit)", r"\bex_parte")),
         ("none", (r"\baucune?\b", r"\brien de tout", r"\bnon\b", r"\bpas du tout", r"\bnone\b", r"\bnon concerne")),
         ("homologation", (r"\bhomolog", r"\baccord (?:est )?(?:deja )?trouve", r"\bdeja d'accord", r"\baccord signe")),
         ("conciliator_delay", (r"\b3 mois", r"\btrois mois", r"\bconciliateur (?:ne|n'est|indisponible|pas dispo)",
                                r"\bpas de conciliateur", r"\bdelai du conciliateur", r"\bconciliator_delay")),
         ("small_claims_failed", (r"\bpetites? creances?", r"\bsmall_claims")),
-        ("ex_parte", (r"\bnon contradictoire", r"\bsur requete", r"\bsans (?:prevenir|entendre|appeler) l'autre",
-                      r"\bsans que l'autre (?:partie|personne) (?:soit|ne soit)", r"\bex_parte")),
         ("prior_appeal", (r"\brecours (?:administratif )?prealable",)),
         ("special_conciliation", (r"\bconciliation (?:obligatoire )?prevue", r"\bcommission de conciliation")),
     ),
@@ -347,6 +348,8 @@ def parse_answer(fact: str, text: str | None, domain: str | None = None, today: 
     if is_dont_know(plain):
         return DONT_KNOW
     if fact == "claim_type":
+        if domain == "neighbourhood" and roots_crack_a_structure(plain):
+            return "nuisance"
         found = _first_matching(plain, _CLAIM_CUES.get(domain or "", {}))
         if not found and re.search(r"\bautre", plain):
             return "other"
