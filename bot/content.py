@@ -578,7 +578,7 @@ ROUTES = {
     "academic_mediator": "• Médiateur académique : c'est l'étape obligatoire pour votre décision.",
     "france_travail_mediator": "• Médiateur régional de France Travail : à saisir avant le tribunal administratif.",
     "territorial_mediator": "• Médiateur territorial : gratuit, si votre collectivité en a créé un ; le Défenseur des droits est aussi possible.",
-    "administrative_mediation": "• Médiation administrative (art. L. 213-5 du code de justice administrative) : à l'initiative des parties, elle interrompt les délais de recours ; frais selon le médiateur choisi.",
+    "administrative_mediation": "• Médiation administrative (art. L. 213-5 du code de justice administrative) : à l'initiative des parties, elle interrompt les délais de recours ; honoraires éventuels à demander au médiateur avant de commencer.",
     "professional_mediator": "• Médiateur professionnel : honoraires fixés par le médiateur, à demander avant de commencer.",
     "legal_protection": "• Protection juridique : votre assurance (habitation, carte bancaire…) peut prendre en charge les frais de médiation ou d'avocat ; vérifiez votre contrat.",
     "legal_aid": "• Aide juridictionnelle : selon vos revenus, l'État peut prendre en charge les frais d'avocat ou de médiation ; simulateur sur justice.fr.",

@@ -412,6 +412,13 @@ def test_a_consumer_who_owes_nothing_gets_no_injonction_de_payer_advice():
                                     "complaint_date": "2026-11-01"},
                           "mon opérateur me réclame des factures alors que j'ai résilié, je ne dois rien")
     assert verdict.deciding[0].id == "C5" and "Autre voie possible pour une somme due" not in text
+    # Nor a consumer asking a refund: the injonction de payer is a creditor's route between private
+    # persons (and the tradesman's usual one), not a consumer's advice.
+    refund, text = _text(CONSUMER, {"exemption": "none", "written_complaint": True, "complaint_date": "2026-11-01"},
+                         "mon aspirateur acheté 300 € est en panne, je veux être remboursé")
+    assert refund.deciding[0].id == "C4" and "injonction de payer" not in text
+    friend = {"situation_domain": "other", "other_party": "private_person", "amount_eur": 800.0, "court_status": "none"}
+    assert "injonction de payer" in _text(friend, {"exemption": "none"}, "j'ai prêté 800 € à un ami")[1]
     assert "petites créances, si le débiteur" not in text
 
 
@@ -511,6 +518,18 @@ def test_the_communes_trees_in_the_territorial_domain_get_the_prior_indemnity_cl
     assert "750-1 ne s'applique pas" in text
     assert "injonction de payer" not in text and "n'est en principe pas susceptible d'appel" not in text
     assert "public_damage" in allowed_codes("claim_type", "territorial")
+
+
+@pytest.mark.parametrize("text, public", [
+    ("Les racines des grands platanes de la commune fissurent mon mur", True),
+    ("Les arbres du terrain voisin, qui appartient à la commune, débordent chez moi", True),
+    ("les travaux de la commune ont inondé ma cave", True),
+    ("Mon voisin fait des travaux sans autorisation de la mairie", False),
+])
+def test_the_communes_trees_or_works_in_the_neighbourhood_domain_go_to_the_commune(text, public):
+    verdict, _ = case_verdict(dict(NEIGHBOUR, amount_eur=2000.0), {"claim_type": "money", "exemption": "none"}, text,
+                              TODAY)
+    assert ("V4" in verdict.rule_ids) is public
 
 
 # -- the errata of 2026-12-03 -----------------------------------------------------------------

@@ -206,6 +206,14 @@ _MEDIATION_CLAUSE = (
 # plantation-distance case (legal-rules.md V3 "damage from roots").
 _ROOTS_OR_TREE = r"\b(?:racines?|arbres?|souches?)\b"
 _CRACKS = r"\b(?:fissur|lezard|fend|souleve|soulev|craquel|deform|endommag|abime|casse)"
+# The trees, land or works of the commune (public domain): the other party is a public body,
+# whatever the intake button said (legal-rules.md V4).
+_PUBLIC_OWNER = (
+    r"\b(?:arbres?|platanes?|tilleuls?|racines?|branches?|terrain|parc|square)\b(?: [\w'-]+){0,3}"
+    r" (?:de la|du|a la) (?:commune|mairie|ville|metropole|domaine public)\b",
+    r"\b(?:travaux|chantier) (?:de la|du) (?:commune|mairie|ville|metropole)\b",
+    r"\b(?:appartient|appartenant) a la (?:commune|mairie|ville|metropole)", r"\btravaux publics",
+)
 # The person acts for a public body against another one (a commune and its intercommunalité…).
 _PUBLIC_BODY_CLAIMANT = (
     r"\bje suis (?:le |la )?(?:maire|adjoint|adjointe|elu|elue|president|presidente|dgs|secretaire de mairie)\b",
@@ -284,6 +292,8 @@ def infer_from_text(text: str | None, domain: str | None) -> dict[str, Any]:
         facts["cross_border"] = True
     if domain == "workplace" and _has_any(plain, _HARASSMENT):
         facts["harassment"] = True
+    if domain == "neighbourhood" and _has_any(plain, _PUBLIC_OWNER):
+        facts["other_party"] = "local_authority"
     if domain == "consumer" and _has_any(plain, _MEDIATION_CLAUSE):
         facts["mediation_clause"] = True
     if domain == "territorial" and _has_any(plain, _PUBLIC_BODY_CLAIMANT):
