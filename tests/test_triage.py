@@ -3,14 +3,23 @@ they change the outcome, and the French verdict text."""
 from __future__ import annotations
 
 import datetime as dt
+import random
+import re
+from pathlib import Path
 
 import pytest
+import yaml
 
 from bot import content
+from bot.amounts import parse_amount
+from bot.answers import parse_court_status, parse_other_party, parse_urgency
 from bot.complaint import complaint_draft
-from bot.legal.facts import build_facts, infer_claim_type, infer_from_text, parse_answer, parse_past_date
+from bot.legal.engine import default_table, evaluate
+from bot.legal.facts import (CHOICES, CLAIM_TYPES, build_facts, infer_claim_type, infer_customer, infer_from_text,
+                             parse_answer, parse_past_date)
 from bot.outcomes import ADVERSITY, OTHERNESS, acknowledgement, explanation, parse_aim
 from bot.routes import routes_message
+from bot.safety import screen
 from bot.triage import allowed_codes, case_verdict, from_code, next_question, verdict_messages
 
 TODAY = dt.date(2026, 11, 22)
@@ -240,13 +249,6 @@ def test_a_prior_administrative_appeal_is_not_called_an_amicable_step():
 
 
 # -- legal answers a person can trust (issue 15 §4) ------------------------------------------
-
-import random  # noqa: E402
-import re  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from bot.legal.engine import default_table, evaluate  # noqa: E402
-from bot.legal.facts import CHOICES, CLAIM_TYPES, infer_customer  # noqa: E402
 
 NOTE = Path(__file__).resolve().parents[1] / "docs" / "reference" / "legal-rules.md"
 _URL = re.compile(r"https://\S+")
@@ -576,12 +578,6 @@ def test_the_other_corrections_of_the_errata():
 
 
 # -- the written situations, through the engine (no NLU): behaviour otherwise unchanged ----------
-
-import yaml  # noqa: E402
-
-from bot.amounts import parse_amount  # noqa: E402
-from bot.answers import parse_court_status, parse_other_party, parse_urgency  # noqa: E402
-from bot.safety import screen  # noqa: E402
 
 SITUATIONS = yaml.safe_load((Path(__file__).resolve().parent / "situations" / "situations.yml")
                             .read_text(encoding="utf-8"))["situations"]
