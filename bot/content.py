@@ -353,6 +353,9 @@ def _choices(*pairs: tuple[str, str]) -> tuple[tuple[str, str], ...]:
 
 _UNKNOWN_BUTTON = ("Je ne sais pas", "unknown")
 TRIAGE_QUESTIONS: dict[str, dict[str, Prompt]] = {
+    "customer": {"default": Prompt("Dans ce litige, qui est le client ?", _choices(
+        ("Moi : j'ai acheté ou commandé", "me"), ("Un particulier : je suis le professionnel", "private_person"),
+        ("Une entreprise : litige entre professionnels", "business"), _UNKNOWN_BUTTON))},
     "claim_type": {
         "family": Prompt("Sur quoi porte surtout le désaccord ?", _choices(
             ("Les enfants", "parental"), ("Le divorce", "divorce"), ("Succession, partage", "partition"),
@@ -366,6 +369,7 @@ TRIAGE_QUESTIONS: dict[str, dict[str, Prompt]] = {
             ("On me réclame une facture", "debt_claimed"), ("Autre chose", "other"))),
         "territorial": Prompt("De quoi s'agit-il ?", _choices(
             ("RSA", "rsa"), ("Forfait de stationnement", "parking_fps"), ("Un projet (éolien, aménagement…)", "project"),
+            ("Dégâts d'arbres ou de travaux publics", "public_damage"),
             ("Une décision de la collectivité", "decision"), ("Autre chose", "other"))),
         "default": Prompt("De quoi s'agit-il surtout ?", _choices(
             ("Une somme d'argent", "money"), ("Un litige entre professionnels", "b2b"), ("Autre chose", "other"))),
@@ -382,10 +386,9 @@ TRIAGE_QUESTIONS: dict[str, dict[str, Prompt]] = {
     "cdg_convention": {"default": Prompt(
         "Votre employeur a-t-il signé une convention de médiation avec son centre de gestion ? "
         "Les voies de recours indiquées sur la décision le mentionnent souvent.", _YES_NO_UNKNOWN)},
-    "decision_mentions_mediation": {"default": Prompt(
-        "Les voies de recours indiquées sur la décision mentionnent-elles une médiation préalable ?", _YES_NO_UNKNOWN)},
     "france_travail_decision": {"default": Prompt("Quelle décision de France Travail contestez-vous ?", _choices(
-        ("Radiation", "radiation"), ("Suppression d'allocation", "benefit_removal"), ("Trop-perçu", "overpayment"),
+        ("Radiation", "radiation"), ("Suppression d'allocation", "benefit_removal"),
+        ("Suspension d'allocation", "suspension"), ("Avertissement", "warning"), ("Trop-perçu", "overpayment"),
         ("Montant de l'allocation", "benefit_amount"), ("Autre décision", "other_admin")))},
     "urgent_measure": {"default": Prompt(
         "Vous faut-il une décision rapide du juge (par exemple en référé), parce que la situation ne peut pas attendre ?",
@@ -393,6 +396,7 @@ TRIAGE_QUESTIONS: dict[str, dict[str, Prompt]] = {
     "exemption": {"default": Prompt(
         "Une de ces situations vous concerne-t-elle ?", _choices(
             ("Accord à faire homologuer", "homologation"), ("Conciliateur : pas de RDV sous 3 mois", "conciliator_delay"),
+            ("Décision à rendre sans l'autre partie", "ex_parte"),
             ("Petites créances : échec", "small_claims_failed"), ("Aucune", "none")))},
     "written_complaint": {"default": Prompt(
         "Avez-vous déjà adressé une réclamation écrite au professionnel (courrier ou courriel) ?", _YES_NO_UNKNOWN)},
@@ -420,7 +424,7 @@ MISSING_FACTS = {
     "amount_eur": "Le montant demandé : jusqu'à 5 000 €, une tentative de conciliation ou de médiation est obligatoire avant le tribunal judiciaire ; au-delà, elle ne l'est pas (art. 750-1 du code de procédure civile).",
     "claim_type": "L'objet exact du désaccord : certaines demandes imposent une tentative amiable, d'autres non.",
     "cdg_convention": "Si votre employeur a signé une convention de médiation avec son centre de gestion : lisez les voies de recours indiquées sur la décision.",
-    "decision_mentions_mediation": "Si la décision mentionne une médiation préalable dans ses voies de recours : lisez-les attentivement.",
+    "customer": "Qui est le client dans ce litige : vous, ou l'autre partie (vous êtes alors le professionnel) ; les règles ne sont pas les mêmes.",
     "employer_sector": "Si votre employeur est public ou privé.",
     "public_employer_kind": "Qui est votre employeur public.",
     "decision_category": "Le type de décision contestée.",
@@ -444,11 +448,14 @@ MODE_NAMES = {
 }
 VERDICT_MODES = "Démarches possibles : {modes}."
 VERDICT_BASIS_TITLE = "Base légale :"
-VERDICT_BASIS_LINE = "• {basis} – version du {date} ({rule_id}). Source : {source}."
-VERDICT_BASIS_LINE_UNDATED = "• {basis} ({rule_id}). Source : {source}. Date de version non précisée par nos sources."
+# The text itself (article, code, decree) and its date; never an internal file, row or source list.
+VERDICT_BASIS_LINE = "• {basis} – version du {date}{to_verify}."
+VERDICT_BASIS_LINE_UNDATED = "• {basis}{to_verify}. Date de version non précisée."
+VERDICT_BASIS_TO_VERIFY = " (information à vérifier)"
+VERDICT_BASIS_LINK = "  Texte officiel : {link}"
 VERDICT_TO_KNOW = "À savoir :"
 VERDICT_CAVEATS = {
-    "low": "Attention : cette règle repose sur une source peu sûre et doit être vérifiée. Demandez l'avis d'un professionnel (avocat, point-justice gratuit) avant d'agir.",
+    "low": "Attention : cette règle repose sur une source peu sûre, c'est une information à vérifier. Demandez l'avis d'un professionnel (avocat, point-justice gratuit) avant d'agir.",
     "medium": "Cette règle est à vérifier sur Légifrance pour votre cas : demandez l'avis d'un professionnel (avocat, point-justice gratuit) avant d'agir.",
 }
 VERDICT_DISCLAIMER = "Ceci est une information générale, pas un conseil juridique (règles à jour au {reviewed})."
@@ -574,6 +581,7 @@ ROUTES = {
     "academic_mediator": "• Médiateur académique : c'est l'étape obligatoire pour votre décision.",
     "france_travail_mediator": "• Médiateur régional de France Travail : à saisir avant le tribunal administratif.",
     "territorial_mediator": "• Médiateur territorial : gratuit, si votre collectivité en a créé un ; le Défenseur des droits est aussi possible.",
+    "administrative_mediation": "• Médiation administrative (art. L. 213-5 du code de justice administrative) : à l'initiative des parties, elle interrompt les délais de recours ; honoraires éventuels à demander au médiateur avant de commencer.",
     "professional_mediator": "• Médiateur professionnel : honoraires fixés par le médiateur, à demander avant de commencer.",
     "legal_protection": "• Protection juridique : votre assurance (habitation, carte bancaire…) peut prendre en charge les frais de médiation ou d'avocat ; vérifiez votre contrat.",
     "legal_aid": "• Aide juridictionnelle : selon vos revenus, l'État peut prendre en charge les frais d'avocat ou de médiation ; simulateur sur justice.fr.",
