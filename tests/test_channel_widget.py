@@ -74,6 +74,46 @@ def test_the_socket_joins_its_room_even_when_enter_room_is_a_coroutine():
         asyncio.run(connect("sid-3", {}, None))
 
 
+def test_the_typing_indicator_stays_on_until_the_last_turn_in_progress_ends():
+    """Two messages sent together: the second waits for the first one's turn. « L'assistant
+    écrit… » must not go off when the first turn ends, only when the last one does."""
+    channel = WidgetInput(SessionTokens(SECRET))
+    release = {"first": asyncio.Event(), "second": asyncio.Event()}
+    emitted = []
+
+    async def on_new_message(message):
+        await release[message.text].wait()
+        await message.output_channel.send_response(message.sender_id, {"text": f"réponse {message.text}"})
+
+    channel.blueprint(on_new_message=on_new_message)
+    sio = channel.sio
+
+    async def emit(event, data, room=None, to=None, **kwargs):
+        emitted.append((event, data.get("typing", data.get("text"))))
+
+    async def get_session(sid, namespace=None):
+        return {"conversation_id": "widget-abc"}
+
+    sio.emit, sio.get_session = emit, get_session
+    user_uttered = sio.handlers["/"]["user_uttered"]
+
+    async def scenario():
+        first = asyncio.ensure_future(user_uttered("sid", {"message": "first"}))
+        second = asyncio.ensure_future(user_uttered("sid", {"message": "second"}))
+        await asyncio.sleep(0.05)
+        release["first"].set()
+        await first
+        await asyncio.sleep(0.05)
+        assert ("bot_typing", False) not in emitted  # the second turn is still on its way
+        release["second"].set()
+        await second
+
+    asyncio.run(scenario())
+    assert emitted == [("bot_typing", True), ("bot_typing", True), ("bot_uttered", "réponse first"),
+                       ("bot_uttered", "réponse second"), ("bot_typing", False)]
+    assert channel.turns_in_progress == {}
+
+
 # --- The real server on loopback ---------------------------------------------------
 
 def http(servers, method, path, body=None, token=None, origin=None):
