@@ -773,6 +773,7 @@ async function scenarioLinks(kind) {
   await page.waitForFunction((n) => document.querySelectorAll('.ma-msg--bot').length >= n, first + fixtures.booking.length, { timeout: 10_000 });
   const view = await messageView(page, first);
   check(view.topInView && (view.top <= view.listTop + 40 || view.atBottom), `${where}: the booking confirmation is not in view (${JSON.stringify(view)})`);
+  if (!view.atBottom) check(await newMessagesShown(page), `${where}: messages below the booking and no « Nouveaux messages »`);
   const calendar = await page.$$eval('.ma-msg--bot', (nodes, i) => {
     const node = nodes[i];
     const a = [...node.querySelectorAll('a')].find((l) => l.href.includes('.ics'));

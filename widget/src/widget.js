@@ -304,6 +304,7 @@
     if (!sameAnswer) {
       state.burstStart = item;
       state.burstFollowing = following;
+      if (following) hideNewMessages(); // the list moves on to this answer
     }
     // Again for each message of the answer: the list could not scroll the first one to the
     // top while it was the last one.
@@ -820,11 +821,7 @@
   });
 
   log.addEventListener('scroll', function () {
-    if (newMessagesButton.hidden) return;
-    var target = state.firstUnseen;
-    if (nearBottom() || (target && target.parentNode && contentTop(target) + target.offsetHeight <= log.scrollTop + log.clientHeight + 1)) {
-      hideNewMessages();
-    }
+    if (!newMessagesButton.hidden && nearBottom()) hideNewMessages(); // everything has been seen
   });
 
   /**
