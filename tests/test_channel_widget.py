@@ -197,6 +197,12 @@ def test_a_conversation_over_socketio_with_typing_buttons_and_history_after_a_re
     assert [m["text"] for m in messages if m["sender"] == "user"][-2:] == [
         "J'accepte", "Mon voisin a planté une haie de thuyas qui dépasse chez moi"]
     assert "conflit de voisinage" in messages[-1]["text"] and messages[-1]["buttons"]
+    # The assistant's messages come with their parts (links built by the widget), the person's without.
+    for message in messages:
+        if message["sender"] == "bot":
+            assert "".join(part["text"] for part in message["parts"]) == message["text"]
+        else:
+            assert "parts" not in message
 
     async def after_reload():
         tab = Tab(servers, again["token"])
@@ -206,6 +212,31 @@ def test_a_conversation_over_socketio_with_typing_buttons_and_history_after_a_re
         await tab.client.disconnect()
 
     run(after_reload())
+
+
+@pytest.mark.model
+def test_the_safety_message_reaches_the_widget_with_its_numbers_as_links_and_the_emergency_line_is_served(servers):
+    session = new_session(servers)
+
+    async def talk():
+        tab = Tab(servers, session["token"])
+        await tab.open()
+        await tab.send(message="Bonjour")
+        replies = await tab.send(message="Mon mari me frappe")
+        await tab.client.disconnect()
+        return replies
+
+    replies = run(talk())
+    safety = next(m for m in replies if "Votre sécurité passe avant tout" in m["text"])
+    links = {part["text"]: part["href"] for part in safety["parts"] if "href" in part}
+    assert links["17"] == "tel:17" and links["114"] == "sms:114" and links["3919"] == "tel:3919"
+    status, headers, body = http(servers, "GET", "/emergency")
+    line = json.loads(body)
+    assert status == 200 and line["label"] == "En danger ?"
+    assert [(n["number"], n["href"]) for n in line["numbers"]] == [
+        ("17", "tel:17"), ("112", "tel:112"), ("114", "sms:114"), ("3919", "tel:3919"), ("119", "tel:119")]
+    status, *_ = http(servers, "GET", "/emergency", origin="https://evil.example")
+    assert status == 403
 
 
 @pytest.mark.model
