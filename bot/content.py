@@ -115,6 +115,12 @@ WEBHOOK_BAD_JSON = "Le contenu de la requête doit être un objet JSON valide."
 WIDGET_NOT_INSTALLED = "Le module de discussion n'est pas installé sur ce serveur (lancez `make run` une fois)."
 WIDGET_ORIGIN_REFUSED = "Ce site n'est pas autorisé à ouvrir une conversation avec l'assistant."
 WIDGET_SESSION_EXPIRED = "Votre session a expiré. Rechargez la page pour reprendre la conversation."
+# The widget's permanent emergency line: which numbers of the helplines table (bot/legal/rules.yml), in order.
+WIDGET_EMERGENCY_LABEL = "En danger ?"
+WIDGET_EMERGENCY_NUMBERS = ("17", "112", "114", "3919", "119")
+WIDGET_SMS_SUFFIX = " (SMS)"
+# The label of the « add to calendar » link in the widget, instead of its URL and code.
+WIDGET_CALENDAR_LINK = "télécharger le rendez-vous (.ics)"
 
 # Rate limiting (bot/channels/rate_limit.py): too many messages in a short time.
 RATE_LIMITED = (

@@ -30,7 +30,7 @@ from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError
 
 from bot import content
-from bot.channels import socket_bus
+from bot.channels import rendering, socket_bus
 from bot.channels.conversations import conversation_history, or_none
 from bot.privacy.erasure import erase_person
 from bot.channels.rate_limit import RateLimits, client_ip
@@ -73,12 +73,11 @@ class WidgetOutput(CountingOutputChannel):
         await self.sio.emit(BOT_EVENT, message, room=conversation_id)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._emit(recipient_id, {"text": text})
+        await self._emit(recipient_id, rendering.widget_message(text))
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
                                      **kwargs: Any) -> None:
-        await self._emit(recipient_id, {"text": text, "buttons": [
-            {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in buttons]})
+        await self._emit(recipient_id, rendering.widget_message(text, buttons))
 
     async def send_quick_replies(self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]],
                                  **kwargs: Any) -> None:
@@ -105,6 +104,10 @@ class WidgetInput(InputChannel):
         self.allowed_origins = allowed_origins or []
         self.sio: AsyncServer | None = None
         self.limits = RateLimits.from_env()
+        # Turns received and not yet answered, per conversation (this process): the typing
+        # indicator stays on until the last one ends, even when a second message waits for
+        # the first one's turn.
+        self.turns_in_progress: dict[str, int] = {}
 
     def get_output_channel(self) -> OutputChannel | None:
         # Lets Rasa's external events (trigger_intent) reach an open widget on this process.
@@ -186,12 +189,18 @@ class WidgetInput(InputChannel):
             else:
                 message = data.get("message")
                 text, from_button = (message if isinstance(message, str) else None), False
+            self.turns_in_progress[conversation_id] = self.turns_in_progress.get(conversation_id, 0) + 1
             await sio.emit(TYPING_EVENT, {"typing": True}, room=conversation_id)
             try:
                 await run_turn(on_new_message, WidgetOutput(sio), conversation_id, text,
                                channel=self.name(), from_button=from_button)
             finally:
-                await sio.emit(TYPING_EVENT, {"typing": False}, room=conversation_id)
+                left = self.turns_in_progress.get(conversation_id, 1) - 1
+                if left > 0:
+                    self.turns_in_progress[conversation_id] = left
+                else:
+                    self.turns_in_progress.pop(conversation_id, None)
+                    await sio.emit(TYPING_EVENT, {"typing": False}, room=conversation_id)
 
         return widget
 
@@ -217,6 +226,15 @@ class WidgetInput(InputChannel):
             return response.raw(path.read_bytes(), content_type=content_type, headers={
                 "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"})
 
+        @widget.route("/emergency", methods=["GET", "OPTIONS"])
+        async def emergency(request: Request) -> HTTPResponse:
+            """The permanent emergency line's numbers, from the helplines table."""
+            refused = self._origin_or_preflight(request)
+            if refused:
+                return refused
+            return self._cors(request, response.json(rendering.emergency_line(),
+                                                     headers={"Cache-Control": "public, max-age=3600"}))
+
         @widget.route("/session", methods=["POST", "OPTIONS"])
         async def session(request: Request) -> HTTPResponse:
             refused = self._origin_or_preflight(request)
@@ -241,6 +259,9 @@ class WidgetInput(InputChannel):
             messages = await or_none(conversation_history(request.app.ctx.agent, conversation_id), "widget history")
             if messages is None:
                 return self._cors(request, _error(503, "temporarily_unavailable", content.CONVERSATION_UNAVAILABLE))
+            for message in messages:
+                if message.get("sender") == "bot":
+                    message["parts"] = rendering.message_parts(message.get("text"))
             return self._cors(request, response.json({"messages": messages}))
 
         @widget.route("/conversation", methods=["DELETE", "OPTIONS"])

@@ -61,6 +61,7 @@ class Helpline:
     hours: str
     categories: tuple[str, ...]
     source: str
+    contact: str = "call"  # "sms": a number that takes text messages only (114)
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,8 @@ def load_table(path: Path | str = RULES_FILE) -> RuleTable:
     if duplicates:
         raise ValueError(f"duplicate rule ids: {sorted(duplicates)}")
     helplines = tuple(
-        Helpline(str(h["number"]), h["label"], h["hours"], tuple(h["categories"]), h["source"]) for h in raw["helplines"]
+        Helpline(str(h["number"]), h["label"], h["hours"], tuple(h["categories"]), h["source"], h.get("contact", "call"))
+        for h in raw["helplines"]
     )
     return RuleTable(rules=rules, helplines=helplines, reviewed_on=_date(raw["reviewed_on"]))
 
