@@ -84,7 +84,7 @@ def parse_amount(text: str) -> AmountAnswer:
         return AmountAnswer(AmountKind.INVALID)
     if is_dont_know(plain) or _ONLY_QUESTION_MARKS.match(plain):
         return AmountAnswer(AmountKind.UNKNOWN)
-    if _NO_MONEY.match(plain) or (_NO_MONEY_WORDS.match(plain) and not re.search(r"\d", alpha2digit(plain, "fr"))):
+    if (_NO_MONEY.match(plain) or _NO_MONEY_WORDS.match(plain)) and not re.search(r"[1-9]", alpha2digit(plain, "fr")):
         return AmountAnswer(AmountKind.NONE, 0.0)
     if _NEGATIVE.search(text):
         return AmountAnswer(AmountKind.INVALID)

@@ -65,7 +65,8 @@ _PARTIES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "workplace": (
         ("france_travail", _FRANCE_TRAVAIL),
         ("employer_public", _PUBLIC_EMPLOYER),
-        ("colleague", (r"\bcollegues?\b",)),
+        ("colleague", (r"\b(?:un|une|mon|ma|le|la|cette|ce|des|mes|les|deux|trois) collegues? (?:me|m'|nous|ne)",
+                       r"\b(?:un|une|mon|ma) collegue\b")),
         ("employer_private", (r"\bpatron(?:ne)?\b", rf"\b{_MY} ?(?:boite|boss|societe|entreprise)\b",
                               r"\bemployeur (?:prive|particulier)\b", r"\bgerant(?:e)?\b")),
     ),
@@ -73,8 +74,8 @@ _PARTIES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("ex_partner", (r"\bex\b", r"\bex-", rf"\b{_MY} ?(?:ancien(?:ne)? )?(?:mari|femme|conjoint|conjointe|epoux|"
                         r"epouse|compagnon|compagne|copain|copine|concubin|concubine)\b",
                         r"\b(?:le pere|la mere|le papa|la maman) de (?:mes|mon|ma|nos|notre)\b")),
-        ("relative", (rf"\b{_MY} ?(?:frere|soeur|freres|soeurs|pere|mere|parents|fils|fille|oncle|tante|cousin|"
-                      r"cousine|grand-?(?:pere|mere|parents)|beau-?(?:pere|frere|fils)|belle-?(?:mere|soeur|fille)|"
+        ("relative", (rf"\b{_MY} ?(?:frere|soeur|freres|soeurs|pere|mere|parents|oncle|tante|cousin|"
+                      r"cousine|grand-?(?:pere|mere|parents)|beau-?(?:pere|frere)|belle-?(?:mere|soeur)|"
                       r"famille|neveu|niece)\b",)),
     ),
     "neighbourhood": (
@@ -98,7 +99,7 @@ _PARTIES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("local_authority", (r"\bmairie\b", r"\bcommune\b", r"\bmaire\b", r"\bdepartement\b",
                              r"\bconseil (?:departemental|regional)\b", r"\bregion\b", r"\bcommunaute de communes\b",
                              r"\bagglo", r"\bmetropole\b", r"\bcollectivite\b", r"\bintercommun")),
-        ("public_body", (r"\bcaf\b", r"\bimpots\b", r"\bprefecture\b", r"\bcpam\b", r"\burssaf\b",
+        ("public_body", (r"\bcaf\b", r"\bimpots\b", r"\bcpam\b", r"\burssaf\b",
                          r"\bfinances publiques\b", r"\bsecurite sociale\b")),
     ),
     "other": (
