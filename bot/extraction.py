@@ -181,7 +181,7 @@ def urgency(text: str) -> str | None:
 # -- place ----------------------------------------------------------------------------------
 
 _LIVE = (r"(?:j'?habite|j'?abite|jhabite|j'?hab|habitant|habitante|nous habitons|on habite|je vis|nous vivons|on vit|"
-         r"je reside|je demeure|domicilie|domiciliee|je suis domicilie|je suis domiciliee|installe|installee)")
+         r"je reside|je demeure|domicilie|domiciliee|je suis domicilie|je suis domiciliee)")
 _PLACE_AFTER_LIVE = re.compile(rf"\b{_LIVE}\s+(?:(?:a|au|aux|sur|dans|en|vers|pres de|a cote de)\s+)?"
                                r"(?:la (?:ville|commune) (?:de|d')\s*)?(?P<rest>[a-z0-9' -]+)")
 _POSTAL_AFTER_CUE = re.compile(r"\b(?:code postal|cp|c\.p\.)\s*:?\s*(?P<code>\d{2}\s?\d{3})(?!\d)")

@@ -95,3 +95,30 @@ def test_an_amount_and_a_town_in_the_description_are_not_asked_and_are_confirmed
 def test_no_amount_is_asked_for_custody(chat):
     text, asked, recap = intake(chat, "Mon ex ne respecte pas la garde des enfants décidée par le juge", "family")
     assert "amount_eur" not in asked and "Montant" not in recap
+
+
+def triage_questions(chat, answers: dict[str, str]) -> list[str]:
+    """Confirm the recap, then answer each triage question (« je ne sais pas » unless given); the questions asked."""
+    chat.say("/affirm")
+    asked: list[str] = []
+    for _ in range(MAX_TURNS):
+        slots = chat.slots()
+        if slots.get("requested_slot") != "triage_answer":
+            break
+        asked.append(slots["triage_question"])
+        chat.say(answers.get(slots["triage_question"], "je ne sais pas"))
+    return asked
+
+
+def test_a_written_complaint_and_its_date_in_the_description_are_not_asked(chat):
+    _, _, recap = intake(chat, "J'ai acheté un lave-linge 600 € en ligne, il ne marche pas. J'ai envoyé un courrier "
+                               "recommandé au vendeur il y a 4 mois, sans réponse.", "consumer")
+    assert "Réclamation écrite au professionnel : oui, envoyée vers le" in recap
+    asked = triage_questions(chat, {})
+    assert "written_complaint" not in asked and "complaint_date" not in asked
+
+
+def test_no_complaint_date_after_dont_know_to_the_written_complaint(chat):
+    intake(chat, "J'ai acheté un lave-linge 600 € en ligne et il ne marche pas", "consumer")
+    asked = triage_questions(chat, {"written_complaint": "je ne sais pas"})
+    assert "written_complaint" in asked and "complaint_date" not in asked
