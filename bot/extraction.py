@@ -26,7 +26,8 @@ from bot.postal_codes import departement_of
 
 _SMS = ((r"\bjai\b", "j'ai"), (r"\bjhabite", "j'habite"), (r"\bjabite", "j'habite"), (r"\bcest\b", "c'est"),
         (r"\bjsuis\b", "je suis"), (r"\bpr\b", "pour"), (r"\bds\b", "dans"), (r"\bmn\b", "mon"),
-        (r"\bvoizin", "voisin"), (r"\bya\b", "il y a"))
+        (r"\bvoizin", "voisin"), (r"\bya\b", "il y a"),
+        (r"\bg (?=(?:ete|envoye|ecrit|saisi|recu|fait|deja|pas|plus)\b)", "j'ai "))
 # "j ai", "l an", "c est", "n ai" (apostrophe left out): put it back.
 _ELIDED = re.compile(r"\b([jlcdmnst]) (?=[aeiouyh])")
 

@@ -332,3 +332,19 @@ def test_extraction_agrees_with_the_answers_written_for_each_situation(situation
     for question, value in extraction.triage_facts(situation["description"], domain, TODAY).items():
         if question in answers:
             assert value == parse_answer(question, str(answers[question]), domain, TODAY), (question, value)
+
+
+@pytest.mark.parametrize("text, domain, slots, answers", [
+    ("g ete radie de pole emploi", "workplace", {"other_party": "france_travail"}, {"france_travail_decision": "radiation"}),
+    ("jsuis prof au college et on m refuse ma mutation", "workplace", {"other_party": "employer_public"},
+     {"public_employer_kind": "state_education", "decision_category": "other"}),
+    ("g envoye un mail au vendeur ya 2 mois", "consumer", {"other_party": "professional"},
+     {"written_complaint": True, "complaint_date": "2026-09-22"}),
+    ("mon ex veut pas me rendre les enfants c urgent", "family", {"other_party": "ex_partner", "urgency": "urgent"}, {}),
+    ("MON VOISIN FAIT DU BRUIT JHABITE A RENNES", "neighbourhood", {"other_party": "neighbour", "postal_code": "35000"}, {}),
+    ("mon frere me doit 2000e jai saisi le tribunal", "family",
+     {"other_party": "relative", "amount_eur": 2000.0, "court_status": "pending"}, {}),
+])
+def test_sms_spelling_and_no_accents(text, domain, slots, answers):
+    assert extraction.intake_facts(text, domain) == slots
+    assert extraction.triage_facts(text, domain, TODAY) == answers

@@ -122,3 +122,14 @@ def test_no_complaint_date_after_dont_know_to_the_written_complaint(chat):
     intake(chat, "J'ai acheté un lave-linge 600 € en ligne et il ne marche pas", "consumer")
     asked = triage_questions(chat, {"written_complaint": "je ne sais pas"})
     assert "written_complaint" in asked and "complaint_date" not in asked
+
+
+def test_no_amount_in_words_at_the_amount_question(chat):
+    _, asked, recap = intake(chat, "Mon voisin a planté une haie de thuyas qui dépasse chez moi", "neighbourhood")
+    assert "amount_eur" in asked and "Montant en jeu : pas d'argent en jeu" in recap  # « aucun montant »
+    for words in ("pas de montant", "il n'y a pas d'argent en jeu", "rien"):
+        chat.say("/deny")
+        assert "Quel montant" in chat.texts('/modify_answer{"field":"amount"}')
+        reply = chat.texts(words)
+        assert "Je n'ai pas compris le montant" not in reply and "Montant en jeu : pas d'argent en jeu" in reply, words
+        assert chat.slots()["amount_eur"] == 0.0
