@@ -133,3 +133,15 @@ def test_no_amount_in_words_at_the_amount_question(chat):
         reply = chat.texts(words)
         assert "Je n'ai pas compris le montant" not in reply and "Montant en jeu : pas d'argent en jeu" in reply, words
         assert chat.slots()["amount_eur"] == 0.0
+
+
+def test_a_fact_from_the_message_changed_in_the_recap_is_asked_by_the_triage(chat):
+    _, _, recap = intake(chat, "J'ai été radié par France Travail", "workplace")
+    assert "Décision contestée : radiation de France Travail (d'après votre message)" in recap
+    buttons = [b["payload"] for m in chat.say("/deny") for b in m.get("buttons") or []]
+    assert '/modify_answer{"field":"decision"}' in buttons
+    reply = chat.texts('/modify_answer{"field":"decision"}')
+    assert "je vous poserai la question juste après" in reply
+    assert "Voici ce que j'ai compris" in reply and "Décision contestée" not in reply
+    assert "Quelle décision de France Travail contestez-vous" in chat.texts("/affirm")
+    assert "france_travail_decision" not in chat.slots()["triage_answers"]
