@@ -380,6 +380,29 @@ def prefill(slots: Mapping[str, Any], today: dt.date | None = None) -> dict[str,
     return events
 
 
+# When the situation is the first message, before consent, its words are not kept: only codes
+# are taken from it then (no amount, no place, no date), and what was taken is noted, as codes,
+# under this key of `triage_answers` for the recap's « d'après votre message ».
+_CODE_SLOTS = ("other_party", "relationship_continues", "court_status", "urgency")
+_CODE_ANSWERS = ("public_employer_kind", "decision_category", "france_travail_decision", "written_complaint")
+FROM_MESSAGE = "from_message"
+
+
+def prefill_codes(text: str | None, slots: Mapping[str, Any]) -> dict[str, Any]:
+    """Slot events for the codes a first message gives, before consent (bot/tracker_store.py keeps codes)."""
+    domain = slots.get("situation_domain")
+    skipped = set(slots.get("skipped_questions") or ())
+    answers = dict(slots.get("triage_answers") or {})
+    found = {slot: value for slot, value in intake_facts(text, domain).items()
+             if slot in _CODE_SLOTS and slots.get(slot) is None and slot not in skipped}
+    new = {question: value for question, value in triage_facts(text, domain).items()
+           if question in _CODE_ANSWERS and question not in answers}
+    if not found and not new:
+        return {}
+    noted = dict(answers.get(FROM_MESSAGE) or {}) | found | new
+    return found | {"triage_answers": answers | new | {FROM_MESSAGE: noted}}
+
+
 def from_message(slots: Mapping[str, Any], today: dt.date | None = None) -> set[str]:
     """The slots and triage answers whose current value is what the description said."""
     text = slots.get("situation_description")
@@ -387,4 +410,6 @@ def from_message(slots: Mapping[str, Any], today: dt.date | None = None) -> set[
     same = {slot for slot, value in intake_facts(text, domain).items() if slots.get(slot) == value}
     answers = slots.get("triage_answers") or {}
     same |= {question for question, value in triage_facts(text, domain, today).items() if answers.get(question) == value}
+    noted = answers.get(FROM_MESSAGE) or {}
+    same |= {name for name, value in noted.items() if value in (slots.get(name), answers.get(name))}
     return same

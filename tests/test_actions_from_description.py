@@ -115,3 +115,28 @@ def test_the_decision_question_says_how_to_choose_a_decision_not_listed():
     assert "congés annuels" in prompt.text
     assert not any(title.startswith("Autre (") for title, _ in prompt.buttons)
     assert any("Congés" in title for title, _ in prompt.buttons)
+
+
+def test_a_first_message_before_consent_gives_codes_only():
+    from actions.situation import ActionClassifySituation
+
+    text = "J'ai été radiée par France Travail il y a 2 mois, 4 800 € de perdus, j'habite à Nantes"
+    tracker = make_tracker(text, "situation_workplace", slots={"consent": None},
+                           ranking=[{"name": "situation_workplace", "confidence": 0.95}])
+    events = slot_events(run(ActionClassifySituation().run(CollectingDispatcher(), tracker, DOMAIN)))
+    assert events["situation_domain"] == "workplace" and events["other_party"] == "france_travail"
+    assert "amount_eur" not in events and "postal_code" not in events  # not kept before consent
+    assert events["triage_answers"] == {"france_travail_decision": "radiation",
+                                        "from_message": {"other_party": "france_travail",
+                                                         "france_travail_decision": "radiation"}}
+    # Everything stored is a code (bot/tracker_store.py keeps codes, not words, before consent).
+    assert all(isinstance(v, str) and v.islower() and " " not in v
+               for v in events["triage_answers"]["from_message"].values())
+
+    slots = {"situation_domain": "workplace", "other_party": "france_travail", "amount_eur": 0.0,
+             "triage_answers": events["triage_answers"]}
+    dispatcher = CollectingDispatcher()
+    run(ActionShowRecap().run(dispatcher, make_tracker(slots=slots), DOMAIN))
+    text = dispatcher.messages[0]["text"]
+    assert "Autre partie : France Travail (d'après votre message)" in text
+    assert "Décision contestée : radiation de France Travail (d'après votre message)" in text

@@ -145,3 +145,20 @@ def test_a_fact_from_the_message_changed_in_the_recap_is_asked_by_the_triage(cha
     assert "Voici ce que j'ai compris" in reply and "Décision contestée" not in reply
     assert "Quelle décision de France Travail contestez-vous" in chat.texts("/affirm")
     assert "france_travail_decision" not in chat.slots()["triage_answers"]
+
+
+def test_a_situation_told_before_consent_gives_its_codes(chat, servers):
+    reply = chat.texts("J'ai été radiée par France Travail sans raison")
+    assert "Acceptez-vous" in reply
+    assert chat.slots()["other_party"] == "france_travail"
+    assert "conflit lié au travail, c'est bien ça ?" in chat.texts("/affirm")
+    asked = []
+    for _ in range(MAX_TURNS):
+        requested = chat.slots().get("requested_slot")
+        if requested is None:
+            break
+        asked.append(requested)
+        recap = chat.texts(ANSWERS[requested])
+    assert "other_party" not in asked and "relationship_continues" not in asked
+    assert "Autre partie : France Travail (d'après votre message)" in recap
+    assert "Quelle décision de France Travail" not in chat.texts("/affirm")
