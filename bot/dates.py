@@ -9,11 +9,10 @@ Only dates that are not in the future are returned.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
-
-from dateutil.relativedelta import relativedelta
 
 from bot.answers import normalise
 
@@ -27,8 +26,9 @@ _NUMBERS = {
     "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16, "vingt": 20,
     "trente": 30,
 }
-_UNITS = {"jour": "days", "jours": "days", "j": "days", "semaine": "weeks", "semaines": "weeks", "sem": "weeks",
-          "mois": "months", "an": "years", "ans": "years", "annee": "years", "annees": "years"}
+# Unit -> (days, months) it stands for.
+_UNITS = {"jour": (1, 0), "jours": (1, 0), "j": (1, 0), "semaine": (7, 0), "semaines": (7, 0), "sem": (7, 0),
+          "mois": (0, 1), "an": (0, 12), "ans": (0, 12), "annee": (0, 12), "annees": (0, 12)}
 _PART_OF_MONTH = {"debut": 1, "mi": 15, "mi-": 15, "milieu": 15, "fin": 25}
 
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
@@ -40,12 +40,12 @@ _DAY_MONTH = re.compile(rf"\b(?:le |au |du |depuis le |depuis )?(?P<day>[0-3]?\d
 _PART_MONTH = re.compile(rf"\b(?P<part>debut|mi-?|milieu|fin)\s*(?:de |d')?{_MONTH}{_YEAR}\b")
 _IN_MONTH = re.compile(rf"\b(?:depuis|en|au mois de|depuis le mois de|courant|a partir de)\s+{_MONTH}{_YEAR}(?:\s+dernier)?\b")
 _NUMERIC = re.compile(r"(?<![\d/])(?P<day>[0-3]?\d)/(?P<month>[01]?\d)(?:/(?P<year>(?:19|20)?\d{2}))?(?![\d/])")
-_RELATIVE = (
-    (re.compile(r"\bavant[- ]hier\b"), relativedelta(days=2)),
-    (re.compile(r"\bhier\b"), relativedelta(days=1)),
-    (re.compile(r"\b(?:la semaine (?:derniere|passee)|semaine derniere)\b"), relativedelta(weeks=1)),
-    (re.compile(r"\b(?:le mois (?:dernier|passe)|mois dernier)\b"), relativedelta(months=1)),
-    (re.compile(r"\b(?:l'an (?:dernier|passe)|l'annee (?:derniere|passee))\b"), relativedelta(years=1)),
+_RELATIVE = (  # phrase -> (days, months) ago
+    (re.compile(r"\bavant[- ]hier\b"), (2, 0)),
+    (re.compile(r"\bhier\b"), (1, 0)),
+    (re.compile(r"\b(?:la semaine (?:derniere|passee)|semaine derniere)\b"), (7, 0)),
+    (re.compile(r"\b(?:le mois (?:dernier|passe)|mois dernier)\b"), (0, 1)),
+    (re.compile(r"\b(?:l'an (?:dernier|passe)|l'annee (?:derniere|passee))\b"), (0, 12)),
 )
 
 
@@ -54,6 +54,14 @@ class FoundDate:
     day: dt.date
     start: int  # position of the phrase in the normalised text
     end: int
+
+
+def _ago(today: dt.date, days: int, months: int) -> dt.date:
+    """`today` minus days and months (the 31st of a shorter month becomes its last day)."""
+    years, month_index = divmod(today.month - 1 - months, 12)
+    year, month = today.year + years, month_index + 1
+    day = dt.date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+    return day - dt.timedelta(days=days)
 
 
 def _count(word: str) -> int | None:
@@ -97,7 +105,8 @@ def find_past_dates(text: str | None, today: dt.date | None = None) -> list[Foun
     for match in _AGO.finditer(plain):
         count = _count(match.group("count"))
         if count is not None and count <= 100:
-            add(match, today - relativedelta(**{_UNITS[match.group("unit")]: count}))
+            days, months = _UNITS[match.group("unit")]
+            add(match, _ago(today, days * count, months * count))
     for match in _DAY_MONTH.finditer(plain):
         add(match, _month_day(_year(match.group("year")), _MONTHS[match.group("month")], int(match.group("day")), today)
             if 1 <= int(match.group("day")) <= 31 else None)
@@ -110,9 +119,9 @@ def find_past_dates(text: str | None, today: dt.date | None = None) -> list[Foun
         month, day = int(match.group("month")), int(match.group("day"))
         if 1 <= month <= 12 and 1 <= day <= 31:
             add(match, _month_day(_year(match.group("year")), month, day, today))
-    for pattern, delta in _RELATIVE:
+    for pattern, (days, months) in _RELATIVE:
         for match in pattern.finditer(plain):
-            add(match, today - delta)
+            add(match, _ago(today, days, months))
     return sorted(found, key=lambda item: item.start)
 
 

@@ -348,3 +348,9 @@ def test_extraction_agrees_with_the_answers_written_for_each_situation(situation
 def test_sms_spelling_and_no_accents(text, domain, slots, answers):
     assert extraction.intake_facts(text, domain) == slots
     assert extraction.triage_facts(text, domain, TODAY) == answers
+
+
+def test_months_ago_at_the_end_of_a_month():
+    assert find_past_date("il y a 1 mois", dt.date(2026, 3, 31)) == dt.date(2026, 2, 28)
+    assert find_past_date("il y a 14 mois", dt.date(2026, 11, 22)) == dt.date(2025, 9, 22)
+    assert find_past_date("il y a 2 ans", dt.date(2028, 2, 29)) == dt.date(2026, 2, 28)
