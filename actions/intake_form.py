@@ -26,6 +26,7 @@ from bot.answers import (
     parse_yes_no,
 )
 from bot.classifier import classify
+from bot.extraction import prefill
 from bot.language import is_clearly_not_french
 from bot.postal_codes import parse_postal_code
 
@@ -40,6 +41,12 @@ _CODES: dict[str, tuple[str, ...]] = {
     intake.URGENCY: ("urgent", "soon", "not_urgent", _UNKNOWN),
     intake.MODE: ("phone", "video", "in_person", "no_preference"),
 }
+
+
+def _from_description(tracker: Tracker, **changes: Any) -> dict[str, Any]:
+    """Once the domain is known: the answers the description already gives are not asked
+    (they are shown in the recap « d'après votre message », to confirm or change)."""
+    return prefill(dict(tracker.slots) | changes)
 
 
 class ValidateIntakeForm(FormValidation):
@@ -141,7 +148,7 @@ class ValidateIntakeForm(FormValidation):
             return self._rejected(intake.DOMAIN_CONFIRMED, dispatcher, tracker, text)
         if answer is False:
             return {intake.DOMAIN_CONFIRMED: False, intake.DOMAIN_CHOICE: None}
-        return {intake.DOMAIN_CONFIRMED: True}
+        return {intake.DOMAIN_CONFIRMED: True} | _from_description(tracker)
 
     async def validate_domain_choice(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
@@ -154,7 +161,7 @@ class ValidateIntakeForm(FormValidation):
         if choice == "other":
             dispatcher.utter_message(text=content.OTHER_DOMAIN)
         return {intake.DOMAIN_CHOICE: choice, "situation_domain": choice, intake.DOMAIN_CONFIRMED: True,
-                "situation_confidence": 1.0}
+                "situation_confidence": 1.0} | _from_description(tracker, situation_domain=choice)
 
     # -- intake questions ----------------------------------------------------------
 

@@ -19,6 +19,7 @@ from actions.tracker_reading import button_choice, latest_intent, latest_text
 from bot import content, outcomes, triage
 from bot.answers import DONT_KNOW
 from bot.complaint import complaint_draft
+from bot.extraction import decision_category
 from bot.legal.facts import parse_answer
 from bot.routes import routes_message
 
@@ -78,6 +79,8 @@ class ValidateOrientationForm(FormValidation):
         value = None if code is None else triage.from_code(question, code)
         if value is None:
             value = parse_answer(question, latest_text(tracker), situation)
+        if value is None and question == "decision_category":
+            value = decision_category(latest_text(tracker))  # « on me refuse mes congés »: not in the list
         if value is None and latest_intent(tracker) in ("affirm", "deny") and question in triage.YES_NO_QUESTIONS:
             value = latest_intent(tracker) == "affirm"
         answers = _answers(tracker)

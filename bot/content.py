@@ -71,6 +71,31 @@ RECAP_LINES = {
     "postal_code": "Lieu : {value}",
     "mode": "Mode de rendez-vous souhaité : {value}",
 }
+# Lines of facts the description gave (bot/extraction.py): shown for confirmation, editable.
+RECAP_TRIAGE_LINES = {
+    "employer": "Employeur public : {value}",
+    "decision": "Décision contestée : {value}",
+    "complaint": "Réclamation écrite au professionnel : {value}",
+}
+FROM_MESSAGE = " (d'après votre message)"
+FROM_MESSAGE_PLACE = " (d'après votre message : {commune})"
+PUBLIC_EMPLOYER_LABELS = {
+    "state_education": "Éducation nationale",
+    "territorial": "collectivité territoriale (mairie, département, région)",
+    "hospital": "hôpital public",
+    "other_state": "administration de l'État",
+}
+DECISION_LABELS = {
+    "pay": "rémunération", "leave": "disponibilité, détachement ou congé non rémunéré", "reinstatement": "réintégration",
+    "classification": "classement, promotion", "training": "formation", "disability": "handicap",
+    "unfitness": "inaptitude", "other": "une décision hors de la liste de la médiation préalable (congés annuels, sanction, mutation…)",
+    "radiation": "radiation de France Travail", "benefit_removal": "suppression d'allocation", "overpayment": "trop-perçu",
+    "benefit_amount": "montant de l'allocation", "other_admin": "autre décision de France Travail",
+}
+COMPLAINT_SENT = "oui"
+COMPLAINT_SENT_ON = "oui, envoyée vers le {date}"
+COMPLAINT_NOT_SENT = "pas encore"
+EDIT_TRIAGE_LATER = "C'est noté : je vous poserai la question juste après le récapitulatif."
 RECAP_QUESTION = "Est-ce exact ?"
 RECAP_BUTTON_OK = "C'est exact"
 RECAP_BUTTON_EDIT = "Modifier une réponse"
@@ -86,6 +111,9 @@ EDIT_BUTTONS = {
     "urgency": "L'urgence",
     "postal_code": "Le code postal",
     "mode": "Le mode de rendez-vous",
+    "employer": "L'employeur public",
+    "decision": "La décision contestée",
+    "complaint": "La réclamation écrite",
 }
 
 # Channel-level guards (bot/text_guard.py).
@@ -385,10 +413,12 @@ TRIAGE_QUESTIONS: dict[str, dict[str, Prompt]] = {
     "public_employer_kind": {"default": Prompt("Qui est votre employeur public ?", _choices(
         ("Éducation nationale", "state_education"), ("Mairie, département, région", "territorial"),
         ("Hôpital", "hospital"), ("Autre administration de l'État", "other_state")))},
-    "decision_category": {"default": Prompt("Quelle décision contestez-vous ?", _choices(
+    "decision_category": {"default": Prompt(
+        "Quelle décision contestez-vous ? Si elle n'est pas dans la liste (par exemple un refus de congés annuels), "
+        "choisissez le dernier bouton ou décrivez-la en quelques mots.", _choices(
         ("Rémunération", "pay"), ("Disponibilité, détachement", "leave"), ("Réintégration", "reinstatement"),
         ("Classement, promotion", "classification"), ("Formation", "training"), ("Handicap", "disability"),
-        ("Inaptitude", "unfitness"), ("Autre (sanction…)", "other")))},
+        ("Inaptitude", "unfitness"), ("Congés, sanction, autre", "other")))},
     "cdg_convention": {"default": Prompt(
         "Votre employeur a-t-il signé une convention de médiation avec son centre de gestion ? "
         "Les voies de recours indiquées sur la décision le mentionnent souvent.", _YES_NO_UNKNOWN)},

@@ -30,11 +30,16 @@ def next_question(slots: Mapping[str, Any], answers: Mapping[str, Any], descript
     verdict, _ = case_verdict(slots, answers, description, today)
     open_questions = {QUESTION_FOR_FACT.get(fact) for fact in verdict.open_facts}
     for question in ASK_ORDER:
-        if question in open_questions and question not in answers:
+        if question in open_questions and question not in answers and not _pointless(question, answers):
             return question
     if any(rule.id == "C2-no-complaint" for rule in verdict.admissibility) and COMPLAINT_DRAFT not in answers:
         return COMPLAINT_DRAFT
     return None
+
+
+def _pointless(question: str, answers: Mapping[str, Any]) -> bool:
+    """No date of a complaint the person did not write, or does not know about."""
+    return question == "complaint_date" and answers.get("written_complaint") in (False, DONT_KNOW)
 
 
 def prompt(question: str, domain: str | None) -> content.Prompt:

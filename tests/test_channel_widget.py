@@ -183,7 +183,7 @@ def test_a_conversation_over_socketio_with_typing_buttons_and_history_after_a_re
         assert not any("Décrivez votre situation" in m["text"] for m in typed)
         asked = await tab.send(payload="/affirm", title="J'accepte")
         assert "Décrivez votre situation" in asked[0]["text"]
-        classified = await tab.send(message="Mon voisin a planté une haie de thuyas qui dépasse chez moi")
+        classified = await tab.send(message="Une haie de thuyas de 4 mètres dépasse chez moi et personne ne veut la tailler")
         assert "conflit de voisinage" in classified[-1]["text"] and classified[-1]["buttons"]
         await tab.client.disconnect()
 
@@ -195,7 +195,7 @@ def test_a_conversation_over_socketio_with_typing_buttons_and_history_after_a_re
     messages = json.loads(body)["messages"]
     assert status == 200
     assert [m["text"] for m in messages if m["sender"] == "user"][-2:] == [
-        "J'accepte", "Mon voisin a planté une haie de thuyas qui dépasse chez moi"]
+        "J'accepte", "Une haie de thuyas de 4 mètres dépasse chez moi et personne ne veut la tailler"]
     assert "conflit de voisinage" in messages[-1]["text"] and messages[-1]["buttons"]
     # The assistant's messages come with their parts (links built by the widget), the person's without.
     for message in messages:

@@ -30,7 +30,7 @@ fs.mkdirSync(artefacts, { recursive: true });
 const origin = new URL(demoUrl).origin;
 
 const TURN = 90_000; // one assistant turn, generous on a busy 2-core machine
-const DESCRIPTION = 'Mon voisin a planté une haie de thuyas qui dépasse chez moi et il refuse de la tailler';
+const DESCRIPTION = 'Une haie de thuyas de 4 mètres dépasse chez moi et personne ne veut la tailler'; // names no party: « autre partie » is asked
 const XSS = '<img src=x onerror=alert(1)>';
 
 class Failure extends Error {}
