@@ -43,17 +43,17 @@ class Classification:
 _CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "workplace": (
         (r"\bpatron", 3), (r"\bemployeur", 3), (r"\bsalaire", 2), (r"\bheures? sup", 2), (r"\blicenci", 3),
-        (r"\bprud'?hom", 3), (r"\barret maladie", 2), (r"\bcollegue", 2), (r"\bmanager\b", 2), (r"\bchef\b", 1),
+        (r"\bprud'?hom", 3), (r"\barret maladie", 2), (r"\bcollegue", 2), (r"\bmanager\b", 2), (r"\bchef(?:fe)?\b", 1),
         (r"\bcontrat de travail", 3), (r"\bfonctionnaire", 3), (r"\bagent (?:public|territorial)", 3),
         (r"\bcentre de gestion", 3), (r"\brectorat", 3), (r"\bdisponibilite\b", 1), (r"\bdetachement", 2),
         (r"\bfrance travail", 3), (r"\bpole emploi", 3), (r"\bradi(?:e|ation)", 1), (r"\bboulot", 2),
         (r"\bdemission", 2), (r"\bharcelement au travail", 3), (r"\brupture conventionnelle", 3), (r"\bstage", 1),
-        (r"\bentreprise ou je travaille", 3), (r"\bje travaille", 2), (r"\bembauch", 2), (r"\bprime", 1),
+        (r"\bentreprise ou je travaille", 3), (r"\bje travaille", 3), (r"\bembauch", 2), (r"\bprime", 1),
         # Organisations people run together: partners, co-founders, an association's or a club's board.
         (r"\bassocie(?:e|s|es)?\b", 3), (r"\bco-?fondat", 3), (r"\bconseil d'administration", 3),
         (r"\bbureau de (?:l'|notre |mon )?(?:asso|club)", 3), (r"\bassociation\b|\basso\b", 2), (r"\bclub\b", 2),
         (r"\bbenevole", 2), (r"\bentraineur|\bcoach\b", 2), (r"\bequipe\b", 1), (r"\bcollectif\b", 1),
-        (r"\bagents?\b", 1), (r"\bhopital\b|\bchu\b|\behpad\b", 1), (r"\bconges? (?:payes|annuels)", 3),
+        (r"\bagents?\b", 1), (r"\bhopital\b|\bchu\b|\behpad\b", 1), (r"\bconges? (?:payes|annuels)|\bmes conges\b", 3),
     ),
     "family": (
         (r"\bmon ex\b", 3), (r"\bex[- ](?:mari|femme|conjoint|compagn)", 3), (r"\bgarde (?:des|de mes|de ma|de mon)", 3),
