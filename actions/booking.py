@@ -7,6 +7,7 @@ booking_status (categorical, read by the rules): offered -> the form runs; unava
 """
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -25,8 +26,19 @@ FULL_FORM = ["booking_slot", "booking_name", "booking_contact", "booking_contact
 RESCHEDULE_FORM = ["booking_slot", "booking_confirmed"]
 
 
+LOCKED_CODES = ("booking_locked", "too_many_attempts")
+
+
 def agenda() -> AgendaClient:
     return AgendaClient()
+
+
+def agenda_for(tracker: Tracker) -> AgendaClient:
+    """The agenda client, naming this conversation (a digest) for the agenda's limits on
+    wrong booking codes per client."""
+    client = agenda()
+    client.client_key = hashlib.sha256(f"conversation:{tracker.sender_id}".encode()).hexdigest()[:32]
+    return client
 
 
 def _tz(tracker: Tracker) -> str:
@@ -237,7 +249,7 @@ class ValidateBookingForm(FormValidationAction):
         return await self._confirm(dispatcher, tracker)
 
     async def _confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        client, hold = agenda(), tracker.get_slot("booking_hold") or {}
+        client, hold = agenda_for(tracker), tracker.get_slot("booking_hold") or {}
         try:
             if tracker.get_slot("booking_rescheduling"):
                 result = await client.reschedule(tracker.get_slot("booking_reference"),
@@ -254,13 +266,18 @@ class ValidateBookingForm(FormValidationAction):
             if refused.code in ("slot_taken", "hold_not_found", "hold_released"):
                 refreshed = await self._refresh(dispatcher, tracker, content.BOOKING_CONFIRM_FAILED, [])
                 return {**refreshed, "booking_confirmed": None, "booking_hold": None}
+            if refused.code in LOCKED_CODES:
+                await release_hold(tracker)
+                dispatcher.utter_message(text=content.BOOKING_CODE_LOCKED)
+                return {"booking_confirmed": None, "booking_status": "booked", "booking_hold": None,
+                        "booking_rescheduling": False}
             dispatcher.utter_message(text=content.BOOKING_UNAVAILABLE)
             return {"booking_confirmed": None, "booking_status": "unavailable"}
         except AgendaUnavailable:
             dispatcher.utter_message(text=content.BOOKING_UNAVAILABLE)
             return {"booking_confirmed": None, "booking_status": "unavailable"}
         reference = result["reference"]
-        ics_url = client.invitation_url(reference, secret)
+        ics_url = client.invitation_url(result["calendar_token"])
         label = hold.get("label", "")
         if tracker.get_slot("booking_rescheduling"):
             dispatcher.utter_message(text=content.BOOKING_RESCHEDULED.format(reference=reference, label=label,
@@ -376,7 +393,7 @@ class ActionCancelBooking(Action):
             dispatcher.utter_message(text=content.BOOKING_NOT_FOUND)
             return events
         choice = latest_entity(tracker, "choice")
-        client = agenda()
+        client = agenda_for(tracker)
         try:
             if choice == "keep":
                 dispatcher.utter_message(text=content.CANCEL_KEPT.format(reference=reference))
@@ -390,6 +407,9 @@ class ActionCancelBooking(Action):
             if refused.code == "booking_already_cancelled":
                 dispatcher.utter_message(text=content.CANCEL_ALREADY.format(reference=reference))
                 return events + [SlotSet("booking_status", "cancelled")]
+            if refused.code in LOCKED_CODES:
+                dispatcher.utter_message(text=content.BOOKING_CODE_LOCKED)
+                return []
             dispatcher.utter_message(text=content.BOOKING_WRONG_SECRET)
             return []  # typed credentials that match nothing are not kept
         except AgendaUnavailable:

@@ -79,7 +79,7 @@ class ActionEraseData(Action):
             dispatcher.utter_message(text=content.ERASE_KEPT)
             return [SlotSet("erasure", "kept")]
         try:
-            booked = await anonymise_booking(booking_actions.agenda(), reference, secret)
+            booked = await anonymise_booking(booking_actions.agenda_for(tracker), reference, secret)
         except AgendaUnavailable:
             dispatcher.utter_message(text=content.ERASE_UNAVAILABLE.format(reference=reference))
             return [SlotSet("erasure", "unavailable")]

@@ -704,6 +704,12 @@ CANCEL_UNAVAILABLE = "Je ne peux pas accéder à l'agenda pour le moment : votre
 
 # Erasure asked in the conversation (« effacer mes données », « je retire mon consentement »),
 # actions/privacy.py. The person is told what goes and what stays.
+# Wrong booking codes (bot/agenda/store.py): the agenda's JSON error, then the conversation's words.
+AGENDA_BOOKING_LOCKED = ("Trop de codes erronés pour ce rendez-vous : il est verrouillé pendant {minutes} minutes, "
+                         "même avec le bon code. Réessayez plus tard.")
+AGENDA_TOO_MANY_ATTEMPTS = "Trop de codes erronés. Réessayez dans {minutes} minutes."
+BOOKING_CODE_LOCKED = ("Trop de codes erronés ont été essayés pour ce rendez-vous : par sécurité, il est verrouillé "
+                       "quelques minutes. Réessayez un peu plus tard ; votre rendez-vous n'a pas changé.")
 ERASE_ASK = (
     "Voulez-vous retirer votre accord et effacer vos données ? J'effacerai tous vos messages, vos réponses et "
     "le résumé de votre situation{booking}. C'est définitif."

@@ -71,8 +71,8 @@ class FakeAgenda:
     async def reschedule(self, reference, secret, hold_id):
         return await self._do(self.store.reschedule, reference, secret, hold_id)
 
-    def invitation_url(self, reference, secret):
-        return f"http://agenda.test/public/bookings/{reference}.ics?code={secret}"
+    def invitation_url(self, calendar_token):
+        return f"http://agenda.test/public/calendar/{calendar_token}.ics"
 
 
 @pytest.fixture
@@ -251,7 +251,7 @@ def test_confirming_books_with_a_neutral_brief_and_forgets_the_contact(store):
     assert result["booking_status"] == "booked" and result["booking_reference"].startswith("MED-")
     assert result["booking_name"] is None and result["booking_contact"] is None
     assert result["booking_reference"] in messages[0] and result["booking_secret"] in messages[0]
-    assert ".ics?code=" in messages[0]
+    assert "/public/calendar/" in messages[0] and ".ics?code=" not in messages[0]
     with store.engine.connect() as connection:
         row = connection.execute(sa.select(bookings)).one()
     assert row.reference == result["booking_reference"] and row.person_email == "marie@exemple.fr"

@@ -30,6 +30,9 @@ class AgendaClient:
         self.base_url = (base_url or os.environ.get("AGENDA_URL") or DEFAULT_URL).rstrip("/")
         self.token = token if token is not None else os.environ.get("AGENDA_TOKEN", "")
         self.timeout = aiohttp.ClientTimeout(total=timeout)
+        # Who tries booking codes through this client (a digest of the conversation): the
+        # agenda counts wrong codes per client with it (X-Client-Key).
+        self.client_key: str | None = None
 
     @property
     def public_url(self) -> str:
@@ -38,6 +41,8 @@ class AgendaClient:
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if self.client_key:
+            headers["X-Client-Key"] = self.client_key
         try:
             async with aiohttp.ClientSession(timeout=self.timeout, headers=headers) as session:
                 async with session.request(method, self.base_url + path, **kwargs) as reply:
@@ -88,5 +93,6 @@ class AgendaClient:
         return await self._call("POST", f"/api/bookings/{reference}/reschedule",
                                 json={"secret": secret, "hold_id": hold_id})
 
-    def invitation_url(self, reference: str, secret: str) -> str:
-        return f"{self.public_url}/public/bookings/{reference}.ics?code={secret}"
+    def invitation_url(self, calendar_token: str) -> str:
+        """The calendar file's link: its own revocable token, never the booking's code."""
+        return f"{self.public_url}/public/calendar/{calendar_token}.ics"

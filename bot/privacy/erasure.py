@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from bot.agenda.client import AgendaClient, AgendaRefused
+from bot.agenda.client import AgendaClient, AgendaRefused, AgendaUnavailable
 from bot.channels.conversations import erase_conversation
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,10 @@ async def anonymise_booking(agenda: AgendaClient, reference: str | None, secret:
         await agenda.anonymise(reference, secret)
         return reference
     except AgendaRefused as refused:
+        if refused.code in ("booking_locked", "too_many_attempts"):
+            # Locked for a while after wrong codes: erasing the conversation now would lose
+            # the only code that can finish the job later. Nothing is erased; retry.
+            raise AgendaUnavailable(refused.code) from refused
         # Unknown to this agenda (e.g. another environment): nothing of it to remove here.
         logger.warning("erasure: booking not anonymised (%s)", refused.code)
         return None
