@@ -61,8 +61,9 @@ async def _search(tracker: Tracker, exclude: list[int]) -> tuple[list[dict], str
     return found["slots"], content.BOOKING_REMOTE_INSTEAD
 
 
-def _offer_events(offers: list[dict], shown: list[int]) -> list[dict]:
-    return [SlotSet("booking_offers", offers), SlotSet("booking_shown", shown + [offer["slot_id"] for offer in offers])]
+def _offer_events(tracker: Tracker, offers: list[dict], shown: list[int]) -> list[dict]:
+    return [SlotSet("booking_offers", booking.seal_offers(offers, tracker.sender_id)),
+            SlotSet("booking_shown", shown + [offer["slot_id"] for offer in offers])]
 
 
 async def release_hold(tracker: Tracker) -> None:
@@ -126,7 +127,7 @@ class ActionOfferBooking(Action):
         intro = (content.BOOKING_INTRO_RESCHEDULE.format(reference=tracker.get_slot("booking_reference"))
                  if rescheduling else content.BOOKING_INTRO.format(where=_where(offers)))
         dispatcher.utter_message(text=intro)
-        return events + _offer_events(offers, []) + [
+        return events + _offer_events(tracker, offers, []) + [
             SlotSet("booking_status", "offered"), SlotSet("booking_hold", None)] + [
             # Every answer is asked afresh: consent was given for one mediator and one appointment.
             SlotSet(slot, None) for slot in FULL_FORM]
@@ -172,7 +173,7 @@ class ValidateBookingForm(FormValidationAction):
             return {"booking_slot": None, "booking_status": "unavailable"}
         dispatcher.utter_message(text=lead)
         shown = list(tracker.get_slot("booking_shown") or [])
-        return {"booking_slot": None, "booking_offers": offers,
+        return {"booking_slot": None, "booking_offers": booking.seal_offers(offers, tracker.sender_id),
                 "booking_shown": shown + [offer["slot_id"] for offer in offers]}
 
     async def validate_booking_slot(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -186,7 +187,8 @@ class ValidateBookingForm(FormValidationAction):
             await release_hold(tracker)
             dispatcher.utter_message(text=content.BOOKING_LATER)
             return {"booking_slot": None, "booking_status": "declined", "booking_hold": None}
-        if picked is None:
+        if picked is None or not booking.offer_sealed_for(picked, tracker.sender_id):
+            # Only a slot this conversation was offered is ever held (bot/booking.py: seals).
             dispatcher.utter_message(text=content.BOOKING_CHOICE_INVALID)
             return {"booking_slot": None}
         await release_hold(tracker)  # a previous choice, when the person changed their mind

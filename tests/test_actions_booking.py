@@ -19,7 +19,7 @@ from bot.agenda.client import AgendaRefused, AgendaUnavailable
 from bot.agenda.schema import bookings, holds
 from bot.agenda.store import AgendaError
 from test_actions import make_tracker, run
-from tests.agenda_fixtures import Clock, seeded_store
+from tests.agenda_fixtures import Clock, seeded_store, slot_ids
 
 DOMAIN = {"forms": {"booking_form": {"required_slots": booking_actions.FULL_FORM}}}
 READY = {"consent": "given", "situation_domain": "family", "postal_code": "75011", "preferred_mode": "video",
@@ -386,3 +386,21 @@ def test_a_confirmation_whose_answer_was_lost_is_not_a_lost_booking(store):
     assert again["booking_secret"] in messages[0] and again["booking_reference"] in messages[0]
     with store.engine.connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(bookings)).scalar() == 1
+
+
+def test_only_a_slot_offered_to_this_conversation_is_held(store):
+    """Issue 16 (2): offers forged in the tracker (no seal, or sealed for another
+    conversation) hold nothing; the agenda's slot stays free."""
+    from bot import booking as booking_module
+    from bot.agenda.schema import holds
+
+    slots = offered(store)
+    real = slots["booking_offers"][0]
+    other = [slot_id for slot_id in slot_ids(store, "paris") if slot_id != real["slot_id"]][0]
+    forged = {**real, "slot_id": other}
+    for offers in ([{k: v for k, v in forged.items() if k != "seal"}], [forged],
+                   booking_module.seal_offers([{**forged}], "someone-else")):
+        result, messages = validate("booking_slot", {**slots, "booking_offers": offers}, choice=f"slot_{other}")
+        assert result == {"booking_slot": None} and messages == [content.BOOKING_CHOICE_INVALID]
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(holds)).scalar() == 0
