@@ -7,7 +7,6 @@ booking_status (categorical, read by the rules): offered -> the form runs; unava
 """
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -18,7 +17,7 @@ from rasa_sdk.forms import FormValidationAction
 from actions.ask import utter_prompt
 from actions.tracker_reading import latest_entity, latest_intent, latest_text
 from bot import booking, content
-from bot.agenda.client import AgendaClient, AgendaRefused, AgendaUnavailable
+from bot.agenda.client import AgendaClient, AgendaRefused, AgendaUnavailable, conversation_key
 from bot.agenda.references import find_reference, find_secret
 
 HOLD_MINUTES = 10
@@ -37,7 +36,7 @@ def agenda_for(tracker: Tracker) -> AgendaClient:
     """The agenda client, naming this conversation (a digest) for the agenda's limits on
     wrong booking codes per client."""
     client = agenda()
-    client.client_key = hashlib.sha256(f"conversation:{tracker.sender_id}".encode()).hexdigest()[:32]
+    client.client_key = conversation_key(tracker.sender_id)
     return client
 
 
@@ -261,8 +260,10 @@ class ValidateBookingForm(FormValidationAction):
                 contact = tracker.get_slot("booking_contact") or ""
                 person = {"name": tracker.get_slot("booking_name"), "contact_consent": True,
                           "email" if "@" in contact else "phone": contact}
+                # The agenda keeps which conversation booked (a keyed digest), for its erasure.
                 result = await client.confirm(hold.get("hold_id", ""), person,
-                                              booking.build_brief(tracker.slots, hold.get("mode", "")))
+                                              booking.build_brief(tracker.slots, hold.get("mode", "")),
+                                              conversation=conversation_key(tracker.sender_id))
                 secret = result["secret"]
         except AgendaRefused as refused:
             if refused.code in ("slot_taken", "hold_not_found", "hold_released"):

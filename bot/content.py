@@ -729,12 +729,20 @@ ERASE_DONE_BOOKING = (
     "\nDans le rendez-vous {reference}, vos nom, coordonnées et résumé sont retirés ; le créneau reste réservé. "
     "Pour l'annuler, écrivez « annuler {reference} » avec le code reçu à la réservation."
 )
+ERASE_DONE_BOOKINGS = (
+    "\nDans vos rendez-vous {references}, vos nom, coordonnées et résumés sont retirés ; les créneaux restent "
+    "réservés. Pour en annuler un, écrivez « annuler » suivi de sa référence et du code reçu à la réservation."
+)
 ERASE_DONE_BOOKING_CANCELLED = "\nDans le rendez-vous annulé {reference}, vos nom, coordonnées et résumé sont retirés."
 ERASE_NOTHING_STORED = (
     "Vous n'avez pas donné votre accord : rien de ce que vous avez écrit n'a été conservé, il n'y a rien à "
     "effacer. Si vous m'écrivez de nouveau, je vous redemanderai votre accord."
 )
 ERASE_KEPT = "Très bien, je n'efface rien."
+ERASE_UNAVAILABLE_NO_REFERENCE = (
+    "Je ne peux pas joindre l'agenda pour retirer vos coordonnées de vos rendez-vous éventuels : je n'ai rien "
+    "effacé pour l'instant. Réessayez dans quelques minutes en écrivant « effacer mes données »."
+)
 ERASE_UNAVAILABLE = (
     "Je ne peux pas joindre l'agenda pour retirer vos coordonnées du rendez-vous {reference} : je n'ai rien "
     "effacé pour l'instant. Réessayez dans quelques minutes en écrivant « effacer mes données »."

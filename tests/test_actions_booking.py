@@ -56,8 +56,11 @@ class FakeAgenda:
     async def release(self, hold_id):
         return await self._do(self.store.release, hold_id)
 
-    async def confirm(self, hold_id, person, brief):
-        return await self._do(self.store.confirm, hold_id, person, brief)
+    async def confirm(self, hold_id, person, brief, conversation=None):
+        return await self._do(self.store.confirm, hold_id, person, brief, conversation)
+
+    async def anonymise_conversation(self, conversation):
+        return await self._do(self.store.anonymise_conversation, conversation)
 
     async def booking(self, reference, secret):
         return await self._do(self.store.booking, reference, secret)

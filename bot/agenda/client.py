@@ -7,12 +7,19 @@ JSON) becomes AgendaUnavailable; a 4xx answer becomes AgendaRefused with its cod
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 from typing import Any
 
 import aiohttp
 
 DEFAULT_URL = "http://127.0.0.1:5056"
+
+
+def conversation_key(sender_id: str) -> str:
+    """The pseudonymous key the agenda knows a conversation by (it stores only a keyed
+    digest of it): the same on the action server and the Rasa server."""
+    return hashlib.sha256(f"conversation:{sender_id}".encode()).hexdigest()[:32]
 
 
 class AgendaUnavailable(Exception):
@@ -77,8 +84,14 @@ class AgendaClient:
     async def release(self, hold_id: str) -> None:
         await self._call("DELETE", f"/api/holds/{hold_id}")
 
-    async def confirm(self, hold_id: str, person: dict, brief: dict) -> dict:
-        return await self._call("POST", f"/api/holds/{hold_id}/confirm", json={"person": person, "brief": brief})
+    async def confirm(self, hold_id: str, person: dict, brief: dict, conversation: str | None = None) -> dict:
+        body = {"person": person, "brief": brief, **({"conversation": conversation} if conversation else {})}
+        return await self._call("POST", f"/api/holds/{hold_id}/confirm", json=body)
+
+    async def anonymise_conversation(self, conversation: str) -> list[str]:
+        """Every booking the conversation made loses the person's data; their references."""
+        body = await self._call("POST", "/api/conversations/anonymise", json={"conversation": conversation})
+        return list((body or {}).get("anonymised") or [])
 
     async def booking(self, reference: str, secret: str) -> dict:
         return await self._call("GET", f"/api/bookings/{reference}", headers={"X-Booking-Secret": secret})

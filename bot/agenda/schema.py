@@ -64,6 +64,7 @@ bookings = sa.Table(
     sa.Column("secret_hash", sa.String(64), nullable=False),
     sa.Column("secret_scheme", sa.String(16)),                 # hmac-sha256; NULL: legacy SHA-256
     sa.Column("calendar_token_hash", sa.String(64), unique=True),  # the .ics link; NULL: revoked
+    sa.Column("conversation_key_hash", sa.String(64), index=True),  # keyed digest of the conversation
     sa.Column("person_name", sa.String(120), nullable=False),
     sa.Column("person_email", sa.String(254)),
     sa.Column("person_phone", sa.String(32)),

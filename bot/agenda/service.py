@@ -188,8 +188,18 @@ async def confirm_hold(request: web.Request) -> web.Response:
         if contact[key] and (parse_contact(contact[key]) or {}).get(key) is None:
             raise AgendaError(f"{key} is not a valid {'e-mail address' if key == 'email' else 'phone number'}",
                               f"invalid_{key}")
-    booking = await _run(request, request.app[STORE].confirm, request.match_info["hold_id"][:36], contact, brief)
+    conversation = _text(body, "conversation", 128)
+    booking = await _run(request, request.app[STORE].confirm, request.match_info["hold_id"][:36], contact, brief,
+                         conversation)
     return web.json_response(booking, status=201)
+
+
+async def anonymise_conversation(request: web.Request) -> web.Response:
+    """Erasure of one conversation: every booking it made loses the person's data."""
+    body = await _json_body(request)
+    conversation = _text(body, "conversation", 128, required=True)
+    return web.json_response({"anonymised": await _run(request, request.app[STORE].anonymise_conversation,
+                                                       conversation)})
 
 
 def _secret(request: web.Request, body: dict | None = None) -> str | None:
@@ -302,6 +312,7 @@ def create_app(store: AgendaStore, token: str | None = None, admin_token: str | 
     app.router.add_post("/api/bookings/{reference}/cancel", cancel_booking)
     app.router.add_post("/api/bookings/{reference}/anonymise", anonymise_booking)
     app.router.add_post("/api/bookings/{reference}/reschedule", reschedule_booking)
+    app.router.add_post("/api/conversations/anonymise", anonymise_conversation)
     app.router.add_get("/api/mediators/{mediator_id}/bookings", mediator_bookings)
     app.router.add_get("/public/calendar/{token}.ics", booking_ics)
     app.on_startup.append(_start_background)

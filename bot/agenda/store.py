@@ -202,8 +202,11 @@ class AgendaStore:
         connection.execute(holds.update().where(holds.c.id == hold.id).values(status="confirmed"))
 
     # ---- bookings -------------------------------------------------------------------
-    def confirm(self, hold_id: str, person: dict[str, Any], brief: dict[str, Any]) -> dict[str, Any]:
-        """Book the held slot: returns the booking and, once only, its secret."""
+    def confirm(self, hold_id: str, person: dict[str, Any], brief: dict[str, Any],
+                conversation: str | None = None) -> dict[str, Any]:
+        """Book the held slot: returns the booking and, once only, its secret. `conversation`:
+        the pseudonymous key of the conversation that booked (kept as a keyed digest), so that
+        its erasure reaches this booking (`anonymise_conversation`)."""
         if not person.get("contact_consent"):
             raise AgendaError("the person's consent to pass on their contact details is required", "consent_required")
         if not person.get("name") or not (person.get("email") or person.get("phone")):
@@ -223,6 +226,7 @@ class AgendaStore:
                         reference=reference, slot_id=hold.slot_id, hold_id=hold.id, mode=hold.mode,
                         secret_hash=references.hash_secret(secret), secret_scheme=references.SCHEME,
                         calendar_token_hash=references.hash_calendar_token(calendar), person_name=person["name"][:120],
+                        conversation_key_hash=self._conversation_hash(conversation),
                         person_email=person.get("email"), person_phone=person.get("phone"),
                         contact_consent_at=now, brief=brief, status="confirmed", created_at=now, updated_at=now,
                     ))
@@ -345,6 +349,33 @@ class AgendaStore:
                                .values(status="open", hold_id=None, held_until=None))
             return self._describe(connection, connection.execute(sa.select(bookings).where(bookings.c.id == row.id)).first())
 
+    @staticmethod
+    def _conversation_hash(conversation: str | None) -> str | None:
+        return references.keyed("conversation:" + conversation) if conversation else None
+
+    def anonymise_conversation(self, conversation: str) -> list[str]:
+        """Every booking the conversation made, stripped of the person (as `anonymise`): its
+        erasure, whichever booking its slots still name. The references, oldest first."""
+        now = self.clock()
+        key = self._conversation_hash(conversation)
+        if not key:
+            return []
+        with self.engine.begin() as connection:
+            rows = connection.execute(sa.select(bookings).where(bookings.c.conversation_key_hash == key)
+                                      .order_by(bookings.c.id)).all()
+            for row in rows:
+                self._strip_person(connection, row, now)
+            return [row.reference for row in rows]
+
+    @staticmethod
+    def _strip_person(connection: sa.engine.Connection, row: sa.engine.Row, now: datetime) -> None:
+        brief = row.brief or {}
+        connection.execute(bookings.update().where(bookings.c.id == row.id).values(
+            person_name=content.BOOKING_ANONYMISED_NAME, person_email=None, person_phone=None, updated_at=now,
+            calendar_token_hash=None, conversation_key_hash=None,
+            brief={"anonymised": True, "domain": brief.get("domain"), "mode": row.mode,
+                   "note": content.BOOKING_ANONYMISED_NOTE}))
+
     def anonymise(self, reference: str, secret: str | None, client: str | None = None) -> dict[str, Any]:
         """The person asked to erase their data: the booking keeps its slot, mode and domain
         (what the mediator needs to hold the appointment) and loses the name, contact
@@ -353,12 +384,7 @@ class AgendaStore:
         now = self.clock()
         with self.engine.begin() as connection:
             row = self._booking_row(connection, reference, secret)
-            brief = row.brief or {}
-            connection.execute(bookings.update().where(bookings.c.id == row.id).values(
-                person_name=content.BOOKING_ANONYMISED_NAME, person_email=None, person_phone=None, updated_at=now,
-                calendar_token_hash=None,
-                brief={"anonymised": True, "domain": brief.get("domain"), "mode": row.mode,
-                       "note": content.BOOKING_ANONYMISED_NOTE}))
+            self._strip_person(connection, row, now)
             return self._describe(connection, connection.execute(sa.select(bookings).where(bookings.c.id == row.id)).first())
 
     def reschedule(self, reference: str, secret: str | None, hold_id: str, client: str | None = None) -> dict[str, Any]:

@@ -5,6 +5,8 @@
 - bookings.calendar_token_hash: the .ics link's own token (NULL for older bookings: the link
   with the code in the URL is gone; their code still works in the conversation).
 - code_attempts: wrong codes per booking and per client, and the lockouts.
+- bookings.conversation_key_hash: which conversation made the booking (a keyed digest of a
+  pseudonymous key), so that erasing the conversation reaches every booking it ever made.
 
 Revision ID: 0002
 Revises: 0001
@@ -24,7 +26,9 @@ def upgrade() -> None:
     with op.batch_alter_table("bookings") as batch:
         batch.add_column(sa.Column("secret_scheme", sa.String(16)))
         batch.add_column(sa.Column("calendar_token_hash", sa.String(64)))
+        batch.add_column(sa.Column("conversation_key_hash", sa.String(64)))
         batch.create_unique_constraint("uq_bookings_calendar_token", ["calendar_token_hash"])
+        batch.create_index("ix_bookings_conversation_key_hash", ["conversation_key_hash"])
     op.create_table(
         "code_attempts",
         sa.Column("key", sa.String(80), primary_key=True),
@@ -44,6 +48,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("code_attempts")
     with op.batch_alter_table("bookings") as batch:
+        batch.drop_index("ix_bookings_conversation_key_hash")
         batch.drop_constraint("uq_bookings_calendar_token", type_="unique")
+        batch.drop_column("conversation_key_hash")
         batch.drop_column("calendar_token_hash")
         batch.drop_column("secret_scheme")
