@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from typing import Any
 
@@ -24,6 +25,8 @@ from bot import content
 from bot.agenda.client import AgendaUnavailable
 from bot.privacy.erasure import anonymise_bookings
 
+
+logger = logging.getLogger(__name__)
 
 # Real answers score far above it: « oui » 0.99, « j'accepte » 0.95, « d'accord » 0.87; the
 # buttons' payloads 1.0.
@@ -73,8 +76,18 @@ class ActionEraseData(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         if tracker.get_slot("consent") != "given":
-            # Before consent no words were stored (redacted); stop and forget the rest too.
-            dispatcher.utter_message(text=content.ERASE_NOTHING_STORED)
+            # Before consent no words were stored (redacted); stop and forget the rest too. A
+            # booking made before « recommencer » (which resets the consent) is reached still.
+            try:
+                anonymised = await anonymise_bookings(booking_actions.agenda_for(tracker), tracker.sender_id,
+                                                      None, None)
+            except AgendaUnavailable:  # known gap: the consent form has no "retry later" branch
+                logger.warning("erasure before consent: the agenda is unreachable, bookings not anonymised")
+                anonymised = []
+            text = content.ERASE_NOTHING_STORED
+            if anonymised:
+                text += content.ERASE_DONE_BOOKINGS.format(references=", ".join(anonymised))
+            dispatcher.utter_message(text=text)
             erased_screen(dispatcher)
             return _stopped()
         reference, secret = tracker.get_slot("booking_reference"), tracker.get_slot("booking_secret")

@@ -80,7 +80,7 @@ def slot_values(events):
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-def test_before_consent_nothing_to_erase_and_the_consent_form_stops():
+def test_before_consent_nothing_to_erase_and_the_consent_form_stops(store):
     events, messages = erase({}, active_loop="consent_form")
     assert messages[0]["text"] == content.ERASE_NOTHING_STORED
     assert slot_values(events) == {"consent": "refused", "erasure": "done"}
@@ -168,3 +168,14 @@ def test_agenda_down_and_no_booking_named_nothing_is_erased(store):
         FakeAgenda.down = False
     assert slot_values(events) == {"erasure": "unavailable"}
     assert messages[0]["text"] == content.ERASE_UNAVAILABLE_NO_REFERENCE
+
+
+def test_after_recommencer_the_erasure_before_consent_reaches_the_earlier_booking(store):
+    """« recommencer » resets every slot, the consent too: the erasure still reaches the
+    booking this conversation made before."""
+    slots = booked(store)
+    events, messages = erase({}, active_loop="consent_form")
+    assert slot_values(events) == {"consent": "refused", "erasure": "done"}
+    assert messages[0]["text"].startswith(content.ERASE_NOTHING_STORED)
+    assert slots["booking_reference"] in messages[0]["text"]
+    assert person_fields(store)[0] == content.BOOKING_ANONYMISED_NAME
