@@ -34,7 +34,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import content
-from bot.channels.dedup import Deduplicator, deduplicator
+from bot.channels.dedup import Deduplicator, deduplicator, event_key, too_old
 from bot.channels.ordering import ConversationWorkers
 from bot.channels.rate_limit import RateLimits
 from bot.channels.service_window import ServiceWindow, service_window
