@@ -751,6 +751,12 @@ CANCEL_UNAVAILABLE = "Je ne peux pas accéder à l'agenda pour le moment : votre
 
 # Erasure asked in the conversation (« effacer mes données », « je retire mon consentement »),
 # actions/privacy.py. The person is told what goes and what stays.
+# Wrong booking codes (bot/agenda/store.py): the agenda's JSON error, then the conversation's words.
+AGENDA_BOOKING_LOCKED = ("Trop de codes erronés pour ce rendez-vous : il est verrouillé pendant {minutes} minutes, "
+                         "même avec le bon code. Réessayez plus tard.")
+AGENDA_TOO_MANY_ATTEMPTS = "Trop de codes erronés. Réessayez dans {minutes} minutes."
+BOOKING_CODE_LOCKED = ("Trop de codes erronés ont été essayés pour ce rendez-vous : par sécurité, il est verrouillé "
+                       "quelques minutes. Réessayez un peu plus tard ; votre rendez-vous n'a pas changé.")
 ERASE_ASK = (
     "Voulez-vous retirer votre accord et effacer vos données ? J'effacerai tous vos messages, vos réponses et "
     "le résumé de votre situation{booking}. C'est définitif."
@@ -770,12 +776,20 @@ ERASE_DONE_BOOKING = (
     "\nDans le rendez-vous {reference}, vos nom, coordonnées et résumé sont retirés ; le créneau reste réservé. "
     "Pour l'annuler, écrivez « annuler {reference} » avec le code reçu à la réservation."
 )
+ERASE_DONE_BOOKINGS = (
+    "\nDans vos rendez-vous {references}, vos nom, coordonnées et résumés sont retirés ; les créneaux restent "
+    "réservés. Pour en annuler un, écrivez « annuler » suivi de sa référence et du code reçu à la réservation."
+)
 ERASE_DONE_BOOKING_CANCELLED = "\nDans le rendez-vous annulé {reference}, vos nom, coordonnées et résumé sont retirés."
 ERASE_NOTHING_STORED = (
     "Vous n'avez pas donné votre accord : rien de ce que vous avez écrit n'a été conservé, il n'y a rien à "
     "effacer. Si vous m'écrivez de nouveau, je vous redemanderai votre accord."
 )
 ERASE_KEPT = "Très bien, je n'efface rien."
+ERASE_UNAVAILABLE_NO_REFERENCE = (
+    "Je ne peux pas joindre l'agenda pour retirer vos coordonnées de vos rendez-vous éventuels : je n'ai rien "
+    "effacé pour l'instant. Réessayez dans quelques minutes en écrivant « effacer mes données »."
+)
 ERASE_UNAVAILABLE = (
     "Je ne peux pas joindre l'agenda pour retirer vos coordonnées du rendez-vous {reference} : je n'ai rien "
     "effacé pour l'instant. Réessayez dans quelques minutes en écrivant « effacer mes données »."

@@ -33,3 +33,9 @@ if ! grep -q '^CONVERSATION_ID_KEY=' "$env_file"; then
   printf 'CONVERSATION_ID_KEY=%s\n' "$("$python" -c 'import secrets; print(secrets.token_urlsafe(64))')" >> "$env_file"
   echo "==> Added CONVERSATION_ID_KEY to $env_file"
 fi
+if ! grep -q '^AGENDA_SECRET_KEY=' "$env_file"; then
+  # Keys the stored booking codes and calendar links (bot/agenda/references.py). Changing it
+  # invalidates every booking's code: keep it with the agenda's database backups.
+  printf 'AGENDA_SECRET_KEY=%s\n' "$(new_token)" >> "$env_file"
+  echo "==> Added AGENDA_SECRET_KEY to $env_file"
+fi

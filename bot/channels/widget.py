@@ -83,6 +83,13 @@ class WidgetOutput(CountingOutputChannel):
                                  **kwargs: Any) -> None:
         await self.send_text_with_buttons(recipient_id, text, quick_replies)
 
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """The conversation was erased from inside it (« effacer mes données » typed, or its
+        button; actions/privacy.py): every open tab clears its screen, as after the widget's
+        own erase button. Any other custom payload is not for the widget: never shown raw."""
+        if isinstance(json_message, dict) and json_message.get("conversation_erased") is True:
+            await self.sio.emit(ERASED_EVENT, {}, room=recipient_id)
+
 
 class WidgetInput(InputChannel):
     @classmethod

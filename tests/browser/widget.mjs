@@ -357,6 +357,38 @@ async function scenarioClear(page) {
   log('conversation erased: list emptied, new welcome, old history gone after reload');
 }
 
+async function scenarioTypedErasure() {
+  // Issue 16 (5, 7): text typed with a leading « / » is sent as text, never as a payload; and
+  // « effacer mes données » typed in the conversation clears the screen, as the erase button does.
+  const page = await newPage();
+  await page.goto(demoUrl);
+  await page.locator(W.launcher).click();
+  await waitBot(page, "assistant d'accueil");
+  await waitIdle(page);
+  const typed = '/affirm';
+  await page.locator(W.input).fill(typed);
+  await page.locator(W.input).press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('.ma-msg--bot').length > 1, null, { timeout: TURN });
+  await waitIdle(page);
+  check(page.sent.some((frame) => frame.includes('user_uttered') && frame.includes('"message":"/affirm"')),
+    'typed text starting with « / » was not sent as a message');
+  check(!page.sent.some((frame) => frame.includes('"payload":"/affirm"')), 'typed text was sent as a button payload');
+  check(!(await texts(page, W.bot)).some((t) => t.includes('Décrivez votre situation')), 'typed « /affirm » gave the consent');
+  const conversation = page.sessions[page.sessions.length - 1];
+  await page.locator(W.input).fill('effacer mes données');
+  await page.locator(W.input).press('Enter');
+  await page.waitForFunction(() => /effacée/.test(document.querySelector('.ma-status').textContent), null,
+    { timeout: TURN }).catch(() => { throw new Failure('typed « effacer mes données » did not clear the screen'); });
+  await page.waitForFunction(() => ![...document.querySelectorAll('.ma-msg--user .ma-msg__text')]
+    .some((n) => n.textContent.includes('effacer mes données') || n.textContent.includes('/affirm')), null,
+  { timeout: 30_000 }).catch(() => { throw new Failure('the erased messages are still on the screen'); });
+  await waitBot(page, "assistant d'accueil"); // a new conversation's welcome
+  check(page.sessions[page.sessions.length - 1] !== conversation, 'the typed erasure should start a new conversation');
+  await shot(page, 'widget-typed-erasure.png');
+  log('typed « / » text sent as text; typed erasure cleared the screen and started anew');
+  await page.context().close();
+}
+
 async function scenarioKeyboard() {
   const page = await newPage();
   await page.goto(demoUrl);
@@ -817,6 +849,7 @@ const scenarios = [
   ['11. links: bare domains, the booking with its calendar link (phone)', async () => scenarioLinks('phone')],
   ['12. links: bare domains, the booking with its calendar link (desktop)', async () => scenarioLinks('desktop')],
   ['13. accessibility of the emergency line and the long-message notice (axe-core, phone)', async () => scenarioHelpAxe()],
+  ['14. typed « / » text and typed erasure', async () => scenarioTypedErasure()],
 ];
 
 // WIDGET_SCENARIOS=9,10 runs only those (while working on the widget); the test runs them all.

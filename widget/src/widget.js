@@ -541,7 +541,9 @@
       });
     });
     socket.on('conversation_erased', function () {
-      // Erased from another tab (this tab's own erasure is handled in clearConversation).
+      // Erased from another tab, or from inside the conversation (« effacer mes données »
+      // typed or its button: the server's reply carries it). This tab's own erase button
+      // is handled in clearConversation.
       if (state.erasing) return;
       state.pending = [];
       clearLog();
