@@ -50,6 +50,7 @@ STATIC_FILES = {
 }
 SOCKETIO_PATH = "/socket.io"
 USER_EVENT, BOT_EVENT, TYPING_EVENT, ERASED_EVENT = "user_uttered", "bot_uttered", "bot_typing", "conversation_erased"
+RESTARTED_EVENT = "conversation_restarted"
 DEMO_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 
@@ -86,9 +87,13 @@ class WidgetOutput(CountingOutputChannel):
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         """The conversation was erased from inside it (« effacer mes données » typed, or its
         button; actions/privacy.py): every open tab clears its screen, as after the widget's
-        own erase button. Any other custom payload is not for the widget: never shown raw."""
+        own erase button; or it starts again (« recommencer », actions/restart.py). Any other
+        custom payload is not for the widget: never shown raw."""
         if isinstance(json_message, dict) and json_message.get("conversation_erased") is True:
             await self.sio.emit(ERASED_EVENT, {}, room=recipient_id)
+        elif isinstance(json_message, dict) and json_message.get(RESTARTED_EVENT) is True:
+            # « recommencer » (actions/restart.py): the screen starts again with the answer that follows.
+            await self.sio.emit(RESTARTED_EVENT, {}, room=recipient_id)
 
 
 class WidgetInput(InputChannel):

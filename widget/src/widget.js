@@ -21,6 +21,8 @@
     title: 'Médiation Accueil',
     close: 'Fermer',
     clear: 'Retirer mon accord et effacer',
+    restart: 'Recommencer',
+    restartWords: 'Recommencer',
     clearQuestion: 'Retirer votre accord et tout effacer ? Vos messages, vos réponses et, si vous avez pris rendez-vous, vos nom et coordonnées seront supprimés de nos serveurs.',
     clearConfirm: 'Oui, tout effacer',
     clearCancel: 'Annuler',
@@ -135,9 +137,15 @@
   // Row 1: the title and « Fermer »; row 2: « Retirer mon accord et effacer » (DOM order = visual order).
   var clearButton = button('ma-btn--header ma-clear', LABELS.clear, { 'aria-controls': 'ma-confirm', 'aria-expanded': 'false' });
   var closeButton = button('ma-btn--header ma-close', LABELS.close);
+  // « Recommencer »: the assistant starts again from the first question (the screen is cleared
+  // when its answer says so, the `conversation_restarted` event).
+  var restartButton = button('ma-btn--header ma-restart', LABELS.restart);
+  var headerActions = el('div', 'ma-header__actions');
+  headerActions.appendChild(clearButton);
+  headerActions.appendChild(restartButton);
   header.appendChild(titles);
   header.appendChild(closeButton);
-  header.appendChild(clearButton);
+  header.appendChild(headerActions);
 
   // « En danger ? 17 · 112 · 114 (SMS) · 3919 · 119 »: filled from the server's helplines table.
   var emergency = el('p', 'ma-emergency', { id: 'ma-emergency' });
@@ -560,6 +568,11 @@
         }).catch(function () { setStatus(LABELS.unreachable, 'error'); });
       }, 1000);
     });
+    socket.on('conversation_restarted', function () {
+      // « recommencer » typed or pressed: the assistant starts again; what follows is its answer.
+      removeChoices();
+      clearLog();
+    });
     socket.on('bot_typing', function (data) {
       var on = !!(data && data.typing);
       setTyping(on);
@@ -774,6 +787,9 @@
     if (state.open) closePanel(); else openPanel(true);
   });
   closeButton.addEventListener('click', closePanel);
+  restartButton.addEventListener('click', function () {
+    choose(LABELS.restartWords, '/start_over');
+  });
   clearButton.addEventListener('click', function () {
     if (confirmBox.hidden) showConfirm(); else hideConfirm(true);
   });
