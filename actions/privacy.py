@@ -23,7 +23,7 @@ from actions import booking as booking_actions  # one agenda client factory, pat
 from actions.tracker_reading import button_choice
 from bot import content
 from bot.agenda.client import AgendaUnavailable
-from bot.privacy.erasure import anonymise_bookings
+from bot.privacy.erasure import anonymise_bookings, ever_booked
 
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class ActionEraseData(Action):
             # booking made before « recommencer » (which resets the consent) is reached still.
             try:
                 anonymised = await anonymise_bookings(booking_actions.agenda_for(tracker), tracker.sender_id,
-                                                      None, None)
+                                                      None, None, booked=ever_booked(tracker.events))
             except AgendaUnavailable:  # known gap: the consent form has no "retry later" branch
                 logger.warning("erasure before consent: the agenda is unreachable, bookings not anonymised")
                 anonymised = []
@@ -102,7 +102,7 @@ class ActionEraseData(Action):
             return [SlotSet("erasure", "kept")]
         try:
             anonymised = await anonymise_bookings(booking_actions.agenda_for(tracker), tracker.sender_id,
-                                                  reference, secret)
+                                                  reference, secret, booked=ever_booked(tracker.events))
         except AgendaUnavailable:
             dispatcher.utter_message(text=content.ERASE_UNAVAILABLE.format(reference=reference) if reference
                                      else content.ERASE_UNAVAILABLE_NO_REFERENCE)

@@ -152,7 +152,8 @@ def test_erasure_reaches_a_booking_the_slots_no_longer_name(store):
     """Issue 16 (7): booked, then « recommencer » (the slots are reset): the erasure still
     strips the person from that booking, through the conversation's key in the agenda."""
     slots = booked(store)
-    events, messages = erase({"consent": "given"}, choice="confirm")
+    earlier = _earlier_session(slots)
+    events, messages = erase({"consent": "given"}, choice="confirm", events=earlier)
     assert slot_values(events) == {"consent": "refused", "erasure": "done"}
     assert content.ERASE_DONE_BOOKING.format(reference=slots["booking_reference"]) in messages[0]["text"]
     assert messages[-1] == {**messages[-1], "custom": {"conversation_erased": True}}  # the widget clears
@@ -160,21 +161,37 @@ def test_erasure_reaches_a_booking_the_slots_no_longer_name(store):
     assert (name, email, phone) == (content.BOOKING_ANONYMISED_NAME, None, None) and brief["anonymised"] is True
 
 
-def test_agenda_down_and_no_booking_named_nothing_is_erased(store):
+def _earlier_session(slots):
+    """The stored events of a session that booked, then « recommencer » (Restarted)."""
+    return [{"event": "slot", "name": "booking_reference", "value": slots["booking_reference"]},
+            {"event": "restart"}]
+
+
+def test_agenda_down_and_a_booking_made_before_recommencer_nothing_is_erased(store):
+    slots = booked(store)
     FakeAgenda.down = True
     try:
-        events, messages = erase({"consent": "given"}, choice="confirm")
+        events, messages = erase({"consent": "given"}, choice="confirm", events=_earlier_session(slots))
     finally:
         FakeAgenda.down = False
     assert slot_values(events) == {"erasure": "unavailable"}
     assert messages[0]["text"] == content.ERASE_UNAVAILABLE_NO_REFERENCE
 
 
+def test_agenda_down_and_never_booked_the_conversation_is_erased_all_the_same(store):
+    FakeAgenda.down = True
+    try:
+        events, messages = erase({"consent": "given"}, choice="confirm")
+    finally:
+        FakeAgenda.down = False
+    assert slot_values(events) == {"consent": "refused", "erasure": "done"}
+
+
 def test_after_recommencer_the_erasure_before_consent_reaches_the_earlier_booking(store):
     """« recommencer » resets every slot, the consent too: the erasure still reaches the
     booking this conversation made before."""
     slots = booked(store)
-    events, messages = erase({}, active_loop="consent_form")
+    events, messages = erase({}, active_loop="consent_form", events=_earlier_session(slots))
     assert slot_values(events) == {"consent": "refused", "erasure": "done"}
     assert messages[0]["text"].startswith(content.ERASE_NOTHING_STORED)
     assert slots["booking_reference"] in messages[0]["text"]

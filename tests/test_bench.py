@@ -235,6 +235,8 @@ def test_train_sh_records_whether_rasa_s_training_cache_was_warm(tmp_path):
         (tmp_path / name).write_text(name)
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "nlu.yml").write_text("v1")
+    (tmp_path / "bot" / "data").mkdir(parents=True)
+    (tmp_path / "bot" / "data" / "safety_training.yml").write_text("dangers: []")  # read by the training too
     fake_rasa = tmp_path / ".venv" / "bin" / "rasa"
     fake_rasa.parent.mkdir(parents=True)
     fake_rasa.write_text('#!/usr/bin/env bash\nmkdir -p models .rasa/cache\ntouch models/mediation-accueil.tar.gz '

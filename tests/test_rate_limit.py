@@ -164,9 +164,10 @@ def test_twilio_floods_are_cut_per_person_and_twilio_always_gets_its_200():
         blueprint = channel.blueprint(None)
         receive = next(route.handler for route in blueprint._future_routes if route.uri == "/webhook")
         for i in range(5):
-            answer = await receive(request({"From": "+33600000001", "To": number, "Body": f"m{i}"}))
+            answer = await receive(request({"From": "+33600000001", "To": number, "Body": f"m{i}",
+                                            "MessageSid": f"SM{i:032d}"}))
             assert answer.status == 200 and answer.body.startswith(b"<?xml")
-        await receive(request({"From": "+33600000002", "To": number, "Body": "bonjour"}))
+        await receive(request({"From": "+33600000002", "To": number, "Body": "bonjour", "MessageSid": "SM" + "9" * 32}))
         await channel.workers.drain()
         # One person's messages in order; two people run concurrently (no order between them).
         assert [p for p in processed if p[0] == "+33600000001"] == [

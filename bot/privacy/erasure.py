@@ -53,11 +53,28 @@ async def anonymise_booking(agenda: AgendaClient, reference: str | None, secret:
         return None
 
 
+def ever_booked(events: Any) -> bool:
+    """Whether a booking was ever made in this conversation, in any of its sessions (the
+    stored events survive « recommencer »): Rasa events or their dict form (the SDK's)."""
+    for event in events or ():
+        if isinstance(event, dict):
+            name, value = (event.get("name"), event.get("value")) if event.get("event") == "slot" else (None, None)
+        else:
+            name, value = getattr(event, "key", None), getattr(event, "value", None)
+        if name == "booking_reference" and value:
+            return True
+    return False
+
+
 async def anonymise_bookings(agenda: AgendaClient, sender_id: str, reference: str | None,
-                             secret: str | None) -> list[str]:
+                             secret: str | None, booked: bool = True) -> list[str]:
     """Every booking of the conversation stripped of the person: the one its slots name, and
-    every one it ever made. Raises AgendaUnavailable: the caller then erases nothing."""
+    every one it ever made (asked of the agenda only when `booked`, so that a conversation
+    that never booked is erased even while the agenda is down). Raises AgendaUnavailable:
+    the caller then erases nothing."""
     current = await anonymise_booking(agenda, reference, secret)
+    if not booked:
+        return [current] if current else []
     try:
         made = await agenda.anonymise_conversation(conversation_key(sender_id))
     except AgendaRefused as refused:
@@ -73,7 +90,8 @@ async def erase_person(agent: Any, sender_id: str, agenda: AgendaClient | None =
     secret = tracker.get_slot("booking_secret") if tracker else None
     client = agenda or AgendaClient()
     client.client_key = conversation_key(sender_id)
-    anonymised = await anonymise_bookings(client, sender_id, reference, secret)
+    anonymised = await anonymise_bookings(client, sender_id, reference, secret,
+                                          booked=ever_booked(tracker.events if tracker else ()))
     events = await erase_conversation(agent, sender_id)
     logger.info("erasure: %d events deleted, bookings anonymised: %d", events, len(anonymised))
     return ErasureReport(events, anonymised[0] if anonymised else None, tuple(anonymised))
