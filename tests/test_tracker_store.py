@@ -99,6 +99,7 @@ def endpoints_store(domain, tmp_path, monkeypatch):
 
     monkeypatch.setenv("TRACKER_DB", str(tmp_path / "tracker.db"))
     monkeypatch.setenv("ACTION_SERVER_PORT", "5055")
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "unused")
     return TrackerStore.create(read_endpoint_config("endpoints.yml", "tracker_store"), domain)
 
 
