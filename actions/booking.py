@@ -12,12 +12,12 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
+from actions.form_validation import FormValidation
 from actions.ask import utter_prompt
 from actions.tracker_reading import latest_entity, latest_intent, latest_text
 from bot import booking, content
-from bot.agenda.client import AgendaClient, AgendaRefused, AgendaUnavailable
+from bot.agenda.client import AgendaClient, AgendaRefused, AgendaUnavailable, conversation_key
 from bot.agenda.references import find_reference, find_secret
 
 HOLD_MINUTES = 10
@@ -25,8 +25,19 @@ FULL_FORM = ["booking_slot", "booking_name", "booking_contact", "booking_contact
 RESCHEDULE_FORM = ["booking_slot", "booking_confirmed"]
 
 
+LOCKED_CODES = ("booking_locked", "too_many_attempts")
+
+
 def agenda() -> AgendaClient:
     return AgendaClient()
+
+
+def agenda_for(tracker: Tracker) -> AgendaClient:
+    """The agenda client, naming this conversation (a digest) for the agenda's limits on
+    wrong booking codes per client."""
+    client = agenda()
+    client.client_key = conversation_key(tracker.sender_id)
+    return client
 
 
 def _tz(tracker: Tracker) -> str:
@@ -49,8 +60,9 @@ async def _search(tracker: Tracker, exclude: list[int]) -> tuple[list[dict], str
     return found["slots"], content.BOOKING_REMOTE_INSTEAD
 
 
-def _offer_events(offers: list[dict], shown: list[int]) -> list[dict]:
-    return [SlotSet("booking_offers", offers), SlotSet("booking_shown", shown + [offer["slot_id"] for offer in offers])]
+def _offer_events(tracker: Tracker, offers: list[dict], shown: list[int]) -> list[dict]:
+    return [SlotSet("booking_offers", booking.seal_offers(offers, tracker.sender_id)),
+            SlotSet("booking_shown", shown + [offer["slot_id"] for offer in offers])]
 
 
 async def release_hold(tracker: Tracker) -> None:
@@ -114,7 +126,7 @@ class ActionOfferBooking(Action):
         intro = (content.BOOKING_INTRO_RESCHEDULE.format(reference=tracker.get_slot("booking_reference"))
                  if rescheduling else content.BOOKING_INTRO.format(where=_where(offers)))
         dispatcher.utter_message(text=intro)
-        return events + _offer_events(offers, []) + [
+        return events + _offer_events(tracker, offers, []) + [
             SlotSet("booking_status", "offered"), SlotSet("booking_hold", None)] + [
             # Every answer is asked afresh: consent was given for one mediator and one appointment.
             SlotSet(slot, None) for slot in FULL_FORM]
@@ -125,7 +137,7 @@ def _where(offers: list[dict]) -> str:
     return f" (en personne {content.PROXIMITY_LABELS[min(tiers)]})" if tiers else ""
 
 
-class ValidateBookingForm(FormValidationAction):
+class ValidateBookingForm(FormValidation):
     def name(self) -> str:
         return "validate_booking_form"
 
@@ -160,7 +172,7 @@ class ValidateBookingForm(FormValidationAction):
             return {"booking_slot": None, "booking_status": "unavailable"}
         dispatcher.utter_message(text=lead)
         shown = list(tracker.get_slot("booking_shown") or [])
-        return {"booking_slot": None, "booking_offers": offers,
+        return {"booking_slot": None, "booking_offers": booking.seal_offers(offers, tracker.sender_id),
                 "booking_shown": shown + [offer["slot_id"] for offer in offers]}
 
     async def validate_booking_slot(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -174,7 +186,8 @@ class ValidateBookingForm(FormValidationAction):
             await release_hold(tracker)
             dispatcher.utter_message(text=content.BOOKING_LATER)
             return {"booking_slot": None, "booking_status": "declined", "booking_hold": None}
-        if picked is None:
+        if picked is None or not booking.offer_sealed_for(picked, tracker.sender_id):
+            # Only a slot this conversation was offered is ever held (bot/booking.py: seals).
             dispatcher.utter_message(text=content.BOOKING_CHOICE_INVALID)
             return {"booking_slot": None}
         await release_hold(tracker)  # a previous choice, when the person changed their mind
@@ -237,7 +250,7 @@ class ValidateBookingForm(FormValidationAction):
         return await self._confirm(dispatcher, tracker)
 
     async def _confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        client, hold = agenda(), tracker.get_slot("booking_hold") or {}
+        client, hold = agenda_for(tracker), tracker.get_slot("booking_hold") or {}
         try:
             if tracker.get_slot("booking_rescheduling"):
                 result = await client.reschedule(tracker.get_slot("booking_reference"),
@@ -247,20 +260,27 @@ class ValidateBookingForm(FormValidationAction):
                 contact = tracker.get_slot("booking_contact") or ""
                 person = {"name": tracker.get_slot("booking_name"), "contact_consent": True,
                           "email" if "@" in contact else "phone": contact}
+                # The agenda keeps which conversation booked (a keyed digest), for its erasure.
                 result = await client.confirm(hold.get("hold_id", ""), person,
-                                              booking.build_brief(tracker.slots, hold.get("mode", "")))
+                                              booking.build_brief(tracker.slots, hold.get("mode", "")),
+                                              conversation=conversation_key(tracker.sender_id))
                 secret = result["secret"]
         except AgendaRefused as refused:
             if refused.code in ("slot_taken", "hold_not_found", "hold_released"):
                 refreshed = await self._refresh(dispatcher, tracker, content.BOOKING_CONFIRM_FAILED, [])
                 return {**refreshed, "booking_confirmed": None, "booking_hold": None}
+            if refused.code in LOCKED_CODES:
+                await release_hold(tracker)
+                dispatcher.utter_message(text=content.BOOKING_CODE_LOCKED)
+                return {"booking_confirmed": None, "booking_status": "booked", "booking_hold": None,
+                        "booking_rescheduling": False}
             dispatcher.utter_message(text=content.BOOKING_UNAVAILABLE)
             return {"booking_confirmed": None, "booking_status": "unavailable"}
         except AgendaUnavailable:
             dispatcher.utter_message(text=content.BOOKING_UNAVAILABLE)
             return {"booking_confirmed": None, "booking_status": "unavailable"}
         reference = result["reference"]
-        ics_url = client.invitation_url(reference, secret)
+        ics_url = client.invitation_url(result["calendar_token"])
         label = hold.get("label", "")
         if tracker.get_slot("booking_rescheduling"):
             dispatcher.utter_message(text=content.BOOKING_RESCHEDULED.format(reference=reference, label=label,
@@ -376,7 +396,7 @@ class ActionCancelBooking(Action):
             dispatcher.utter_message(text=content.BOOKING_NOT_FOUND)
             return events
         choice = latest_entity(tracker, "choice")
-        client = agenda()
+        client = agenda_for(tracker)
         try:
             if choice == "keep":
                 dispatcher.utter_message(text=content.CANCEL_KEPT.format(reference=reference))
@@ -390,6 +410,9 @@ class ActionCancelBooking(Action):
             if refused.code == "booking_already_cancelled":
                 dispatcher.utter_message(text=content.CANCEL_ALREADY.format(reference=reference))
                 return events + [SlotSet("booking_status", "cancelled")]
+            if refused.code in LOCKED_CODES:
+                dispatcher.utter_message(text=content.BOOKING_CODE_LOCKED)
+                return []
             dispatcher.utter_message(text=content.BOOKING_WRONG_SECRET)
             return []  # typed credentials that match nothing are not kept
         except AgendaUnavailable:

@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
+from actions.form_validation import FormValidation
 from actions.tracker_reading import button_choice, intent_ranking, latest_intent, latest_text
 from bot import content, intake
 from bot.amounts import AmountKind, parse_amount
@@ -26,6 +26,7 @@ from bot.answers import (
     parse_yes_no,
 )
 from bot.classifier import classify
+from bot.extraction import prefill
 from bot.language import is_clearly_not_french
 from bot.postal_codes import parse_postal_code
 
@@ -42,7 +43,13 @@ _CODES: dict[str, tuple[str, ...]] = {
 }
 
 
-class ValidateIntakeForm(FormValidationAction):
+def _from_description(tracker: Tracker, **changes: Any) -> dict[str, Any]:
+    """Once the domain is known: the answers the description already gives are not asked
+    (they are shown in the recap « d'après votre message », to confirm or change)."""
+    return prefill(dict(tracker.slots) | changes)
+
+
+class ValidateIntakeForm(FormValidation):
     def name(self) -> str:
         return "validate_intake_form"
 
@@ -141,7 +148,7 @@ class ValidateIntakeForm(FormValidationAction):
             return self._rejected(intake.DOMAIN_CONFIRMED, dispatcher, tracker, text)
         if answer is False:
             return {intake.DOMAIN_CONFIRMED: False, intake.DOMAIN_CHOICE: None}
-        return {intake.DOMAIN_CONFIRMED: True}
+        return {intake.DOMAIN_CONFIRMED: True} | _from_description(tracker)
 
     async def validate_domain_choice(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
@@ -154,7 +161,7 @@ class ValidateIntakeForm(FormValidationAction):
         if choice == "other":
             dispatcher.utter_message(text=content.OTHER_DOMAIN)
         return {intake.DOMAIN_CHOICE: choice, "situation_domain": choice, intake.DOMAIN_CONFIRMED: True,
-                "situation_confidence": 1.0}
+                "situation_confidence": 1.0} | _from_description(tracker, situation_domain=choice)
 
     # -- intake questions ----------------------------------------------------------
 

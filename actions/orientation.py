@@ -12,13 +12,14 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
+from actions.form_validation import FormValidation
 from actions.ask import utter_prompt
 from actions.tracker_reading import button_choice, latest_intent, latest_text
 from bot import content, outcomes, triage
 from bot.answers import DONT_KNOW
 from bot.complaint import complaint_draft
+from bot.extraction import decision_category
 from bot.legal.facts import parse_answer
 from bot.routes import routes_message
 
@@ -42,7 +43,7 @@ def orientation_slots(tracker: Tracker) -> list[str]:
     return [] if tracker.get_slot("safety_risk") else [OUTCOME_AIM]
 
 
-class ValidateOrientationForm(FormValidationAction):
+class ValidateOrientationForm(FormValidation):
     def name(self) -> str:
         return "validate_orientation_form"
 
@@ -78,6 +79,8 @@ class ValidateOrientationForm(FormValidationAction):
         value = None if code is None else triage.from_code(question, code)
         if value is None:
             value = parse_answer(question, latest_text(tracker), situation)
+        if value is None and question == "decision_category":
+            value = decision_category(latest_text(tracker))  # « on me refuse mes congés »: not in the list
         if value is None and latest_intent(tracker) in ("affirm", "deny") and question in triage.YES_NO_QUESTIONS:
             value = latest_intent(tracker) == "affirm"
         answers = _answers(tracker)

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.tracker_reading import latest_entity, latest_text
 from bot import content, intake
 from bot.answers import normalise
-from bot.recap import recap_text
+from bot.recap import recap_text, triage_values
 
 # Words people use for each editable field ("modifier le montant", "changer mon code postal").
 _FIELD_WORDS = {
@@ -21,6 +21,9 @@ _FIELD_WORDS = {
     "court": ("procedure", "tribunal", "juge", "justice"),
     "other_party": ("autre partie", "partie adverse", "personne", "interlocuteur"),
     "relationship": ("relation",),
+    "employer": ("employeur",),
+    "decision": ("decision",),
+    "complaint": ("reclamation", "courrier", "lettre"),
     "domain": ("type", "domaine", "categorie", "situation"),
 }
 
@@ -35,9 +38,10 @@ def field_from_words(text: str) -> str | None:
 
 def edit_buttons(slots: dict[str, Any]) -> list[dict[str, str]]:
     asked = set(intake.required_slots(slots)) | set(slots.get("skipped_questions") or ())
+    shown = set(triage_values(slots))  # triage answers the description gave
     buttons = []
     for field, label in content.EDIT_BUTTONS.items():
-        if field == "domain" or set(intake.EDITABLE_FIELDS[field]) & asked:
+        if field == "domain" or set(intake.EDITABLE_FIELDS[field]) & asked or field in shown:
             buttons.append({"title": label, "payload": f'/modify_answer{{"field":"{field}"}}'})
     return buttons
 
@@ -80,6 +84,12 @@ class ActionResetField(Action):
         cleared = intake.EDITABLE_FIELDS[field]
         skipped = [slot for slot in (tracker.get_slot("skipped_questions") or []) if slot not in cleared]
         events = [SlotSet(slot, None) for slot in cleared]
+        if field in intake.TRIAGE_FIELDS:
+            # Taken from the description: forgotten, and asked by the triage after the recap.
+            answers = {question: value for question, value in (tracker.get_slot("triage_answers") or {}).items()
+                       if question not in intake.TRIAGE_FIELDS[field]}
+            events.append(SlotSet("triage_answers", answers))
+            dispatcher.utter_message(text=content.EDIT_TRIAGE_LATER)
         # A changed answer can change the verdict: it is worked out again after the recap.
         events += [SlotSet("prelitigation", None), SlotSet("triage_result", None)]
         if field == "domain":

@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tracker_reading import intent_ranking, latest_text
 from bot.classifier import classify
+from bot.extraction import prefill_codes
 
 
 class ActionClassifySituation(Action):
@@ -23,4 +24,8 @@ class ActionClassifySituation(Action):
         if result.domain != tracker.get_slot("situation_domain"):
             # A new or different situation: it has to be confirmed again.
             events += [SlotSet("domain_confirmed", None), SlotSet("domain_choice", None)]
+        # Its words are not kept (no consent yet, or outside the intake): the codes they give are,
+        # so that the intake does not ask them again.
+        slots = dict(tracker.slots) | {"situation_domain": result.domain}
+        events += [SlotSet(slot, value) for slot, value in prefill_codes(latest_text(tracker), slots).items()]
         return events

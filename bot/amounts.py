@@ -36,6 +36,19 @@ _NO_MONEY = re.compile(
     r"^(?:aucun(?:e)?|rien|zero|0|non|pas d'?argent.*|pas de (?:somme|montant|argent).*|"
     r"il n'?y a pas d'?argent.*|ce n'?est pas une question d'?argent.*|pas une question d'?argent.*)$"
 )
+# "aucun montant", "non, rien", "y a pas d'argent en jeu", "c pas une histoire de sous": said
+# without any number, these mean that no money is at stake.
+_NO_MONEY_WORDS = re.compile(
+    r"^(?:non|nan|bah|ben|euh|ah)?[ ,]*(?:"
+    r"(?:aucun|aucune)(?: (?:montant|somme|argent|sous|enjeu(?: financier)?|euro))?"
+    r"|rien(?: du tout| de tout ca)?|nada|que dalle|zero euro"
+    r"|pas (?:de|d') ?(?:montant|somme|argent|sous|fric|thune|enjeu(?: financier)?|euro)"
+    r"|(?:il )?n'?(?:y a|ya|y'a) (?:pas|aucun|aucune|rien)"
+    r"|(?:il )?(?:y a|ya|y'a) (?:pas|aucun|aucune|rien)"
+    r"|(?:ce n'est|c'est|c|ce) ?(?:pas )?(?:une (?:question|histoire|affaire) (?:d' ?|d |de )?(?:argent|sous|fric))"
+    r")\b"
+)
+_MONEY_CURRENCY = r"(?:€|eur\b|euros?\b|balles\b)"
 # "4 800 € ?" is an amount said with a doubt; only a bare "?" means "I don't know".
 _ONLY_QUESTION_MARKS = re.compile(r"^\?+$")
 _NUMBER = r"\d+(?:[ .\u00a0\u202f]\d{3})*(?:[.,]\d+)?"
@@ -71,7 +84,7 @@ def parse_amount(text: str) -> AmountAnswer:
         return AmountAnswer(AmountKind.INVALID)
     if is_dont_know(plain) or _ONLY_QUESTION_MARKS.match(plain):
         return AmountAnswer(AmountKind.UNKNOWN)
-    if _NO_MONEY.match(plain):
+    if (_NO_MONEY.match(plain) or _NO_MONEY_WORDS.match(plain)) and not re.search(r"[1-9]", alpha2digit(plain, "fr")):
         return AmountAnswer(AmountKind.NONE, 0.0)
     if _NEGATIVE.search(text):
         return AmountAnswer(AmountKind.INVALID)
@@ -101,3 +114,41 @@ def _scaled(text: str) -> float | None:
             base = _clean_number(match.group(1))
             return None if base is None else base * factor
     return None
+
+
+# In a description, only a number written with its currency is an amount: "4 800 €", "4800e",
+# "quatre mille euros", "5k", "5 k€", "1,2 million d'euros", "500 balles".
+_DESCRIPTION_AMOUNTS = (
+    (re.compile(rf"({_NUMBER})\s*(?:k|K)\s*(?:€|e\b|eur\b|euros?\b)?(?![\w])"), 1_000),
+    (re.compile(rf"({_NUMBER})\s*{_MONEY_CURRENCY}", re.IGNORECASE), 1),
+    (re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)e\b"), 1),  # "4800e", glued only: "3 e étage" is not money
+)
+
+
+_MILLION_IN_TEXT = re.compile(rf"({_NUMBER})\s*(?:millions?|M)\s*(?:d['e ]\s*)?(?=€|eur\b|euros?\b)", re.IGNORECASE)
+
+
+def _millions(number: str) -> str:
+    base = _clean_number(number)
+    return f"{round(base * 1_000_000)} " if base is not None else number
+
+
+def amount_in_text(text: str | None) -> float | None:
+    """The one amount of money a free description names, or None (none, or several different ones)."""
+    if not text:
+        return None
+    # "1,2 million d'euros" is scaled first: text2num would turn "million" into a separate 1000000.
+    text = _MILLION_IN_TEXT.sub(lambda match: _millions(match.group(1)), text)
+    digits = alpha2digit(text, "fr")
+    values: set[float] = set()
+    taken: list[tuple[int, int]] = []
+    for pattern, factor in _DESCRIPTION_AMOUNTS:
+        for match in pattern.finditer(digits):
+            if any(match.start() < end and start < match.end() for start, end in taken):
+                continue
+            taken.append(match.span())
+            base = _clean_number(match.group(1))
+            if base is not None:
+                values.add(round(base * factor, 2))
+    values = {value for value in values if 0 < value <= MAX_PLAUSIBLE_EUR}
+    return values.pop() if len(values) == 1 else None

@@ -3,7 +3,13 @@ a name or a contact is read, and the neutral brief the mediator receives.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import logging
+import os
 import re
+import secrets
 from datetime import datetime, timezone
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
@@ -14,6 +20,7 @@ from email_validator import EmailNotValidError, validate_email
 from bot import content, geo
 from bot.answers import normalise
 
+logger = logging.getLogger(__name__)
 MORE, LATER = "more", "later"
 _ORDINALS = {"1": 0, "premier": 0, "premiere": 0, "1er": 0, "1ere": 0,
              "2": 1, "deux": 1, "deuxieme": 1, "second": 1, "seconde": 1, "2e": 1, "2eme": 1,
@@ -48,6 +55,39 @@ def offer_buttons(offers: list[Mapping[str, Any]], tz_name: str, more: bool = Tr
         buttons.append({"title": content.BOOKING_BUTTON_MORE, "payload": f'/inform{{"choice":"{MORE}"}}'})
     buttons.append({"title": content.BOOKING_BUTTON_LATER, "payload": f'/inform{{"choice":"{LATER}"}}'})
     return buttons
+
+
+# ---- offers sealed for one conversation ----------------------------------------------------
+# The offers shown live in the conversation's tracker, which the action server receives
+# from its caller. Each offer is sealed (HMAC) for the conversation it was shown to, with a
+# key the caller does not have: a tracker forged to name another slot, or offers copied
+# from another conversation, hold nothing (validate_booking_slot in actions/booking.py).
+_SEAL = "seal"
+_PROCESS_KEY = secrets.token_bytes(32)
+
+
+def _seal_key() -> bytes:
+    secret = os.environ.get("AGENDA_TOKEN", "").strip()
+    if secret:  # the action server's own credential towards the agenda: never sent to Rasa
+        return hmac.new(secret.encode(), b"booking-offer-seal", hashlib.sha256).digest()
+    return _PROCESS_KEY  # one process without an agenda token (development)
+
+
+def _seal(offer: Mapping[str, Any], conversation: str) -> str:
+    fields = [conversation, offer.get("slot_id"), offer.get("mode"), offer.get("starts_at")]
+    return hmac.new(_seal_key(), json.dumps(fields).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def seal_offers(offers: list[Mapping[str, Any]], conversation: str) -> list[dict[str, Any]]:
+    return [{**offer, _SEAL: _seal(offer, conversation)} for offer in offers]
+
+
+def offer_sealed_for(offer: Mapping[str, Any], conversation: str) -> bool:
+    given = offer.get(_SEAL)
+    if isinstance(given, str) and hmac.compare_digest(given, _seal(offer, conversation)):
+        return True
+    logger.warning("booking: an offer that was not made to this conversation was refused")
+    return False
 
 
 def parse_slot_choice(choice: str | None, text: str | None, offers: list[Mapping[str, Any]]) -> Any:

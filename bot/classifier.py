@@ -3,9 +3,12 @@
 The NLU model proposes a domain through its `situation_<domain>` intents; the cue
 lexicon of legal-rules.md §2 encodes the tie-breakers a mediator applies: the
 employer makes it workplace, a neighbour makes it neighbourhood even for money, a
-local authority makes it territorial, a professional seller makes it consumer, and
-friends, private sales between individuals or disputes between companies are none
-of the five ("other"). The NLU tends to read any money story as consumer, so:
+local authority makes it territorial, a professional seller makes it consumer (also
+seen from the other side: a tradesman whose private customer does not pay), people
+who work or run something together (colleagues, partners in a company, the members
+and board of an association or a club) make it workplace; only friends, private
+sales between individuals and disputes between companies are none of the five
+("other"). The NLU tends to read any money story as consumer, so:
 
 1. a near-certain NLU answer stands;
 2. otherwise a decisive cue (strong and clearly ahead of the others) wins;
@@ -40,12 +43,17 @@ class Classification:
 _CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "workplace": (
         (r"\bpatron", 3), (r"\bemployeur", 3), (r"\bsalaire", 2), (r"\bheures? sup", 2), (r"\blicenci", 3),
-        (r"\bprud'?hom", 3), (r"\barret maladie", 2), (r"\bcollegue", 2), (r"\bmanager\b", 2), (r"\bchef\b", 1),
+        (r"\bprud'?hom", 3), (r"\barret maladie", 2), (r"\bcollegue", 2), (r"\bmanager\b", 2), (r"\bchef(?:fe)?\b", 1),
         (r"\bcontrat de travail", 3), (r"\bfonctionnaire", 3), (r"\bagent (?:public|territorial)", 3),
         (r"\bcentre de gestion", 3), (r"\brectorat", 3), (r"\bdisponibilite\b", 1), (r"\bdetachement", 2),
         (r"\bfrance travail", 3), (r"\bpole emploi", 3), (r"\bradi(?:e|ation)", 1), (r"\bboulot", 2),
         (r"\bdemission", 2), (r"\bharcelement au travail", 3), (r"\brupture conventionnelle", 3), (r"\bstage", 1),
-        (r"\bentreprise ou je travaille", 3), (r"\bje travaille", 2), (r"\bembauch", 2), (r"\bprime", 1),
+        (r"\bentreprise ou je travaille", 3), (r"\bje travaille", 3), (r"\bembauch", 2), (r"\bprime", 1),
+        # Organisations people run together: partners, co-founders, an association's or a club's board.
+        (r"\bassocie(?:e|s|es)?\b", 3), (r"\bco-?fondat", 3), (r"\bconseil d'administration", 3),
+        (r"\bbureau de (?:l'|notre |mon )?(?:asso|club)", 3), (r"\bassociation\b|\basso\b", 2), (r"\bclub\b", 2),
+        (r"\bbenevole", 2), (r"\bentraineur|\bcoach\b", 2), (r"\bequipe\b", 1), (r"\bcollectif\b", 1),
+        (r"\bagents?\b", 1), (r"\bhopital\b|\bchu\b|\behpad\b", 1), (r"\bconges? (?:payes|annuels)|\bmes conges\b", 3),
     ),
     "family": (
         (r"\bmon ex\b", 3), (r"\bex[- ](?:mari|femme|conjoint|compagn)", 3), (r"\bgarde (?:des|de mes|de ma|de mon)", 3),
@@ -73,6 +81,11 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bfournisseur", 2), (r"\bcredit", 1), (r"\bproprietaire ne me rend|\bcaution|depot de garantie", 2),
         (r"\bbailleur|\bproprio", 2), (r"\bloyer", 1), (r"\bbillet", 2), (r"\bvoyage", 2), (r"\bcompagnie aerienne", 3),
         (r"\bcontrat d'energie|\bfournisseur d'electricite|\bedf\b", 2), (r"\bcommercial", 1), (r"\bpanne", 1),
+        (r"\bplate-?forme|\bmarketplace|\bamazon\b|\bairbnb\b|\bbooking\b|\bsite marchand", 3),
+        (r"\bcompte (?:ferme|suspendu|bloque|desactive|clos)", 2),
+        # A tradesman or a small business whose private customer does not pay: consumer law, other side.
+        (r"\b(?:mon|ma|mes|un|une|le|la) (?:client|cliente|clients|clientes)\b(?! (?:professionnel|entreprise))", 2),
+        (r"\bfactures? impayee|\bne (?:me )?paie pas (?:ma|la) facture|\bchantier\b", 2),
     ),
     "territorial": (
         (r"\bmairie", 3), (r"\bla commune\b", 3), (r"\bmaire\b", 3), (r"\bconseil departemental", 3),
@@ -82,14 +95,16 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bcollectivite", 3), (r"\bregion\b", 1), (r"\bservice public", 2), (r"\btravaux (?:publics|de la ville)", 3),
         (r"\bcantine", 2), (r"\bramassage des (?:ordures|dechets)", 3), (r"\bparc (?:eolien|solaire)", 3),
         (r"\bdeclaration prealable", 3), (r"\burbanisme", 3),
+        (r"\bconseil municipal|\bmunicipalite|\bintercommunal|\bsyndicat (?:mixte|intercommunal)", 3),
+        (r"\bdeux communes|\bcommune voisine|\bdepartement\b", 2), (r"\bcaf\b|\bcpam\b|\bsecurite sociale", 2),
+        (r"\bbailleur social|\boffice (?:public )?(?:hlm|de l'habitat)", 2), (r"\bcreche\b|\bcollege\b", 1),
     ),
-    # None of the five (legal-rules.md §3.11): friends, private sales, companies, associations.
+    # None of the five (legal-rules.md §3.11): friends, private sales, disputes between companies.
     "other": (
         (r"\bpote\b", 3), (r"\bun(?:e)? ami(?:e)?\b|\bmon ami(?:e)?\b", 2),
         (r"\bleboncoin|\bvinted\b|\bentre particuliers|\ba un particulier|\bd'un particulier", 3),
-        (r"\bassocie(?:e|s)?\b", 3), (r"\bassociation\b", 2), (r"\bclub\b", 2), (r"\bcolocs?\b|\bcolocataire", 3),
-        (r"\bnotre (?:entreprise|societe|boite)|\bma (?:start-?up|societe|boite)\b|\bentre (?:deux )?societes", 3),
-        (r"\bclient professionnel|\bsociete cliente", 3),
+        (r"\bcolocs?\b|\bcolocataire", 3), (r"\bentre (?:deux )?societes|\bsous-?traitant", 3),
+        (r"\bclient professionnel|\bsociete cliente|\bclient entreprise", 3),
     ),
 }
 _COMPILED = {domain: tuple((re.compile(p), w) for p, w in cues) for domain, cues in _CUES.items()}

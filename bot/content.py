@@ -71,6 +71,31 @@ RECAP_LINES = {
     "postal_code": "Lieu : {value}",
     "mode": "Mode de rendez-vous souhaité : {value}",
 }
+# Lines of facts the description gave (bot/extraction.py): shown for confirmation, editable.
+RECAP_TRIAGE_LINES = {
+    "employer": "Employeur public : {value}",
+    "decision": "Décision contestée : {value}",
+    "complaint": "Réclamation écrite au professionnel : {value}",
+}
+FROM_MESSAGE = " (d'après votre message)"
+FROM_MESSAGE_PLACE = " (d'après votre message : {commune})"
+PUBLIC_EMPLOYER_LABELS = {
+    "state_education": "Éducation nationale",
+    "territorial": "collectivité territoriale (mairie, département, région)",
+    "hospital": "hôpital public",
+    "other_state": "administration de l'État",
+}
+DECISION_LABELS = {
+    "pay": "rémunération", "leave": "disponibilité, détachement ou congé non rémunéré", "reinstatement": "réintégration",
+    "classification": "classement, promotion", "training": "formation", "disability": "handicap",
+    "unfitness": "inaptitude", "other": "une décision hors de la liste de la médiation préalable (congés annuels, sanction, mutation…)",
+    "radiation": "radiation de France Travail", "benefit_removal": "suppression d'allocation", "overpayment": "trop-perçu",
+    "benefit_amount": "montant de l'allocation", "other_admin": "autre décision de France Travail",
+}
+COMPLAINT_SENT = "oui"
+COMPLAINT_SENT_ON = "oui, envoyée vers le {date}"
+COMPLAINT_NOT_SENT = "pas encore"
+EDIT_TRIAGE_LATER = "C'est noté : je vous poserai la question juste après le récapitulatif."
 RECAP_QUESTION = "Est-ce exact ?"
 RECAP_BUTTON_OK = "C'est exact"
 RECAP_BUTTON_EDIT = "Modifier une réponse"
@@ -86,6 +111,9 @@ EDIT_BUTTONS = {
     "urgency": "L'urgence",
     "postal_code": "Le code postal",
     "mode": "Le mode de rendez-vous",
+    "employer": "L'employeur public",
+    "decision": "La décision contestée",
+    "complaint": "La réclamation écrite",
 }
 
 # Channel-level guards (bot/text_guard.py).
@@ -125,6 +153,12 @@ WEBHOOK_BAD_JSON = "Le contenu de la requête doit être un objet JSON valide."
 WIDGET_NOT_INSTALLED = "Le module de discussion n'est pas installé sur ce serveur (lancez `make run` une fois)."
 WIDGET_ORIGIN_REFUSED = "Ce site n'est pas autorisé à ouvrir une conversation avec l'assistant."
 WIDGET_SESSION_EXPIRED = "Votre session a expiré. Rechargez la page pour reprendre la conversation."
+# The widget's permanent emergency line: which numbers of the helplines table (bot/legal/rules.yml), in order.
+WIDGET_EMERGENCY_LABEL = "En danger ?"
+WIDGET_EMERGENCY_NUMBERS = ("17", "112", "114", "3919", "119")
+WIDGET_SMS_SUFFIX = " (SMS)"
+# The label of the « add to calendar » link in the widget, instead of its URL and code.
+WIDGET_CALENDAR_LINK = "télécharger le rendez-vous (.ics)"
 
 # Rate limiting (bot/channels/rate_limit.py): too many messages in a short time.
 RATE_LIMITED = (
@@ -148,6 +182,9 @@ CHANNEL_TEXT_ONLY = (
 ONLY_FRENCH_IN_FORM = (
     "Je ne comprends que le français pour le moment. Pouvez-vous répondre en français ?"
 )
+# A « stop » the NLU was not sure of (bot/nlu_stop.py, actions/form_validation.py): asked, not obeyed.
+STOP_UNSURE = "Voulez-vous arrêter ici ? Vos réponses sont gardées. Sinon, répondez simplement à la question ci-dessous."
+STOP_UNSURE_BUTTON = "Oui, arrêter"
 SKIPPED_AFTER_RETRIES = "Pas de souci, passons à la suite : le médiateur pourra vous le demander."
 
 # ---- Mobile app help tab (bot/channels/app.py): JSON error messages -------------------
@@ -360,6 +397,9 @@ def _choices(*pairs: tuple[str, str]) -> tuple[tuple[str, str], ...]:
 
 _UNKNOWN_BUTTON = ("Je ne sais pas", "unknown")
 TRIAGE_QUESTIONS: dict[str, dict[str, Prompt]] = {
+    "customer": {"default": Prompt("Dans ce litige, qui est le client ?", _choices(
+        ("Moi : j'ai acheté ou commandé", "me"), ("Un particulier : je suis le professionnel", "private_person"),
+        ("Une entreprise : litige entre professionnels", "business"), _UNKNOWN_BUTTON))},
     "claim_type": {
         "family": Prompt("Sur quoi porte surtout le désaccord ?", _choices(
             ("Les enfants", "parental"), ("Le divorce", "divorce"), ("Succession, partage", "partition"),
@@ -373,6 +413,7 @@ TRIAGE_QUESTIONS: dict[str, dict[str, Prompt]] = {
             ("On me réclame une facture", "debt_claimed"), ("Autre chose", "other"))),
         "territorial": Prompt("De quoi s'agit-il ?", _choices(
             ("RSA", "rsa"), ("Forfait de stationnement", "parking_fps"), ("Un projet (éolien, aménagement…)", "project"),
+            ("Dégâts d'arbres ou de travaux publics", "public_damage"),
             ("Une décision de la collectivité", "decision"), ("Autre chose", "other"))),
         "default": Prompt("De quoi s'agit-il surtout ?", _choices(
             ("Une somme d'argent", "money"), ("Un litige entre professionnels", "b2b"), ("Autre chose", "other"))),
@@ -382,17 +423,18 @@ TRIAGE_QUESTIONS: dict[str, dict[str, Prompt]] = {
     "public_employer_kind": {"default": Prompt("Qui est votre employeur public ?", _choices(
         ("Éducation nationale", "state_education"), ("Mairie, département, région", "territorial"),
         ("Hôpital", "hospital"), ("Autre administration de l'État", "other_state")))},
-    "decision_category": {"default": Prompt("Quelle décision contestez-vous ?", _choices(
+    "decision_category": {"default": Prompt(
+        "Quelle décision contestez-vous ? Si elle n'est pas dans la liste (par exemple un refus de congés annuels), "
+        "choisissez le dernier bouton ou décrivez-la en quelques mots.", _choices(
         ("Rémunération", "pay"), ("Disponibilité, détachement", "leave"), ("Réintégration", "reinstatement"),
         ("Classement, promotion", "classification"), ("Formation", "training"), ("Handicap", "disability"),
-        ("Inaptitude", "unfitness"), ("Autre (sanction…)", "other")))},
+        ("Inaptitude", "unfitness"), ("Congés, sanction, autre", "other")))},
     "cdg_convention": {"default": Prompt(
         "Votre employeur a-t-il signé une convention de médiation avec son centre de gestion ? "
         "Les voies de recours indiquées sur la décision le mentionnent souvent.", _YES_NO_UNKNOWN)},
-    "decision_mentions_mediation": {"default": Prompt(
-        "Les voies de recours indiquées sur la décision mentionnent-elles une médiation préalable ?", _YES_NO_UNKNOWN)},
     "france_travail_decision": {"default": Prompt("Quelle décision de France Travail contestez-vous ?", _choices(
-        ("Radiation", "radiation"), ("Suppression d'allocation", "benefit_removal"), ("Trop-perçu", "overpayment"),
+        ("Radiation", "radiation"), ("Suppression d'allocation", "benefit_removal"),
+        ("Suspension d'allocation", "suspension"), ("Avertissement", "warning"), ("Trop-perçu", "overpayment"),
         ("Montant de l'allocation", "benefit_amount"), ("Autre décision", "other_admin")))},
     "urgent_measure": {"default": Prompt(
         "Vous faut-il une décision rapide du juge (par exemple en référé), parce que la situation ne peut pas attendre ?",
@@ -400,6 +442,7 @@ TRIAGE_QUESTIONS: dict[str, dict[str, Prompt]] = {
     "exemption": {"default": Prompt(
         "Une de ces situations vous concerne-t-elle ?", _choices(
             ("Accord à faire homologuer", "homologation"), ("Conciliateur : pas de RDV sous 3 mois", "conciliator_delay"),
+            ("Décision à rendre sans l'autre partie", "ex_parte"),
             ("Petites créances : échec", "small_claims_failed"), ("Aucune", "none")))},
     "written_complaint": {"default": Prompt(
         "Avez-vous déjà adressé une réclamation écrite au professionnel (courrier ou courriel) ?", _YES_NO_UNKNOWN)},
@@ -427,7 +470,7 @@ MISSING_FACTS = {
     "amount_eur": "Le montant demandé : jusqu'à 5 000 €, une tentative de conciliation ou de médiation est obligatoire avant le tribunal judiciaire ; au-delà, elle ne l'est pas (art. 750-1 du code de procédure civile).",
     "claim_type": "L'objet exact du désaccord : certaines demandes imposent une tentative amiable, d'autres non.",
     "cdg_convention": "Si votre employeur a signé une convention de médiation avec son centre de gestion : lisez les voies de recours indiquées sur la décision.",
-    "decision_mentions_mediation": "Si la décision mentionne une médiation préalable dans ses voies de recours : lisez-les attentivement.",
+    "customer": "Qui est le client dans ce litige : vous, ou l'autre partie (vous êtes alors le professionnel) ; les règles ne sont pas les mêmes.",
     "employer_sector": "Si votre employeur est public ou privé.",
     "public_employer_kind": "Qui est votre employeur public.",
     "decision_category": "Le type de décision contestée.",
@@ -451,11 +494,14 @@ MODE_NAMES = {
 }
 VERDICT_MODES = "Démarches possibles : {modes}."
 VERDICT_BASIS_TITLE = "Base légale :"
-VERDICT_BASIS_LINE = "• {basis} – version du {date} ({rule_id}). Source : {source}."
-VERDICT_BASIS_LINE_UNDATED = "• {basis} ({rule_id}). Source : {source}. Date de version non précisée par nos sources."
+# The text itself (article, code, decree) and its date; never an internal file, row or source list.
+VERDICT_BASIS_LINE = "• {basis} – version du {date}{to_verify}."
+VERDICT_BASIS_LINE_UNDATED = "• {basis}{to_verify}. Date de version non précisée."
+VERDICT_BASIS_TO_VERIFY = " (information à vérifier)"
+VERDICT_BASIS_LINK = "  Texte officiel : {link}"
 VERDICT_TO_KNOW = "À savoir :"
 VERDICT_CAVEATS = {
-    "low": "Attention : cette règle repose sur une source peu sûre et doit être vérifiée. Demandez l'avis d'un professionnel (avocat, point-justice gratuit) avant d'agir.",
+    "low": "Attention : cette règle repose sur une source peu sûre, c'est une information à vérifier. Demandez l'avis d'un professionnel (avocat, point-justice gratuit) avant d'agir.",
     "medium": "Cette règle est à vérifier sur Légifrance pour votre cas : demandez l'avis d'un professionnel (avocat, point-justice gratuit) avant d'agir.",
 }
 VERDICT_DISCLAIMER = "Ceci est une information générale, pas un conseil juridique (règles à jour au {reviewed})."
@@ -581,6 +627,7 @@ ROUTES = {
     "academic_mediator": "• Médiateur académique : c'est l'étape obligatoire pour votre décision.",
     "france_travail_mediator": "• Médiateur régional de France Travail : à saisir avant le tribunal administratif.",
     "territorial_mediator": "• Médiateur territorial : gratuit, si votre collectivité en a créé un ; le Défenseur des droits est aussi possible.",
+    "administrative_mediation": "• Médiation administrative (art. L. 213-5 du code de justice administrative) : à l'initiative des parties, elle interrompt les délais de recours ; honoraires éventuels à demander au médiateur avant de commencer.",
     "professional_mediator": "• Médiateur professionnel : honoraires fixés par le médiateur, à demander avant de commencer.",
     "legal_protection": "• Protection juridique : votre assurance (habitation, carte bancaire…) peut prendre en charge les frais de médiation ou d'avocat ; vérifiez votre contrat.",
     "legal_aid": "• Aide juridictionnelle : selon vos revenus, l'État peut prendre en charge les frais d'avocat ou de médiation ; simulateur sur justice.fr.",
@@ -714,6 +761,12 @@ CANCEL_UNAVAILABLE = "Je ne peux pas accéder à l'agenda pour le moment : votre
 
 # Erasure asked in the conversation (« effacer mes données », « je retire mon consentement »),
 # actions/privacy.py. The person is told what goes and what stays.
+# Wrong booking codes (bot/agenda/store.py): the agenda's JSON error, then the conversation's words.
+AGENDA_BOOKING_LOCKED = ("Trop de codes erronés pour ce rendez-vous : il est verrouillé pendant {minutes} minutes, "
+                         "même avec le bon code. Réessayez plus tard.")
+AGENDA_TOO_MANY_ATTEMPTS = "Trop de codes erronés. Réessayez dans {minutes} minutes."
+BOOKING_CODE_LOCKED = ("Trop de codes erronés ont été essayés pour ce rendez-vous : par sécurité, il est verrouillé "
+                       "quelques minutes. Réessayez un peu plus tard ; votre rendez-vous n'a pas changé.")
 ERASE_ASK = (
     "Voulez-vous retirer votre accord et effacer vos données ? J'effacerai tous vos messages, vos réponses et "
     "le résumé de votre situation{booking}. C'est définitif."
@@ -733,12 +786,20 @@ ERASE_DONE_BOOKING = (
     "\nDans le rendez-vous {reference}, vos nom, coordonnées et résumé sont retirés ; le créneau reste réservé. "
     "Pour l'annuler, écrivez « annuler {reference} » avec le code reçu à la réservation."
 )
+ERASE_DONE_BOOKINGS = (
+    "\nDans vos rendez-vous {references}, vos nom, coordonnées et résumés sont retirés ; les créneaux restent "
+    "réservés. Pour en annuler un, écrivez « annuler » suivi de sa référence et du code reçu à la réservation."
+)
 ERASE_DONE_BOOKING_CANCELLED = "\nDans le rendez-vous annulé {reference}, vos nom, coordonnées et résumé sont retirés."
 ERASE_NOTHING_STORED = (
     "Vous n'avez pas donné votre accord : rien de ce que vous avez écrit n'a été conservé, il n'y a rien à "
     "effacer. Si vous m'écrivez de nouveau, je vous redemanderai votre accord."
 )
 ERASE_KEPT = "Très bien, je n'efface rien."
+ERASE_UNAVAILABLE_NO_REFERENCE = (
+    "Je ne peux pas joindre l'agenda pour retirer vos coordonnées de vos rendez-vous éventuels : je n'ai rien "
+    "effacé pour l'instant. Réessayez dans quelques minutes en écrivant « effacer mes données »."
+)
 ERASE_UNAVAILABLE = (
     "Je ne peux pas joindre l'agenda pour retirer vos coordonnées du rendez-vous {reference} : je n'ai rien "
     "effacé pour l'instant. Réessayez dans quelques minutes en écrivant « effacer mes données »."

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bot.answers import normalise
+
 GEO_DIR = Path(os.environ.get("GEO_DATA_DIR", Path(__file__).resolve().parents[1] / "var" / "geo"))
 
 SAME_COMMUNE, SAME_DEPARTEMENT, SAME_REGION = 0, 1, 2
@@ -84,3 +86,37 @@ _TIMEZONES = {"971": "America/Guadeloupe", "972": "America/Martinique", "973": "
 
 def timezone_name(departement: str | None) -> str:
     return _TIMEZONES.get(departement or "", "Europe/Paris")
+
+
+def commune_key(name: str) -> str:
+    """A commune name as people type it: no accents, lower case, « st » for « saint », no hyphens."""
+    plain = normalise(name).replace("-", " ").replace("'", " ")
+    plain = " ".join({"st": "saint", "ste": "sainte"}.get(word, word) for word in plain.split())
+    return plain
+
+
+@lru_cache(maxsize=1)
+def _communes_by_name() -> dict[str, tuple[str, str]]:
+    """Commune name key -> (its first postal code, its name). A name several communes share is
+    kept only when one of them is by far the most populated (« Saint-Denis » → 93)."""
+    postal, _ = _index()
+    by_name: dict[str, dict[str, list]] = {}
+    for code, entries in postal.items():
+        for entry in entries:
+            commune_code, name, population = entry[0], entry[1], entry[3] if len(entry) > 3 else 0
+            slot = by_name.setdefault(commune_key(name), {}).setdefault(commune_code, [population or 0, [], name])
+            slot[1].append(code)
+    chosen: dict[str, tuple[str, str]] = {}
+    for key, communes in by_name.items():
+        ranked = sorted(communes.values(), key=lambda item: item[0], reverse=True)
+        if len(ranked) > 1 and ranked[0][0] < 5 * ranked[1][0]:
+            continue  # too ambiguous to guess
+        codes = sorted(ranked[0][1])
+        round_codes = [code for code in codes if code.endswith("00")]  # the main office: 44000, 13100
+        chosen[key] = ((round_codes or codes)[0], ranked[0][2])
+    return chosen
+
+
+def commune_postal_code(name: str) -> tuple[str, str] | None:
+    """(postal code, commune name) for a commune written by name, e.g. « nantes » → ("44000", "Nantes")."""
+    return _communes_by_name().get(commune_key(name))

@@ -15,6 +15,7 @@ from bot.legal.engine import Verdict, default_table, evaluate
 from bot.legal.facts import ASK_ORDER, CHOICES, CLAIM_TYPES, QUESTION_FOR_FACT, build_facts
 
 COMPLAINT_DRAFT = "complaint_draft"
+# Other notes after those that answer the person's own question (`lead` rules, never capped).
 _MAX_NOTES = 2
 
 
@@ -29,11 +30,16 @@ def next_question(slots: Mapping[str, Any], answers: Mapping[str, Any], descript
     verdict, _ = case_verdict(slots, answers, description, today)
     open_questions = {QUESTION_FOR_FACT.get(fact) for fact in verdict.open_facts}
     for question in ASK_ORDER:
-        if question in open_questions and question not in answers:
+        if question in open_questions and question not in answers and not _pointless(question, answers):
             return question
     if any(rule.id == "C2-no-complaint" for rule in verdict.admissibility) and COMPLAINT_DRAFT not in answers:
         return COMPLAINT_DRAFT
     return None
+
+
+def _pointless(question: str, answers: Mapping[str, Any]) -> bool:
+    """No date of a complaint the person did not write, or does not know about."""
+    return question == "complaint_date" and answers.get("written_complaint") in (False, DONT_KNOW)
 
 
 def prompt(question: str, domain: str | None) -> content.Prompt:
@@ -41,11 +47,29 @@ def prompt(question: str, domain: str | None) -> content.Prompt:
     return variations.get(domain or "default", variations["default"])
 
 
-def _basis_line(rule) -> str:
-    if rule.version_date:
-        return content.VERDICT_BASIS_LINE.format(basis=rule.basis, date=content.french_date(rule.version_date),
-                                                 rule_id=rule.id, source=rule.source)
-    return content.VERDICT_BASIS_LINE_UNDATED.format(basis=rule.basis, rule_id=rule.id, source=rule.source)
+def _basis_lines(rules) -> list[str]:
+    """The legal texts with their date, « à vérifier » below high confidence, the official link
+    once; never the rule id, the row of the research note nor its sources."""
+    lines: list[str] = []
+    linked: set[str] = set()
+    for rule in rules:
+        to_verify = "" if rule.confidence == "high" else content.VERDICT_BASIS_TO_VERIFY
+        if rule.version_date:
+            line = content.VERDICT_BASIS_LINE.format(basis=rule.basis, date=content.french_date(rule.version_date),
+                                                     to_verify=to_verify)
+        else:
+            line = content.VERDICT_BASIS_LINE_UNDATED.format(basis=rule.basis, to_verify=to_verify)
+        if line in lines:
+            continue
+        lines.append(line)
+        if rule.link and rule.link not in linked:
+            linked.add(rule.link)
+            lines.append(content.VERDICT_BASIS_LINK.format(link=rule.link))
+    return lines
+
+
+def _unique(lines: list[str]) -> list[str]:
+    return list(dict.fromkeys(line for line in lines if line))
 
 
 def verdict_messages(verdict: Verdict, facts: Mapping[str, Any], court_assumed: bool = False) -> list[str]:
@@ -65,7 +89,7 @@ def verdict_messages(verdict: Verdict, facts: Mapping[str, Any], court_assumed: 
 
     basis_rules = verdict.deciding + verdict.exemptions
     if basis_rules:
-        basis = [content.VERDICT_BASIS_TITLE] + [_basis_line(rule) for rule in basis_rules]
+        basis = [content.VERDICT_BASIS_TITLE] + _basis_lines(basis_rules)
         caveat = content.VERDICT_CAVEATS.get(verdict.confidence)
         if caveat:
             basis.append(caveat)
@@ -74,9 +98,14 @@ def verdict_messages(verdict: Verdict, facts: Mapping[str, Any], court_assumed: 
     else:
         messages.append(content.VERDICT_DISCLAIMER.format(reviewed=content.french_date(default_table().reviewed_on)))
 
-    to_know = [rule.text.format(**placeholders) for rule in verdict.admissibility if rule.text]
+    # The answer to the person's own question first (never cut), then what closes a door, the
+    # deadlines, and a few other notes.
+    to_know = [rule.text.format(**placeholders) for rule in verdict.notes if rule.lead and rule.text]
+    to_know += [rule.text.format(**placeholders) for rule in verdict.admissibility if rule.text]
     to_know += [rule.deadline.format(**placeholders) for rule in verdict.fired if rule.deadline]
-    to_know += [rule.text for rule in verdict.notes if rule.text and rule.row not in ("P5",)][:_MAX_NOTES]
+    to_know += [rule.text for rule in verdict.notes
+                if rule.text and not rule.lead and rule.row not in ("P5",)][:_MAX_NOTES]
+    to_know = _unique(to_know)
     if court_assumed:
         to_know.append(content.VERDICT_ASSUMED_NO_CASE)
     if to_know:
@@ -93,8 +122,7 @@ def court_was_assumed(slots: Mapping[str, Any]) -> bool:
     return slots.get("court_status") in (None, DONT_KNOW)
 
 
-YES_NO_QUESTIONS = frozenset({"cdg_convention", "decision_mentions_mediation", "urgent_measure", "written_complaint",
-                              COMPLAINT_DRAFT})
+YES_NO_QUESTIONS = frozenset({"cdg_convention", "urgent_measure", "written_complaint", COMPLAINT_DRAFT})
 
 
 def allowed_codes(question: str, domain: str | None) -> tuple[str, ...]:

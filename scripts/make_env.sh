@@ -39,3 +39,9 @@ if ! grep -q '^ACTION_SERVER_TOKEN=' "$env_file"; then
   printf 'ACTION_SERVER_TOKEN=%s\n' "$(new_token)" >> "$env_file"
   echo "==> Added ACTION_SERVER_TOKEN to $env_file"
 fi
+if ! grep -q '^AGENDA_SECRET_KEY=' "$env_file"; then
+  # Keys the stored booking codes and calendar links (bot/agenda/references.py). Changing it
+  # invalidates every booking's code: keep it with the agenda's database backups.
+  printf 'AGENDA_SECRET_KEY=%s\n' "$(new_token)" >> "$env_file"
+  echo "==> Added AGENDA_SECRET_KEY to $env_file"
+fi

@@ -19,7 +19,7 @@ from bot.agenda.client import AgendaRefused, AgendaUnavailable
 from bot.agenda.schema import bookings, holds
 from bot.agenda.store import AgendaError
 from test_actions import make_tracker, run
-from tests.agenda_fixtures import Clock, seeded_store
+from tests.agenda_fixtures import Clock, seeded_store, slot_ids
 
 DOMAIN = {"forms": {"booking_form": {"required_slots": booking_actions.FULL_FORM}}}
 READY = {"consent": "given", "situation_domain": "family", "postal_code": "75011", "preferred_mode": "video",
@@ -56,8 +56,11 @@ class FakeAgenda:
     async def release(self, hold_id):
         return await self._do(self.store.release, hold_id)
 
-    async def confirm(self, hold_id, person, brief):
-        return await self._do(self.store.confirm, hold_id, person, brief)
+    async def confirm(self, hold_id, person, brief, conversation=None):
+        return await self._do(self.store.confirm, hold_id, person, brief, conversation)
+
+    async def anonymise_conversation(self, conversation):
+        return await self._do(self.store.anonymise_conversation, conversation)
 
     async def booking(self, reference, secret):
         return await self._do(self.store.booking, reference, secret)
@@ -71,8 +74,8 @@ class FakeAgenda:
     async def reschedule(self, reference, secret, hold_id):
         return await self._do(self.store.reschedule, reference, secret, hold_id)
 
-    def invitation_url(self, reference, secret):
-        return f"http://agenda.test/public/bookings/{reference}.ics?code={secret}"
+    def invitation_url(self, calendar_token):
+        return f"http://agenda.test/public/calendar/{calendar_token}.ics"
 
 
 @pytest.fixture
@@ -251,7 +254,7 @@ def test_confirming_books_with_a_neutral_brief_and_forgets_the_contact(store):
     assert result["booking_status"] == "booked" and result["booking_reference"].startswith("MED-")
     assert result["booking_name"] is None and result["booking_contact"] is None
     assert result["booking_reference"] in messages[0] and result["booking_secret"] in messages[0]
-    assert ".ics?code=" in messages[0]
+    assert "/public/calendar/" in messages[0] and ".ics?code=" not in messages[0]
     with store.engine.connect() as connection:
         row = connection.execute(sa.select(bookings)).one()
     assert row.reference == result["booking_reference"] and row.person_email == "marie@exemple.fr"
@@ -386,3 +389,21 @@ def test_a_confirmation_whose_answer_was_lost_is_not_a_lost_booking(store):
     assert again["booking_secret"] in messages[0] and again["booking_reference"] in messages[0]
     with store.engine.connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(bookings)).scalar() == 1
+
+
+def test_only_a_slot_offered_to_this_conversation_is_held(store):
+    """Issue 16 (2): offers forged in the tracker (no seal, or sealed for another
+    conversation) hold nothing; the agenda's slot stays free."""
+    from bot import booking as booking_module
+    from bot.agenda.schema import holds
+
+    slots = offered(store)
+    real = slots["booking_offers"][0]
+    other = [slot_id for slot_id in slot_ids(store, "paris") if slot_id != real["slot_id"]][0]
+    forged = {**real, "slot_id": other}
+    for offers in ([{k: v for k, v in forged.items() if k != "seal"}], [forged],
+                   booking_module.seal_offers([{**forged}], "someone-else")):
+        result, messages = validate("booking_slot", {**slots, "booking_offers": offers}, choice=f"slot_{other}")
+        assert result == {"booking_slot": None} and messages == [content.BOOKING_CHOICE_INVALID]
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(holds)).scalar() == 0

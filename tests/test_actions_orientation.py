@@ -66,7 +66,7 @@ def test_ask_triage_answer_names_the_question_in_progress():
     events = slot_events(run(ActionAskTriageAnswer().run(dispatcher, make_tracker(slots=NEIGHBOUR), DOMAIN)))
     assert events["triage_question"] == "exemption"
     assert dispatcher.messages[0]["text"] == content.TRIAGE_QUESTIONS["exemption"]["default"].text
-    assert len(dispatcher.messages[0]["buttons"]) == 4
+    assert len(dispatcher.messages[0]["buttons"]) == 5  # incl. the decision rendered non contradictoirement (750-1 3°)
 
 
 def _validate_triage(text, slots, entities=None, intent="inform"):
@@ -154,3 +154,43 @@ def test_editing_an_answer_clears_the_verdict_so_it_is_worked_out_again():
                            entities=[{"entity": "field", "value": "amount"}])
     events = slot_events(run(ActionResetField().run(CollectingDispatcher(), tracker, DOMAIN)))
     assert events["prelitigation"] is None and events["triage_result"] is None and events["amount_eur"] is None
+
+
+# -- the tradesman: who is the customer is asked only when unclear -------------------------------
+
+TRADESMAN = {"consent": "given", "situation_domain": "consumer", "other_party": "unknown", "amount_eur": 1200.0,
+             "court_status": "none", "urgency": "not_urgent",
+             "situation_description": "Un litige à propos d'une facture de 1 200 € qui n'est pas réglée."}
+
+
+def test_the_customer_question_then_the_other_side_of_consumer_law():
+    dispatcher = CollectingDispatcher()
+    events = slot_events(run(ActionAskTriageAnswer().run(dispatcher, make_tracker(slots=TRADESMAN), DOMAIN)))
+    assert events["triage_question"] == "customer"
+    assert dispatcher.messages[0]["text"] == content.TRIAGE_QUESTIONS["customer"]["default"].text
+    result, _ = _validate_triage('/inform{"choice":"private_person"}', dict(TRADESMAN, triage_question="customer"),
+                                 entities=[{"entity": "choice", "value": "private_person"}])
+    assert result["triage_answers"] == {"customer": "private_person"}
+
+    dispatcher = CollectingDispatcher()
+    slots = dict(TRADESMAN, triage_answers={"customer": "private_person", "exemption": "none"},
+                 requested_slot="outcome_aim")
+    tracker = make_tracker("", "inform", slots=slots, active_loop="orientation_form")
+    events = slot_events(run(ValidateOrientationForm().run(dispatcher, tracker, DOMAIN)))
+    text = "\n".join(m["text"] for m in dispatcher.messages)
+    assert events["prelitigation"] == "mandatory" and "C5-pro" in events["triage_result"]["rules"]
+    assert "réclamation écrite" not in text and "gratuit pour vous" not in text and "L. 611-3" in text
+    assert "C5" not in text and "Source" not in text
+
+    dispatcher = CollectingDispatcher()
+    run(ActionShowRoutes().run(dispatcher, make_tracker(slots=dict(slots, triage_result=events["triage_result"])),
+                               DOMAIN))
+    assert "Médiateur de la consommation" not in dispatcher.messages[0]["text"]
+
+
+def test_a_consumer_still_gets_the_consumer_mediator_route():
+    dispatcher = CollectingDispatcher()
+    slots = dict(TRADESMAN, other_party="professional", triage_result={"modes": ["consumer_mediator"]},
+                 situation_description="J'ai acheté un lave-linge en panne.")
+    run(ActionShowRoutes().run(dispatcher, make_tracker(slots=slots), DOMAIN))
+    assert "Médiateur de la consommation : gratuit pour vous" in dispatcher.messages[0]["text"]

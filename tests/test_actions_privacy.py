@@ -80,7 +80,7 @@ def slot_values(events):
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-def test_before_consent_nothing_to_erase_and_the_consent_form_stops():
+def test_before_consent_nothing_to_erase_and_the_consent_form_stops(store):
     events, messages = erase({}, active_loop="consent_form")
     assert messages[0]["text"] == content.ERASE_NOTHING_STORED
     assert slot_values(events) == {"consent": "refused", "erasure": "done"}
@@ -100,7 +100,7 @@ def test_a_choice_not_offered_is_a_new_request():
     assert slot_values(events) == {"erasure": "asked"}
 
 
-def test_confirmed_erasure_counts_the_messages_and_stops_everything():
+def test_confirmed_erasure_counts_the_messages_and_stops_everything(store):
     user_events = [{"event": "user", "text": "a"}, {"event": "bot", "text": "b"}, {"event": "user", "text": "c"}]
     events, messages = erase({"consent": "given"}, choice="confirm", events=user_events, active_loop="intake_form")
     assert slot_values(events) == {"consent": "refused", "erasure": "done"}
@@ -146,3 +146,36 @@ def test_erasing_while_booking_frees_the_held_slot(store):
     assert slot_values(events)["erasure"] == "done"
     with store.engine.connect() as connection:
         assert connection.execute(sa.select(holds.c.status)).scalar() == "released"
+
+
+def test_erasure_reaches_a_booking_the_slots_no_longer_name(store):
+    """Issue 16 (7): booked, then « recommencer » (the slots are reset): the erasure still
+    strips the person from that booking, through the conversation's key in the agenda."""
+    slots = booked(store)
+    events, messages = erase({"consent": "given"}, choice="confirm")
+    assert slot_values(events) == {"consent": "refused", "erasure": "done"}
+    assert content.ERASE_DONE_BOOKING.format(reference=slots["booking_reference"]) in messages[0]["text"]
+    assert messages[-1] == {**messages[-1], "custom": {"conversation_erased": True}}  # the widget clears
+    name, email, phone, brief, _ = person_fields(store)
+    assert (name, email, phone) == (content.BOOKING_ANONYMISED_NAME, None, None) and brief["anonymised"] is True
+
+
+def test_agenda_down_and_no_booking_named_nothing_is_erased(store):
+    FakeAgenda.down = True
+    try:
+        events, messages = erase({"consent": "given"}, choice="confirm")
+    finally:
+        FakeAgenda.down = False
+    assert slot_values(events) == {"erasure": "unavailable"}
+    assert messages[0]["text"] == content.ERASE_UNAVAILABLE_NO_REFERENCE
+
+
+def test_after_recommencer_the_erasure_before_consent_reaches_the_earlier_booking(store):
+    """« recommencer » resets every slot, the consent too: the erasure still reaches the
+    booking this conversation made before."""
+    slots = booked(store)
+    events, messages = erase({}, active_loop="consent_form")
+    assert slot_values(events) == {"consent": "refused", "erasure": "done"}
+    assert messages[0]["text"].startswith(content.ERASE_NOTHING_STORED)
+    assert slots["booking_reference"] in messages[0]["text"]
+    assert person_fields(store)[0] == content.BOOKING_ANONYMISED_NAME

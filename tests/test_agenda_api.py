@@ -149,11 +149,13 @@ async def test_anonymise_by_reference_and_secret(api):
     assert body["status"] == "confirmed" and body["person"]["email"] is None
 
 
-async def test_invitation_ics_parses_with_icalendar_and_needs_the_code(api):
+async def test_invitation_ics_parses_with_icalendar_and_needs_its_own_token(api):
     booking = await book(api, slot_ids(api.store, "paris")[0])
-    path = f"/public/bookings/{booking['reference']}.ics"
-    await call(api, "GET", path, 403, headers={})
-    reply = await api.get(f"{path}?code={booking['secret']}")
+    # The code never goes in a URL: the old link with ?code= is gone, and the code is no token.
+    await call(api, "GET", f"/public/bookings/{booking['reference']}.ics?code={booking['secret']}", 404, headers={})
+    await call(api, "GET", f"/public/calendar/{booking['secret']}.ics", 404, headers={})
+    path = f"/public/calendar/{booking['calendar_token']}.ics"
+    reply = await api.get(path)
     assert reply.status == 200 and reply.content_type == "text/calendar"
     calendar = icalendar.Calendar.from_ical(await reply.read())
     events = list(calendar.walk("VEVENT"))
@@ -188,9 +190,57 @@ async def test_dates_with_an_offset_are_converted_to_utc(api):
     assert body["remaining"] == 1
 
 
+# ---- issue 16 (3): booking codes cannot be guessed without limit -------------------------
+async def test_wrong_codes_lock_the_booking_even_for_the_right_code(api, clock):
+    booking = await book(api, slot_ids(api.store, "paris")[0])
+    reference, secret = booking["reference"], booking["secret"]
+    for _ in range(api.store.code_limits.per_booking):
+        await call(api, "POST", f"/api/bookings/{reference}/cancel", 403, json={"secret": "wrongcod"})
+    body = await call(api, "POST", f"/api/bookings/{reference}/cancel", 423, json={"secret": secret})
+    assert body["error"]["code"] == "booking_locked" and "verrouillé" in body["error"]["message"]
+    reply = await api.get(f"/api/bookings/{reference}", headers={**AUTH, "X-Booking-Secret": secret})
+    assert reply.status == 423 and int(reply.headers["Retry-After"]) > 0
+    clock.advance(seconds=api.store.code_limits.lockout.total_seconds() + 1)
+    body = await call(api, "POST", f"/api/bookings/{reference}/cancel", 200, json={"secret": secret})
+    assert body["status"] == "cancelled"
+
+
+async def test_one_client_trying_codes_on_many_bookings_is_locked_out(api):
+    client = {**AUTH, "X-Client-Key": "conversation-digest-1"}
+    guesses = [f"MED-{a}{b}222" for a in "23456789AB" for b in "CD"][:api.store.code_limits.per_client]
+    for reference in guesses:  # one try per reference: no booking lock, only the client's count
+        await call(api, "POST", f"/api/bookings/{reference}/cancel", 403, json={"secret": "wrongcod"}, headers=client)
+    body = await call(api, "POST", "/api/bookings/MED-22222/cancel", 429, json={"secret": "whatever"},
+                      headers=client)
+    assert body["error"]["code"] == "too_many_attempts" and "Réessayez" in body["error"]["message"]
+    # Another person (another client key) is not locked out by it.
+    await call(api, "POST", "/api/bookings/MED-22222/cancel", 403, json={"secret": "whatever"},
+               headers={**AUTH, "X-Client-Key": "conversation-digest-2"})
+
+
+async def test_the_calendar_link_is_revocable_and_rotates_on_reschedule(api):
+    slots = slot_ids(api.store, "paris")
+    booking = await book(api, slots[0])
+    first = f"/public/calendar/{booking['calendar_token']}.ics"
+    assert (await api.get(first)).status == 200
+    hold = await call(api, "POST", f"/api/slots/{slots[1]}/hold", 201, json={"mode": "video"})
+    moved = await call(api, "POST", f"/api/bookings/{booking['reference']}/reschedule", 200,
+                       json={"secret": booking["secret"], "hold_id": hold["hold_id"]})
+    assert (await api.get(first)).status == 404
+    second = f"/public/calendar/{moved['calendar_token']}.ics"
+    assert (await api.get(second)).status == 200
+    await call(api, "POST", f"/api/bookings/{booking['reference']}/anonymise", 200, json={"secret": booking["secret"]})
+    assert (await api.get(second)).status == 404  # erased: the link dies with the person's data
+
+
+async def test_the_code_is_never_read_from_the_url(api):
+    booking = await book(api, slot_ids(api.store, "paris")[0])
+    await call(api, "GET", f"/api/bookings/{booking['reference']}?secret={booking['secret']}", 403)
+
+
 # --- Every parameter bounded: a 400 (or the unknown-id answer) in French, never a 500 (issue 16) ---
 
-FRENCH = ("doit", "Date", "Identifiant", "réservation", "Référence", "champ", "corps", "brief")
+FRENCH = ("doit", "Date", "Identifiant", "réservation", "Référence", "champ", "corps", "brief", "calendrier")
 OUT_OF_BOUNDS_QUERIES = [
     "from=9999-12-31T23:59:59Z", "to=9999-12-31T23:59:59Z", "from=0001-01-01T00:00:00Z",
     "from=9999-12-31T23:59:59-01:00", "from=1900-01-01",
@@ -214,7 +264,7 @@ async def test_search_parameters_out_of_bounds_are_400_in_french(api, query):
     ("POST", "/api/bookings/MED-ABCDE/reschedule", 400, {"hold_id": "x\u0000", "secret": "abc"}),
     ("POST", "/api/bookings/MED-ABCDE/reschedule", 404, {"hold_id": "x-y z", "secret": "abc"}),
     ("GET", "/api/mediators/99999999999/bookings", 404, None),
-    ("GET", "/public/bookings/%00.ics?code=%00", 403, None),
+    ("GET", "/public/calendar/%00.ics", 404, None), ("GET", "/public/calendar/%ED%BF%BF.ics", 404, None),
 ])
 async def test_path_parameters_out_of_bounds_are_refused_in_french(api, method, path, status, json):
     headers = {"Authorization": f"Bearer {ADMIN if 'mediators' in path else TOKEN}"}

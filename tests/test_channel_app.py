@@ -348,7 +348,8 @@ def test_erase_then_history_is_empty_and_the_next_message_starts_again(app_user)
     status, _, answer = app_user.json("DELETE", "/conversation")
     assert status == 200 and answer["erased"] is True and answer["events"] > 0
     status, _, answer = app_user.json("DELETE", "/conversation")  # idempotent
-    assert (status, answer) == (200, {"erased": True, "events": 0, "booking_anonymised": None})
+    assert (status, answer) == (200, {"erased": True, "events": 0, "booking_anonymised": None,
+                                      "bookings_anonymised": []})
     assert app_user.history() == []
     welcome = app_user.say("Bonjour")
     assert "assistant d'accueil" in welcome[0]["text"]

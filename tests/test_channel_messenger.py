@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.model, pytest.mark.usefixtures("conversation_id_key")]
 
 SECRET = CHANNEL_TEST_SECRETS["MESSENGER_APP_SECRET"]
 VERIFY = CHANNEL_TEST_SECRETS["MESSENGER_VERIFY_TOKEN"]
-NEIGHBOUR_STORY = "Mon voisin a planté une haie de thuyas qui dépasse chez moi et il refuse de la tailler"
+NEIGHBOUR_STORY = "Une haie de thuyas de 4 mètres dépasse chez moi et personne ne veut la tailler"  # names no party: the other-party question (4 choices) is asked
 
 
 class Person:

@@ -102,3 +102,90 @@ def test_whatsapp_long_text_is_split_at_4096_and_a_long_body_before_buttons_at_1
 ])
 def test_a_leading_slash_typed_by_a_person_is_never_an_intent(typed, expected):
     assert rendering.typed_text(typed) == expected
+
+
+# ---------------------------------------------------------------- links and emergency numbers
+
+from actions.safety import safety_message  # noqa: E402
+from bot import content  # noqa: E402
+from bot.legal.engine import default_table  # noqa: E402
+
+ICS = "http://127.0.0.1:8000/public/bookings/MED-7K2Q.ics?code=PLUME-4821"
+
+
+def links(text):
+    return [(part["text"], part["href"], part["kind"]) for part in rendering.message_parts(text) if "href" in part]
+
+
+def test_the_helplines_numbers_become_tel_links_and_114_an_sms_link():
+    text = safety_message(["domestic", "child", "violence"], "family", repeat=False)
+    found = {label: href for label, href, _ in links(text)}
+    for line in default_table().helplines:
+        if set(line.categories) & {"domestic", "child", "violence"}:
+            assert found[line.number] == ("sms:" if line.number == "114" else "tel:") + line.number
+    assert found["arretonslesviolences.gouv.fr"] == "https://arretonslesviolences.gouv.fr"
+    assert found["allo119.gouv.fr"] == "https://allo119.gouv.fr"  # in the 119 line's label
+    # Joined again, the parts are the message: nothing lost, nothing added.
+    assert "".join(part["text"] for part in rendering.message_parts(text)) == text
+    assert links(content.NEXT_STEPS_SAFETY) == [("17", "tel:17", "tel"), ("112", "tel:112", "tel"), ("114", "sms:114", "sms")]
+
+
+def test_only_numbers_of_the_table_are_linked_and_only_where_the_text_says_to_call_them():
+    assert links("Pour parler à une personne : le 3039 (accès au droit).") == []  # not in the helplines table
+    for text in ("lundi 17 novembre à 9 h 00", "le 17 novembre", "le 112 €", "le 15 h", "art. 373-2-10 et 255",
+                 "75017 Paris", "Référence : MED-17 — code : X", "06 12 34 56 78", "depuis 15 ans", "au 119,5"):
+        assert links(text) == [], text
+
+
+def test_bare_domains_become_links_but_not_an_email_address():
+    assert links("sur conciliateurs.fr, ou simulateur sur justice.fr.") == [
+        ("conciliateurs.fr", "https://conciliateurs.fr", "web"), ("justice.fr", "https://justice.fr", "web")]
+    assert links("(conciliateurs.fr ou votre mairie)")[0][1] == "https://conciliateurs.fr"
+    assert links(content.BOOKING_CONTACT_INVALID) == []  # marie.dupont@exemple.fr stays text
+    assert links("Voir https://www.justice.fr/simulateurs/aide-juridictionnelle.") == [
+        ("https://www.justice.fr/simulateurs/aide-juridictionnelle", "https://www.justice.fr/simulateurs/aide-juridictionnelle", "web")]
+
+
+def test_the_calendar_link_shows_a_label_instead_of_its_url_and_code():
+    text = content.BOOKING_DONE.format(label="lundi 23 novembre à 9 h 00", reference="MED-7K2Q", secret="PLUME-4821",
+                                       ics_url=ICS)
+    parts = rendering.message_parts(text)
+    (calendar,) = [part for part in parts if part.get("kind") == "calendar"]
+    assert calendar == {"text": content.WIDGET_CALENDAR_LINK, "href": ICS, "kind": "calendar"}
+    shown = "".join(part["text"] for part in parts)
+    assert ICS not in shown and "?code=" not in shown and "MED-7K2Q" in shown
+    assert "Ajouter à votre agenda : " + content.WIDGET_CALENDAR_LINK in shown
+
+
+def test_a_widget_message_carries_text_parts_and_buttons():
+    message = rendering.widget_message("Appelez le 17.", YES_NO)
+    assert message["text"] == "Appelez le 17." and message["buttons"] == YES_NO
+    assert message["parts"] == [{"text": "Appelez le "}, {"text": "17", "href": "tel:17", "kind": "tel"}, {"text": "."}]
+    assert "buttons" not in rendering.widget_message("Bonjour")
+
+
+def test_the_permanent_emergency_line_comes_from_the_helplines_table():
+    line = rendering.emergency_line()
+    table = {h.number: h for h in default_table().helplines}
+    assert line["label"] == "En danger ?"
+    assert [n["number"] for n in line["numbers"]] == ["17", "112", "114", "3919", "119"]
+    for entry in line["numbers"]:
+        assert entry["label"] == table[entry["number"]].label  # never a number or a label of our own
+    shown = " · ".join(n["number"] + n["suffix"] for n in line["numbers"])
+    assert shown == "17 · 112 · 114 (SMS) · 3919 · 119"
+    assert [n["href"] for n in line["numbers"]] == ["tel:17", "tel:112", "sms:114", "tel:3919", "tel:119"]
+
+
+def test_whatsapp_and_messenger_text_write_domains_as_https_urls_and_numbers_as_plain_digits():
+    text = "Un conciliateur (conciliateurs.fr) ; appelez le 39 19 ou le 17 ; écrivez à marie@exemple.fr ; https://justice.fr."
+    expected = ("Un conciliateur (https://conciliateurs.fr) ; appelez le 3919 ou le 17 ; écrivez à marie@exemple.fr ; "
+                "https://justice.fr.")
+    assert rendering.for_messaging_apps(text) == expected
+    (whatsapp,) = rendering.whatsapp_messages(text, None)
+    assert whatsapp["text"]["body"] == expected
+    (messenger,) = rendering.messenger_messages(text, YES_NO)
+    assert messenger["attachment"]["payload"]["text"] == expected
+    # The safety message's numbers reach both apps as plain digits, never with "tel:" or a +33 prefix.
+    safety = safety_message(["domestic"], None, repeat=False)
+    body = rendering.whatsapp_messages(safety, None)[0]["text"]["body"]
+    assert "• 3919 – " in body and "• 114 – " in body and "tel:" not in body and "+33" not in body

@@ -198,7 +198,8 @@ def test_a_signed_message_is_handed_to_the_assistant_in_the_background():
         channel = SignedTwilioInput(TwilioSettings(SID, AUTH_TOKEN, NUMBER, "http://127.0.0.1:9"))
         await channel.memory.remember(conversation_id("whatsapp:+33611111111"), CONSENT)
         receive = _handler(channel, on_new_message)
-        answer = await receive(_request({"From": "whatsapp:+33611111111", "To": NUMBER, "Body": "2"}, "sign"))
+        answer = await receive(_request({"From": "whatsapp:+33611111111", "To": NUMBER, "Body": "2",
+                                         "MessageSid": "SM-background"}, "sign"))
         # Twilio got its answer while the turn is still waiting.
         assert answer.status == 200 and answer.body.startswith(b"<?xml") and channel.workers.pending == 1
         await asyncio.wait_for(started.wait(), 5)
@@ -209,6 +210,26 @@ def test_a_signed_message_is_handed_to_the_assistant_in_the_background():
         release.set()
         await asyncio.wait_for(channel.workers.drain(), 60)  # the send fails: port 9 is closed
         assert not channel.workers.pending and len(channel.workers.queues) == 0
+    asyncio.run(run())
+
+
+def test_a_message_sid_is_processed_once_and_a_message_without_one_is_refused():
+    """Issue 16 (6): Twilio's retry, or a replayed signed request, is not a second turn."""
+    async def run():
+        turns = []
+
+        async def on_new_message(message):
+            turns.append(message)
+
+        channel = SignedTwilioInput(TwilioSettings(SID, AUTH_TOKEN, NUMBER, "http://127.0.0.1:9"))
+        receive = _handler(channel, on_new_message)
+        form = {"From": "+33611111112", "To": NUMBER, "Body": "oui", "MessageSid": "SM-replayed"}
+        for _ in range(3):
+            assert (await receive(_request(form, "sign"))).status == 200
+        answer = await receive(_request({**form, "MessageSid": ""}, "sign"))
+        assert answer.status == 400
+        await asyncio.wait_for(channel.workers.drain(), 60)
+        assert len(turns) == 1
     asyncio.run(run())
 
 

@@ -20,7 +20,7 @@ SECRET = CHANNEL_TEST_SECRETS["WHATSAPP_APP_SECRET"]
 VERIFY = CHANNEL_TEST_SECRETS["WHATSAPP_VERIFY_TOKEN"]
 TEMPLATE = {"name": CHANNEL_TEST_SECRETS["WHATSAPP_TEMPLATE_NAME"],
             "language": {"code": CHANNEL_TEST_SECRETS["WHATSAPP_TEMPLATE_LANGUAGE"]}}
-NEIGHBOUR_STORY = "Mon voisin a planté une haie de thuyas qui dépasse chez moi et il refuse de la tailler"
+NEIGHBOUR_STORY = "Une haie de thuyas de 4 mètres dépasse chez moi et personne ne veut la tailler"  # names no party: the other-party question (4 choices) is asked
 
 
 class Person:

@@ -74,6 +74,46 @@ def test_the_socket_joins_its_room_even_when_enter_room_is_a_coroutine():
         asyncio.run(connect("sid-3", {}, None))
 
 
+def test_the_typing_indicator_stays_on_until_the_last_turn_in_progress_ends():
+    """Two messages sent together: the second waits for the first one's turn. « L'assistant
+    écrit… » must not go off when the first turn ends, only when the last one does."""
+    channel = WidgetInput(SessionTokens(SECRET))
+    release = {"first": asyncio.Event(), "second": asyncio.Event()}
+    emitted = []
+
+    async def on_new_message(message):
+        await release[message.text].wait()
+        await message.output_channel.send_response(message.sender_id, {"text": f"réponse {message.text}"})
+
+    channel.blueprint(on_new_message=on_new_message)
+    sio = channel.sio
+
+    async def emit(event, data, room=None, to=None, **kwargs):
+        emitted.append((event, data.get("typing", data.get("text"))))
+
+    async def get_session(sid, namespace=None):
+        return {"conversation_id": "widget-abc"}
+
+    sio.emit, sio.get_session = emit, get_session
+    user_uttered = sio.handlers["/"]["user_uttered"]
+
+    async def scenario():
+        first = asyncio.ensure_future(user_uttered("sid", {"message": "first"}))
+        second = asyncio.ensure_future(user_uttered("sid", {"message": "second"}))
+        await asyncio.sleep(0.05)
+        release["first"].set()
+        await first
+        await asyncio.sleep(0.05)
+        assert ("bot_typing", False) not in emitted  # the second turn is still on its way
+        release["second"].set()
+        await second
+
+    asyncio.run(scenario())
+    assert emitted == [("bot_typing", True), ("bot_typing", True), ("bot_uttered", "réponse first"),
+                       ("bot_uttered", "réponse second"), ("bot_typing", False)]
+    assert channel.turns_in_progress == {}
+
+
 # --- The real server on loopback ---------------------------------------------------
 
 def http(servers, method, path, body=None, token=None, origin=None):
@@ -143,7 +183,7 @@ def test_a_conversation_over_socketio_with_typing_buttons_and_history_after_a_re
         assert not any("Décrivez votre situation" in m["text"] for m in typed)
         asked = await tab.send(payload="/affirm", title="J'accepte")
         assert "Décrivez votre situation" in asked[0]["text"]
-        classified = await tab.send(message="Mon voisin a planté une haie de thuyas qui dépasse chez moi")
+        classified = await tab.send(message="Une haie de thuyas de 4 mètres dépasse chez moi et personne ne veut la tailler")
         assert "conflit de voisinage" in classified[-1]["text"] and classified[-1]["buttons"]
         await tab.client.disconnect()
 
@@ -155,8 +195,14 @@ def test_a_conversation_over_socketio_with_typing_buttons_and_history_after_a_re
     messages = json.loads(body)["messages"]
     assert status == 200
     assert [m["text"] for m in messages if m["sender"] == "user"][-2:] == [
-        "J'accepte", "Mon voisin a planté une haie de thuyas qui dépasse chez moi"]
+        "J'accepte", "Une haie de thuyas de 4 mètres dépasse chez moi et personne ne veut la tailler"]
     assert "conflit de voisinage" in messages[-1]["text"] and messages[-1]["buttons"]
+    # The assistant's messages come with their parts (links built by the widget), the person's without.
+    for message in messages:
+        if message["sender"] == "bot":
+            assert "".join(part["text"] for part in message["parts"]) == message["text"]
+        else:
+            assert "parts" not in message
 
     async def after_reload():
         tab = Tab(servers, again["token"])
@@ -166,6 +212,31 @@ def test_a_conversation_over_socketio_with_typing_buttons_and_history_after_a_re
         await tab.client.disconnect()
 
     run(after_reload())
+
+
+@pytest.mark.model
+def test_the_safety_message_reaches_the_widget_with_its_numbers_as_links_and_the_emergency_line_is_served(servers):
+    session = new_session(servers)
+
+    async def talk():
+        tab = Tab(servers, session["token"])
+        await tab.open()
+        await tab.send(message="Bonjour")
+        replies = await tab.send(message="Mon mari me frappe")
+        await tab.client.disconnect()
+        return replies
+
+    replies = run(talk())
+    safety = next(m for m in replies if "Votre sécurité passe avant tout" in m["text"])
+    links = {part["text"]: part["href"] for part in safety["parts"] if "href" in part}
+    assert links["17"] == "tel:17" and links["114"] == "sms:114" and links["3919"] == "tel:3919"
+    status, headers, body = http(servers, "GET", "/emergency")
+    line = json.loads(body)
+    assert status == 200 and line["label"] == "En danger ?"
+    assert [(n["number"], n["href"]) for n in line["numbers"]] == [
+        ("17", "tel:17"), ("112", "tel:112"), ("114", "sms:114"), ("3919", "tel:3919"), ("119", "tel:119")]
+    status, *_ = http(servers, "GET", "/emergency", origin="https://evil.example")
+    assert status == 403
 
 
 @pytest.mark.model

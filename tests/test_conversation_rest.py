@@ -28,8 +28,8 @@ def test_greeting_consent_description_classification_and_full_intake(chat):
     assert slots["situation_domain"] == "neighbourhood"
     assert slots["safety_risk"] is False and slots["prelitigation"] is None and slots["booking_reference"] is None
 
-    assert "autre partie" in chat.texts("/affirm")
-    assert "toujours voisins" in chat.texts("mon voisin d'à côté")
+    # « Mon voisin » already says who the other party is: not asked, shown in the recap.
+    assert "toujours voisins" in chat.texts("/affirm")
     assert "montant" in chat.texts("oui")
     assert "Je n'ai pas compris le montant" in chat.texts("beaucoup")
     assert "juge" in chat.texts("environ 5k")
@@ -40,6 +40,7 @@ def test_greeting_consent_description_classification_and_full_intake(chat):
     recap = chat.say("en visio")[-1]
     assert "Voici ce que j'ai compris" in recap["text"]
     assert "5\u202f000 €" in recap["text"] and "69003 (Rhône)" in recap["text"]
+    assert "Autre partie : un voisin (d'après votre message)" in recap["text"]
 
     slots = chat.slots()
     assert slots["amount_eur"] == 5000.0 and isinstance(slots["amount_eur"], float)

@@ -154,7 +154,8 @@ AGENDA_ROUTES = st.sampled_from([
     ("GET", "/api/slots?{q}"), ("POST", "/api/slots/{p}/hold"), ("DELETE", "/api/holds/{p}"),
     ("POST", "/api/holds/{p}/confirm"), ("GET", "/api/bookings/{p}"), ("POST", "/api/bookings/{p}/cancel"),
     ("POST", "/api/bookings/{p}/anonymise"), ("POST", "/api/bookings/{p}/reschedule"),
-    ("GET", "/api/mediators/{p}/bookings"), ("GET", "/public/bookings/{p}.ics?{q}"),
+    ("GET", "/api/mediators/{p}/bookings"), ("GET", "/public/calendar/{p}.ics?{q}"),
+    ("POST", "/api/conversations/anonymise"),
 ])
 
 

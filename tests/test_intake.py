@@ -31,3 +31,10 @@ def test_every_domain_asks_postal_code_and_mode():
 def test_editable_fields():
     assert intake.editable_field("amount") == "amount"
     assert intake.editable_field("booking_reference") is None
+
+
+def test_after_danger_no_meeting_mode_is_asked_for_any_domain():
+    for domain in intake.QUESTIONS_BY_DOMAIN:
+        slots = {"situation_domain": domain, "domain_confirmed": True, "safety_risk": True}
+        assert intake.MODE not in intake.required_slots(slots)
+        assert intake.POSTAL_CODE in intake.required_slots(slots)  # information still useful

@@ -13,7 +13,8 @@ from bot.legal.engine import VERDICTS, default_table, evaluate, load_table, matc
 TODAY = dt.date(2026, 11, 22)
 TABLE = default_table()
 BASE = {"court_status": "none", "urgency": "not_urgent", "violence": False, "procedure": "ordinary",
-        "cross_border": False, "harassment": False, "other_party": "unknown"}
+        "cross_border": False, "harassment": False, "mediation_clause": False, "public_body_claimant": False,
+        "other_party": "unknown"}
 
 
 def facts(**values):
@@ -21,8 +22,11 @@ def facts(**values):
 
 
 NEIGHBOUR = dict(domain="neighbourhood", other_party="neighbour", exemption="none")
-CONSUMER = dict(domain="consumer", other_party="professional", exemption="none", written_complaint=True,
-                complaint_age_days=30)
+CONSUMER = dict(domain="consumer", other_party="professional", customer="me", exemption="none",
+                written_complaint=True, complaint_age_days=30)
+# A tradesman owed money by a private client (build_facts sets the claim from the customer).
+TRADESMAN = dict(domain="consumer", other_party="private_person", customer="private_person",
+                 claim_type="professional_claim", exemption="none")
 PUBLIC = dict(domain="workplace", employer_sector="public")
 
 # For each rule: facts that make it fire, and the verdict the case then gets.
@@ -38,6 +42,7 @@ CASES = {
     "G1-ex2": (facts(**dict(NEIGHBOUR, exemption="prior_appeal"), claim_type="nuisance"), "exempt"),
     "G1-ex3-urgency": (facts(**NEIGHBOUR, claim_type="nuisance", urgency="urgent", urgent_measure=True), "exempt"),
     "G1-ex3-delay": (facts(**dict(NEIGHBOUR, exemption="conciliator_delay"), claim_type="boundary"), "exempt"),
+    "G1-ex3-ex-parte": (facts(**dict(NEIGHBOUR, exemption="ex_parte"), claim_type="money", amount_eur=700.0), "exempt"),
     "G1-ex4": (facts(**dict(NEIGHBOUR, exemption="special_conciliation"), claim_type="plantations"), "exempt"),
     "G1-ex5": (facts(**dict(NEIGHBOUR, exemption="small_claims_failed"), claim_type="money", amount_eur=900.0),
                "exempt"),
@@ -52,6 +57,8 @@ CASES = {
     "V2": (facts(**NEIGHBOUR, claim_type="plantations"), "mandatory"),
     "V3": (facts(**NEIGHBOUR, claim_type="nuisance", amount_eur=15000.0), "mandatory"),
     "V4": (facts(**dict(NEIGHBOUR, other_party="local_authority"), claim_type="plantations"), "not_mandatory"),
+    "V4-territorial": (facts(domain="territorial", other_party="local_authority", claim_type="public_damage",
+                             amount_eur=3000.0), "not_mandatory"),
     "F1": (facts(domain="family", claim_type="parental", court_status="decision"), "not_mandatory"),
     "F3": (facts(domain="family", claim_type="parental"), "not_mandatory"),
     "F4": (facts(domain="family", claim_type="partition"), "mandatory"),
@@ -65,35 +72,43 @@ CASES = {
     "C2-in-time": (facts(**CONSUMER, claim_type="purchase", amount_eur=300.0, complaint_deadline="2027-10-23"),
                    "mandatory"),
     "C3": (facts(**CONSUMER, claim_type="purchase", amount_eur=300.0), "mandatory"),
+    "C3-clause": (facts(**CONSUMER, claim_type="purchase", amount_eur=300.0, mediation_clause=True), "mandatory"),
     "C4": (facts(**CONSUMER, claim_type="purchase", amount_eur=300.0), "mandatory"),
     "C5": (facts(**CONSUMER, claim_type="debt_claimed", amount_eur=900.0), "mandatory"),
     "C6": (facts(**CONSUMER, claim_type="purchase", amount_eur=300.0, cross_border=True), "mandatory"),
+    "C5-pro": (facts(**TRADESMAN, amount_eur=1200.0), "mandatory"),
+    "C5-pro-route": (facts(**TRADESMAN, amount_eur=1200.0), "mandatory"),
+    "C2-pro": (facts(**TRADESMAN, amount_eur=1200.0), "mandatory"),
     "T1": (facts(domain="workplace", employer_sector="private"), "not_mandatory"),
     "T2": (facts(**PUBLIC, public_employer_kind="territorial", decision_category="leave", cdg_convention=True),
            "mandatory"),
-    "T2-education": (facts(**PUBLIC, public_employer_kind="state_education", decision_category="pay",
-                           decision_mentions_mediation=True), "mandatory"),
+    "T2-education": (facts(**PUBLIC, public_employer_kind="state_education", decision_category="pay"), "mandatory"),
     "T2-not-covered-decision": (facts(**PUBLIC, public_employer_kind="territorial", decision_category="other"),
                                 "not_mandatory"),
     "T2-not-covered-employer": (facts(**PUBLIC, public_employer_kind="hospital", decision_category="pay"),
                                 "not_mandatory"),
     "T2-no-convention": (facts(**PUBLIC, public_employer_kind="territorial", decision_category="pay",
                                cdg_convention=False), "not_mandatory"),
-    "T2-not-mentioned": (facts(**PUBLIC, public_employer_kind="state_education", decision_category="pay",
-                               decision_mentions_mediation=False), "not_mandatory"),
     "T3": (facts(domain="workplace", employer_sector="france_travail", france_travail_decision="radiation"),
            "mandatory"),
     "T3-benefit-amount": (facts(domain="workplace", employer_sector="france_travail",
                                 france_travail_decision="benefit_amount"), "not_mandatory"),
     "T4": (facts(domain="workplace", employer_sector="private", harassment=True), "not_mandatory"),
+    "T4-private": (facts(domain="workplace", employer_sector="private", harassment=True), "not_mandatory"),
+    "T4-public": (facts(**PUBLIC, public_employer_kind="hospital", decision_category="other", harassment=True),
+                  "not_mandatory"),
     "R1": (facts(domain="territorial", other_party="local_authority", claim_type="decision"), "not_mandatory"),
     "R2": (facts(domain="territorial", other_party="local_authority", claim_type="decision"), "not_mandatory"),
-    "R3": (facts(domain="territorial", other_party="local_authority", claim_type="rsa"), "mandatory"),
+    "R3-rsa": (facts(domain="territorial", other_party="local_authority", claim_type="rsa"), "mandatory"),
+    "R3-fps": (facts(domain="territorial", other_party="local_authority", claim_type="parking_fps"), "mandatory"),
     "R4": (facts(domain="territorial", other_party="local_authority", claim_type="project"), "not_mandatory"),
+    "R2-public-bodies": (facts(domain="territorial", other_party="local_authority", claim_type="decision",
+                               public_body_claimant=True), "not_mandatory"),
     "P1": (facts(**NEIGHBOUR, claim_type="nuisance", amount_eur=15000.0), "mandatory"),
     "P2": (facts(**NEIGHBOUR, claim_type="money", amount_eur=900.0), "mandatory"),
     "P3": (facts(**NEIGHBOUR, claim_type="money", amount_eur=900.0), "mandatory"),
-    "P4": (facts(domain="workplace", employer_sector="private"), "not_mandatory"),
+    "P4-private": (facts(domain="workplace", employer_sector="private"), "not_mandatory"),
+    "P4-public": (facts(**PUBLIC, public_employer_kind="hospital", decision_category="pay"), "not_mandatory"),
     "P5": (facts(domain="family", claim_type="parental"), "not_mandatory"),
 }
 
@@ -189,7 +204,8 @@ def test_violence_wins_over_everything_and_records_the_family_exemption():
 
 
 def test_low_confidence_is_reported():
-    assert evaluate(facts(**CONSUMER, claim_type="credit"), TODAY).confidence == "low"
+    assert evaluate(facts(**dict(NEIGHBOUR, other_party="local_authority"), claim_type="plantations"), TODAY).confidence == "low"
+    assert evaluate(facts(**CONSUMER, claim_type="credit"), TODAY).confidence == "medium"
     assert evaluate(facts(**NEIGHBOUR, claim_type="plantations"), TODAY).confidence == "high"
 
 
@@ -238,3 +254,48 @@ def test_a_malformed_rule_is_refused(tmp_path):
 ])
 def test_match(when, facts_, expected):
     assert match(when, facts_) == expected
+
+
+# -- issue 15 §4: links, lead notes, errata ------------------------------------------------------
+
+def test_a_link_outside_legifrance_or_service_public_is_refused(tmp_path):
+    path = tmp_path / "rules.yml"
+    path.write_text(yaml.safe_dump({"reviewed_on": "2026-12-03", "helplines": [], "rules": [
+        {"id": "X", "row": "G1", "effect": "requires", "when": {}, "basis": "b", "source": "s", "confidence": "high",
+         "link": "https://www.example.org/750-1"}]}), encoding="utf-8")
+    with pytest.raises(ValueError):
+        load_table(path)
+
+
+def test_the_notes_that_answer_the_persons_question_are_marked_lead():
+    assert {rule.id for rule in TABLE.rules if rule.lead} == {"C3-clause", "C5-pro-route", "T4"}
+
+
+def test_the_errata_rows_no_longer_say_no_source_found():
+    for rule_id in ("G4", "F4"):
+        assert "aucune source" not in TABLE.by_id(rule_id).source
+    assert TABLE.by_id("G4").confidence == "medium" and "2019-222" in TABLE.by_id("G4").basis
+    assert TABLE.by_id("T2-education").confidence == "high"
+    assert "decision_mentions_mediation" not in TABLE.by_id("T2-education").when
+
+
+def test_a_tradesman_is_never_given_the_consumer_rules():
+    tradesman = evaluate(facts(**TRADESMAN, amount_eur=1200.0, cross_border=True, mediation_clause=True), TODAY)
+    assert not {"C1", "C2-no-complaint", "C3", "C3-clause", "C4", "C5", "C6", "G2-route"} & set(tradesman.rule_ids)
+    assert {"C5-pro", "C5-pro-route", "C2-pro"} <= set(tradesman.rule_ids)
+    consumer = evaluate(facts(**CONSUMER, claim_type="purchase", amount_eur=1200.0), TODAY)
+    assert not {"C5-pro", "C5-pro-route", "C2-pro"} & set(consumer.rule_ids)
+
+
+def test_an_unknown_customer_is_an_open_question_in_the_consumer_domain():
+    verdict = evaluate(facts(domain="consumer", other_party="private_person", amount_eur=500.0, exemption="none"),
+                       TODAY)
+    assert verdict.verdict == "unknown" and "customer" in verdict.open_facts
+
+
+def test_notes_for_the_administrative_court_or_the_tj_fit_the_court():
+    commune = evaluate(facts(**dict(NEIGHBOUR, other_party="local_authority"), claim_type="money", amount_eur=900.0),
+                       TODAY)
+    assert commune.verdict == "not_mandatory" and not {"G2-route", "P2", "P3"} & set(commune.rule_ids)
+    debtor = evaluate(facts(**CONSUMER, claim_type="debt_claimed", amount_eur=900.0), TODAY)
+    assert "G2-route" not in debtor.rule_ids

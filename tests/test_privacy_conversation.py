@@ -20,7 +20,7 @@ DESCRIPTION = "Mon beau-frère refuse de me rendre les 4780 euros que je lui ai 
 
 
 def texts(reply):
-    return "\n".join(m.get("text") or "" for m in reply)
+    return "\n".join(m["text"] for m in reply if m.get("text"))  # not the erasure's custom payload
 
 
 def buttons(reply):

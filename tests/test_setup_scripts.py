@@ -54,7 +54,7 @@ def test_environment_wins_over_dotenv(tmp_path):
 
 MAKE_ENV = ROOT / "scripts" / "make_env.sh"
 GENERATED = ["RASA_AUTH_TOKEN", "AGENDA_TOKEN", "AGENDA_ADMIN_TOKEN", "WIDGET_SECRET", "APP_JWT_SECRET",
-             "TRACKER_ENCRYPTION_KEYS", "CONVERSATION_ID_KEY", "ACTION_SERVER_TOKEN"]
+             "TRACKER_ENCRYPTION_KEYS", "CONVERSATION_ID_KEY", "AGENDA_SECRET_KEY", "ACTION_SERVER_TOKEN"]
 
 
 def make_env(path):

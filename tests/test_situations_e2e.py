@@ -1,6 +1,7 @@
 """The written situations (tests/situations/situations.yml) run end to end through the REST
-channel, as a person would type them: consent, description, safety, classification, intake,
-triage questions, verdict with sources, outcomes, routes. The expected verdicts were written
+channel, as a person would type them, on both paths people take: « Bonjour » first, then consent,
+then the story (the usual path, the widget even sends the greeting), and the story first. Then
+safety, classification, intake, triage questions, verdict with sources, outcomes, routes. The expected verdicts were written
 by hand from legal-rules.md, not produced by the engine.
 
 The situations run four at a time; a report goes to reports/situations_e2e.json.
@@ -52,10 +53,14 @@ def _answer_for(situation: dict, tracker: dict) -> str | None:
     raise AssertionError(f"unexpected state: requested={requested} last action={last}")
 
 
-def run_situation(servers, situation: dict) -> dict:
-    chat = Chat(servers, f"situation-{situation['id']}")
-    transcript = [("user", situation["description"])]
-    replies = chat.say(situation["description"])
+PATHS = ("greeting_first", "story_first")
+
+
+def run_situation(servers, situation: dict, path: str) -> dict:
+    chat = Chat(servers, f"situation-{situation['id']}-{path}")
+    opening = "Bonjour" if path == "greeting_first" else situation["description"]
+    transcript = [("user", opening)]
+    replies = chat.say(opening)
     for _ in range(MAX_TURNS):
         transcript += [("bot", reply.get("text", "")) for reply in replies]
         tracker = chat.tracker()
@@ -78,12 +83,16 @@ def run_situation(servers, situation: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def results(servers):
+    runs = [(situation, path) for situation in SITUATIONS for path in PATHS]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        outcome = {result["id"]: result for result in pool.map(lambda s: run_situation(servers, s), SITUATIONS)}
-    right = [s["id"] for s in SITUATIONS if _is_right(s, outcome[s["id"]])]
-    report = {"situations": len(SITUATIONS), "right_verdict_end_to_end": len(right),
-              "wrong": [{k: v for k, v in outcome[s["id"]].items() if k != "transcript"}
-                        for s in SITUATIONS if s["id"] not in right]}
+        results = pool.map(lambda run: run_situation(servers, *run) | {"path": run[1]}, runs)
+        outcome = {(result["id"], result["path"]): result for result in results}
+    report = {"situations": len(SITUATIONS)}
+    for path in PATHS:
+        right = [s["id"] for s in SITUATIONS if _is_right(s, outcome[s["id"], path])]
+        report[path] = {"right_verdict_end_to_end": len(right),
+                        "wrong": [{k: v for k, v in outcome[s["id"], path].items() if k != "transcript"}
+                                  for s in SITUATIONS if s["id"] not in right]}
     (ROOT / "reports").mkdir(exist_ok=True)
     (ROOT / "reports" / "situations_e2e.json").write_text(json.dumps(report, ensure_ascii=False, indent=2),
                                                          encoding="utf-8")
@@ -101,9 +110,10 @@ def test_there_are_at_least_40_situations():
     assert len({s["id"] for s in SITUATIONS}) == len(SITUATIONS)
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("situation", SITUATIONS, ids=[s["id"] for s in SITUATIONS])
-def test_situation_gets_the_right_verdict_end_to_end(results, situation):
-    result = results[situation["id"]]
+def test_situation_gets_the_right_verdict_end_to_end(results, situation, path):
+    result = results[situation["id"], path]
     assert "error" not in result, (result.get("error"), result["transcript"][-6:])
     expected = situation["expected"]
     assert result["domain"] == expected["domain"]

@@ -57,3 +57,32 @@ def test_the_rest_channel_answers_in_one_batch_without_the_notice(monkeypatch):
 def test_the_notice_can_be_turned_off(monkeypatch):
     monkeypatch.setenv("SLOW_TURN_SECONDS", "0")
     assert turn(0.3).texts == ["Réponse"]
+
+
+def test_a_stall_after_a_quick_first_reply_is_announced(monkeypatch):
+    """Issue 16 (9): the first part of the turn answered at once, then an action stalled:
+    the notice comes after the stall, not only at the turn's start."""
+    monkeypatch.setenv("SLOW_TURN_SECONDS", "0.2")
+
+    async def on_new_message(message):
+        await message.output_channel.send_response(message.sender_id, {"text": "Première partie"})
+        await asyncio.sleep(0.7)  # an action stalls
+        await message.output_channel.send_response(message.sender_id, {"text": "Suite"})
+
+    output = Pushed()
+    asyncio.run(run_turn(on_new_message, output, "widget-x", "Bonjour", channel="widget", from_button=False))
+    assert output.texts == ["Première partie", content.SLOW_TURN, "Suite"]
+
+
+def test_each_stall_is_announced_once(monkeypatch):
+    monkeypatch.setenv("SLOW_TURN_SECONDS", "0.15")
+
+    async def on_new_message(message):
+        await asyncio.sleep(0.5)
+        await message.output_channel.send_response(message.sender_id, {"text": "Un"})
+        await asyncio.sleep(0.5)
+        await message.output_channel.send_response(message.sender_id, {"text": "Deux"})
+
+    output = Pushed()
+    asyncio.run(run_turn(on_new_message, output, "widget-x", "Bonjour", channel="widget", from_button=False))
+    assert output.texts == [content.SLOW_TURN, "Un", content.SLOW_TURN, "Deux"]

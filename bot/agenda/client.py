@@ -7,12 +7,19 @@ JSON) becomes AgendaUnavailable; a 4xx answer becomes AgendaRefused with its cod
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 from typing import Any
 
 import aiohttp
 
 DEFAULT_URL = "http://127.0.0.1:5056"
+
+
+def conversation_key(sender_id: str) -> str:
+    """The pseudonymous key the agenda knows a conversation by (it stores only a keyed
+    digest of it): the same on the action server and the Rasa server."""
+    return hashlib.sha256(f"conversation:{sender_id}".encode()).hexdigest()[:32]
 
 
 class AgendaUnavailable(Exception):
@@ -30,6 +37,9 @@ class AgendaClient:
         self.base_url = (base_url or os.environ.get("AGENDA_URL") or DEFAULT_URL).rstrip("/")
         self.token = token if token is not None else os.environ.get("AGENDA_TOKEN", "")
         self.timeout = aiohttp.ClientTimeout(total=timeout)
+        # Who tries booking codes through this client (a digest of the conversation): the
+        # agenda counts wrong codes per client with it (X-Client-Key).
+        self.client_key: str | None = None
 
     @property
     def public_url(self) -> str:
@@ -38,6 +48,8 @@ class AgendaClient:
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if self.client_key:
+            headers["X-Client-Key"] = self.client_key
         try:
             async with aiohttp.ClientSession(timeout=self.timeout, headers=headers) as session:
                 async with session.request(method, self.base_url + path, **kwargs) as reply:
@@ -72,8 +84,14 @@ class AgendaClient:
     async def release(self, hold_id: str) -> None:
         await self._call("DELETE", f"/api/holds/{hold_id}")
 
-    async def confirm(self, hold_id: str, person: dict, brief: dict) -> dict:
-        return await self._call("POST", f"/api/holds/{hold_id}/confirm", json={"person": person, "brief": brief})
+    async def confirm(self, hold_id: str, person: dict, brief: dict, conversation: str | None = None) -> dict:
+        body = {"person": person, "brief": brief, **({"conversation": conversation} if conversation else {})}
+        return await self._call("POST", f"/api/holds/{hold_id}/confirm", json=body)
+
+    async def anonymise_conversation(self, conversation: str) -> list[str]:
+        """Every booking the conversation made loses the person's data; their references."""
+        body = await self._call("POST", "/api/conversations/anonymise", json={"conversation": conversation})
+        return list((body or {}).get("anonymised") or [])
 
     async def booking(self, reference: str, secret: str) -> dict:
         return await self._call("GET", f"/api/bookings/{reference}", headers={"X-Booking-Secret": secret})
@@ -88,5 +106,6 @@ class AgendaClient:
         return await self._call("POST", f"/api/bookings/{reference}/reschedule",
                                 json={"secret": secret, "hold_id": hold_id})
 
-    def invitation_url(self, reference: str, secret: str) -> str:
-        return f"{self.public_url}/public/bookings/{reference}.ics?code={secret}"
+    def invitation_url(self, calendar_token: str) -> str:
+        """The calendar file's link: its own revocable token, never the booking's code."""
+        return f"{self.public_url}/public/calendar/{calendar_token}.ics"

@@ -59,3 +59,9 @@ def migrate(engine: sa.engine.Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database:
+        # The bookings hold names and contacts: readable by the service's own user only.
+        for suffix in ("", "-wal", "-shm"):
+            path = Path(engine.url.database + suffix)
+            if path.exists():
+                path.chmod(0o600)

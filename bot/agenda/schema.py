@@ -62,6 +62,9 @@ bookings = sa.Table(
     sa.Column("hold_id", sa.String(36), nullable=False),
     sa.Column("mode", sa.String(16), nullable=False),
     sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("secret_scheme", sa.String(16)),                 # hmac-sha256; NULL: legacy SHA-256
+    sa.Column("calendar_token_hash", sa.String(64), unique=True),  # the .ics link; NULL: revoked
+    sa.Column("conversation_key_hash", sa.String(64), index=True),  # keyed digest of the conversation
     sa.Column("person_name", sa.String(120), nullable=False),
     sa.Column("person_email", sa.String(254)),
     sa.Column("person_phone", sa.String(32)),
@@ -73,4 +76,14 @@ bookings = sa.Table(
     # Belt and braces under the conditional updates: one live booking per slot.
     sa.Index("uq_live_booking_per_slot", "slot_id", unique=True,
              sqlite_where=sa.text("status = 'confirmed'"), postgresql_where=sa.text("status = 'confirmed'")),
+)
+
+# Wrong booking codes, counted per booking and per client (migration 0002): shared by every
+# replica of the agenda, since they share this database.
+code_attempts = sa.Table(
+    "code_attempts", metadata,
+    sa.Column("key", sa.String(80), primary_key=True),        # "booking:MED-…" or "client:<hmac>"
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("window_started", sa.DateTime, nullable=False),
+    sa.Column("locked_until", sa.DateTime),
 )

@@ -4,7 +4,9 @@ The database work is synchronous SQLAlchemy run in a thread pool, so the event l
 never blocks. Every error is JSON {"error": {"code", "message"}}; no stack trace leaves.
 Service routes (/api) need the bearer AGENDA_TOKEN when it is set; the mediator's
 routes (/api/mediators/{id}/bookings) need AGENDA_ADMIN_TOKEN; the person's calendar
-file (/public/...) needs only the booking's secret.
+file (/public/calendar/{token}.ics) needs only its own random token, never the code.
+Wrong codes are counted per booking and per client (the X-Client-Key header of the
+conversation's server, else the caller's address) and lock out past a limit (423, 429).
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from bot.agenda import db, demo, ics, references
 from bot.booking import parse_contact
 from bot.agenda.matching import DOMAINS, MODES, NO_PREFERENCE
 from bot.agenda.schema import bookings, mediators, slots
-from bot.agenda.store import AgendaError, AgendaStore, Forbidden, NotFound
+from bot.agenda.store import AgendaError, AgendaStore, CodeLimits, Forbidden, NotFound
 
 log = logging.getLogger("agenda")
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "agenda-openapi.yaml"
@@ -47,6 +49,7 @@ DATES_AFTER = timedelta(days=2 * 366)
 _HOLD_ID = re.compile(r"^[0-9a-f-]{1,36}$")
 _REFERENCE = re.compile(r"^MED-[" + references.ALPHABET + r"]{5}$")
 _SECRET = re.compile(r"^[A-Za-z0-9]{1,64}$")
+_CALENDAR_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Control (NUL…), format, surrogate, private-use and unassigned characters: PostgreSQL refuses
 # NUL, no driver can encode a lone surrogate, and none belongs in a name or an address.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
@@ -66,7 +69,10 @@ async def errors_middleware(request: web.Request, handler: Callable[[web.Request
     try:
         return await handler(request)
     except AgendaError as error:
-        return _error(error.status, error.code, error.message)
+        reply = _error(error.status, error.code, error.message)
+        if getattr(error, "retry_after", None):
+            reply.headers["Retry-After"] = str(error.retry_after)
+        return reply
     except web.HTTPException as error:
         if error.status < 400:
             raise
@@ -132,6 +138,13 @@ def _reference(value: str) -> str:
     if not _REFERENCE.match(value.upper()):
         raise Forbidden("Référence inconnue ou code secret erroné.", "booking_not_found_or_wrong_secret")
     return value.upper()
+
+
+def _calendar_token(value: str) -> str:
+    """A calendar link's token (url-safe base64); any other text names no calendar."""
+    if not _CALENDAR_TOKEN.match(value):
+        raise NotFound("Ce calendrier n'existe pas.", "calendar_not_found")
+    return value
 
 
 def _date(value: str | None, default: datetime, now: datetime) -> datetime:
@@ -239,33 +252,53 @@ async def confirm_hold(request: web.Request) -> web.Response:
         if contact[key] and (parse_contact(contact[key]) or {}).get(key) is None:
             raise AgendaError(f"« {key} » n'est pas {'une adresse e-mail' if key == 'email' else 'un numéro de téléphone'}"
                               " valide.", f"invalid_{key}")
-    booking = await _run(request, request.app[STORE].confirm, _hold_id(request.match_info["hold_id"]), contact, brief)
+    conversation = _text(body, "conversation", 128)
+    booking = await _run(request, request.app[STORE].confirm, _hold_id(request.match_info["hold_id"]), contact, brief,
+                         conversation)
     return web.json_response(booking, status=201)
 
 
+async def anonymise_conversation(request: web.Request) -> web.Response:
+    """Erasure of one conversation: every booking it made loses the person's data."""
+    body = await _json_body(request)
+    conversation = _text(body, "conversation", 128, required=True)
+    return web.json_response({"anonymised": await _run(request, request.app[STORE].anonymise_conversation,
+                                                       conversation)})
+
+
 def _secret(request: web.Request, body: dict | None = None) -> str | None:
-    secret = (body or {}).get("secret") or request.headers.get("X-Booking-Secret") or request.query.get("secret")
-    # Anything but the secret's letters and digits cannot match: treated as a wrong secret.
+    """The code, from the body or a header: never from the URL (URLs end up in logs). Anything
+    but the code's letters and digits cannot match: treated as a wrong code."""
+    secret = (body or {}).get("secret") or request.headers.get("X-Booking-Secret")
     return secret if isinstance(secret, str) and _SECRET.match(secret) else None
+
+
+def _client(request: web.Request) -> str:
+    """Who is trying codes: the person the conversation's server names (X-Client-Key, a
+    pseudonym), else the caller's address. Stored only as a keyed digest (store.py)."""
+    named = request.headers.get("X-Client-Key", "").strip()
+    if not (named.isascii() and named.isprintable()):  # undecodable bytes: counted by address
+        named = ""
+    return "key:" + named[:128] if named else "ip:" + (request.remote or "unknown")
 
 
 async def get_booking(request: web.Request) -> web.Response:
     booking = await _run(request, request.app[STORE].booking, _reference(request.match_info["reference"]),
-                         _secret(request))
+                         _secret(request), _client(request))
     return web.json_response(booking)
 
 
 async def cancel_booking(request: web.Request) -> web.Response:
     body = await _json_body(request)
     booking = await _run(request, request.app[STORE].cancel, _reference(request.match_info["reference"]),
-                         _secret(request, body))
+                         _secret(request, body), _client(request))
     return web.json_response(booking)
 
 
 async def anonymise_booking(request: web.Request) -> web.Response:
     body = await _json_body(request)
     booking = await _run(request, request.app[STORE].anonymise, _reference(request.match_info["reference"]),
-                         _secret(request, body))
+                         _secret(request, body), _client(request))
     return web.json_response(booking)
 
 
@@ -273,16 +306,13 @@ async def reschedule_booking(request: web.Request) -> web.Response:
     body = await _json_body(request)
     hold_id = _hold_id(_text(body, "hold_id", 36, required=True))
     booking = await _run(request, request.app[STORE].reschedule, _reference(request.match_info["reference"]),
-                         _secret(request, body), hold_id)
+                         _secret(request, body), hold_id, _client(request))
     return web.json_response(booking)
 
 
 async def booking_ics(request: web.Request) -> web.Response:
     store = request.app[STORE]
-    reference = _reference(request.match_info["reference"])
-    code = request.query.get("code")
-    code = code if isinstance(code, str) and _SECRET.match(code) else None
-    booking = await _run(request, store.booking, reference, code or _secret(request))
+    booking = await _run(request, store.booking_by_calendar_token, _calendar_token(request.match_info["token"]))
     return web.Response(body=ics.invitation(booking, store.clock()), content_type="text/calendar", charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{booking["reference"]}.ics"'})
 
@@ -349,8 +379,9 @@ def create_app(store: AgendaStore, token: str | None = None, admin_token: str | 
     app.router.add_post("/api/bookings/{reference}/cancel", cancel_booking)
     app.router.add_post("/api/bookings/{reference}/anonymise", anonymise_booking)
     app.router.add_post("/api/bookings/{reference}/reschedule", reschedule_booking)
+    app.router.add_post("/api/conversations/anonymise", anonymise_conversation)
     app.router.add_get("/api/mediators/{mediator_id}/bookings", mediator_bookings)
-    app.router.add_get("/public/bookings/{reference}.ics", booking_ics)
+    app.router.add_get("/public/calendar/{token}.ics", booking_ics)
     app.on_startup.append(_start_background)
     app.on_cleanup.append(_stop_background)
     return app
@@ -360,7 +391,9 @@ def build_from_environment() -> tuple[web.Application, AgendaStore]:
     engine = db.make_engine()
     db.migrate(engine)
     hold_minutes = float(os.environ.get("AGENDA_HOLD_MINUTES", "10"))
-    store = AgendaStore(engine, hold_ttl=timedelta(minutes=hold_minutes))
+    limits = CodeLimits(per_booking=int(os.environ.get("AGENDA_CODE_MAX_FAILURES", "5")),
+                        per_client=int(os.environ.get("AGENDA_CODE_MAX_FAILURES_PER_CLIENT", "20")))
+    store = AgendaStore(engine, hold_ttl=timedelta(minutes=hold_minutes), code_limits=limits)
     demo_data = os.environ.get("AGENDA_DEMO", "1") == "1"
     if demo_data:
         demo.load_demo(engine, store.clock())

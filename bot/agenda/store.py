@@ -13,11 +13,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from bot import content
 from bot.agenda import matching, references
-from bot.agenda.schema import bookings, holds, mediators, slots
+from bot.agenda.schema import bookings, code_attempts, holds, mediators, slots
 
 DEFAULT_HOLD = timedelta(minutes=10)
 # Offers start at least this far ahead: the mediator needs time to read the brief.
@@ -54,12 +56,41 @@ class Failure(AgendaError):
     status, code = 500, "internal_error"
 
 
+class Locked(AgendaError):
+    """Too many wrong codes for this booking: locked for a while, even for the right code."""
+    status, code = 423, "booking_locked"
+
+    def __init__(self, retry_after: int):
+        super().__init__(content.AGENDA_BOOKING_LOCKED.format(minutes=max(1, -(-retry_after // 60))))
+        self.retry_after = retry_after
+
+
+class TooManyAttempts(AgendaError):
+    """Too many wrong codes from this client, whatever the bookings."""
+    status, code = 429, "too_many_attempts"
+
+    def __init__(self, retry_after: int):
+        super().__init__(content.AGENDA_TOO_MANY_ATTEMPTS.format(minutes=max(1, -(-retry_after // 60))))
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class CodeLimits:
+    """Wrong booking codes allowed within `window`, per booking and per client, before a
+    lockout of `lockout` (the right code is refused too meanwhile: guessing stops)."""
+    per_booking: int = 5
+    per_client: int = 20
+    window: timedelta = timedelta(minutes=15)
+    lockout: timedelta = timedelta(minutes=15)
+
+
 @dataclass
 class AgendaStore:
     engine: sa.engine.Engine
     hold_ttl: timedelta = DEFAULT_HOLD
     clock: Callable[[], datetime] = field(default=utcnow)
     notice: timedelta = DEFAULT_NOTICE
+    code_limits: CodeLimits = field(default_factory=CodeLimits)
 
     # ---- search -------------------------------------------------------------------
     def open_slot_rows(self, start: datetime, end: datetime, domain: str | None = None) -> list[dict[str, Any]]:
@@ -136,8 +167,13 @@ class AgendaStore:
         with self.engine.begin() as connection:
             connection.execute(slots.update().where(slots.c.status == "open", slots.c.held_until < now)
                                .values(hold_id=None, held_until=None))
-            return connection.execute(holds.update().where(holds.c.status == "active", holds.c.expires_at < now)
-                                      .values(status="expired")).rowcount
+            expired = connection.execute(holds.update().where(holds.c.status == "active", holds.c.expires_at < now)
+                                         .values(status="expired")).rowcount
+            # Counters whose window and lockout are both over are forgotten.
+            connection.execute(code_attempts.delete().where(
+                code_attempts.c.window_started < now - self.code_limits.window,
+                sa.or_(code_attempts.c.locked_until.is_(None), code_attempts.c.locked_until < now)))
+            return expired
 
     @staticmethod
     def _hold(connection: sa.engine.Connection, hold_id: str) -> sa.engine.Row:
@@ -166,15 +202,18 @@ class AgendaStore:
         connection.execute(holds.update().where(holds.c.id == hold.id).values(status="confirmed"))
 
     # ---- bookings -------------------------------------------------------------------
-    def confirm(self, hold_id: str, person: dict[str, Any], brief: dict[str, Any]) -> dict[str, Any]:
-        """Book the held slot: returns the booking and, once only, its secret."""
+    def confirm(self, hold_id: str, person: dict[str, Any], brief: dict[str, Any],
+                conversation: str | None = None) -> dict[str, Any]:
+        """Book the held slot: returns the booking and, once only, its secret. `conversation`:
+        the pseudonymous key of the conversation that booked (kept as a keyed digest), so that
+        its erasure reaches this booking (`anonymise_conversation`)."""
         if not person.get("contact_consent"):
             raise AgendaError("the person's consent to pass on their contact details is required", "consent_required")
         if not person.get("name") or not (person.get("email") or person.get("phone")):
             raise AgendaError("name and an email or a phone number are required", "contact_required")
         now = self.clock()
-        secret = references.new_secret()
-        replayed = self._replay_confirm(hold_id, person, secret, now)
+        secret, calendar = references.new_secret(), references.new_calendar_token()
+        replayed = self._replay_confirm(hold_id, person, secret, calendar, now)
         if replayed:
             return replayed
         for _attempt in range(5):  # a reference collision is rare; try a new one
@@ -185,7 +224,9 @@ class AgendaStore:
                     self._book_slot(connection, hold, now)
                     connection.execute(bookings.insert().values(
                         reference=reference, slot_id=hold.slot_id, hold_id=hold.id, mode=hold.mode,
-                        secret_hash=references.hash_secret(secret), person_name=person["name"][:120],
+                        secret_hash=references.hash_secret(secret), secret_scheme=references.SCHEME,
+                        calendar_token_hash=references.hash_calendar_token(calendar), person_name=person["name"][:120],
+                        conversation_key_hash=self._conversation_hash(conversation),
                         person_email=person.get("email"), person_phone=person.get("phone"),
                         contact_consent_at=now, brief=brief, status="confirmed", created_at=now, updated_at=now,
                     ))
@@ -193,10 +234,11 @@ class AgendaStore:
                 if "reference" in str(error.orig).lower():
                     continue
                 raise Conflict("the slot was taken by someone else", "slot_taken") from error
-            return {**self.booking(reference, secret), "secret": secret}
+            return {**self.booking(reference, secret), "secret": secret, "calendar_token": calendar}
         raise Failure("could not mint a unique reference", "reference_exhausted")
 
-    def _replay_confirm(self, hold_id: str, person: dict[str, Any], secret: str, now: datetime) -> dict[str, Any] | None:
+    def _replay_confirm(self, hold_id: str, person: dict[str, Any], secret: str, calendar: str,
+                        now: datetime) -> dict[str, Any] | None:
         """The same person confirming the same hold again: the first answer was lost (the
         action server or the network failed after the booking was made). They get their
         booking back with a new code (the first one was shown to nobody), not a conflict
@@ -209,17 +251,76 @@ class AgendaStore:
             if not same_person:
                 return None
             connection.execute(bookings.update().where(bookings.c.id == row.id)
-                               .values(secret_hash=references.hash_secret(secret), updated_at=now))
-        return {**self.booking(row.reference, secret), "secret": secret}
+                               .values(secret_hash=references.hash_secret(secret), secret_scheme=references.SCHEME,
+                                       calendar_token_hash=references.hash_calendar_token(calendar), updated_at=now))
+        return {**self.booking(row.reference, secret), "secret": secret, "calendar_token": calendar}
 
     def _booking_row(self, connection: sa.engine.Connection, reference: str, secret: str | None) -> sa.engine.Row:
         row = connection.execute(sa.select(bookings).where(bookings.c.reference == (reference or "").upper())).first()
         # Same answer for an unknown reference and a wrong secret: no guessing which exist.
-        if row is None or not references.secret_matches(secret, row.secret_hash):
+        if row is None or not references.secret_matches(secret, row.secret_hash, row.secret_scheme):
             raise Forbidden("unknown reference or wrong secret", "booking_not_found_or_wrong_secret")
         return row
 
-    def booking(self, reference: str, secret: str | None) -> dict[str, Any]:
+    # ---- wrong codes: counted per booking and per client, locked out past the limit ----
+    def _attempt_keys(self, reference: str, client: str | None) -> tuple[str, str | None]:
+        booking_key = "booking:" + (reference or "").upper()[:32]
+        client_key = "client:" + references.keyed("client:" + client) if client else None
+        return booking_key, client_key
+
+    def _check_lockouts(self, connection: sa.engine.Connection, booking_key: str, client_key: str | None,
+                        now: datetime) -> None:
+        keys = [key for key in (booking_key, client_key) if key]
+        for row in connection.execute(sa.select(code_attempts).where(code_attempts.c.key.in_(keys))).all():
+            if row.locked_until is not None and row.locked_until > now:
+                retry_after = int((row.locked_until - now).total_seconds()) + 1
+                raise (Locked if row.key == booking_key else TooManyAttempts)(retry_after)
+
+    def _count_failure(self, connection: sa.engine.Connection, key: str, limit: int, now: datetime) -> None:
+        limits = self.code_limits
+        dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        connection.execute(dialect_insert(code_attempts).values(key=key, failures=0, window_started=now)
+                           .on_conflict_do_nothing(index_elements=["key"]))
+        row = code_attempts.c
+        connection.execute(code_attempts.update().where(row.key == key, row.window_started <= now - limits.window)
+                           .values(failures=0, window_started=now))
+        connection.execute(code_attempts.update().where(row.key == key).values(failures=row.failures + 1))
+        connection.execute(code_attempts.update().where(row.key == key, row.failures >= limit)
+                           .values(locked_until=now + limits.lockout, failures=0, window_started=now))
+
+    def _verify_code(self, reference: str, secret: str | None, client: str | None) -> None:
+        """Refuse a locked booking or client; count a wrong code (committed even though the
+        request fails); forget a booking's wrong codes once its right one is given."""
+        now = self.clock()
+        booking_key, client_key = self._attempt_keys(reference, client)
+        with self.engine.begin() as connection:
+            self._check_lockouts(connection, booking_key, client_key, now)
+            try:
+                self._booking_row(connection, reference, secret)
+            except Forbidden:
+                self._count_failure(connection, booking_key, self.code_limits.per_booking, now)
+                if client_key:
+                    self._count_failure(connection, client_key, self.code_limits.per_client, now)
+                failed = True
+            else:
+                connection.execute(code_attempts.delete().where(code_attempts.c.key == booking_key))
+                failed = False
+        if failed:
+            raise Forbidden("unknown reference or wrong secret", "booking_not_found_or_wrong_secret")
+
+    def booking_by_calendar_token(self, token: str | None) -> dict[str, Any]:
+        """The booking a calendar link names; the same 404 for a wrong or revoked token."""
+        if not token or len(token) > 64:
+            raise NotFound("no such calendar", "calendar_not_found")
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(bookings).where(
+                bookings.c.calendar_token_hash == references.hash_calendar_token(token))).first()
+            if row is None:
+                raise NotFound("no such calendar", "calendar_not_found")
+            return self._describe(connection, row)
+
+    def booking(self, reference: str, secret: str | None, client: str | None = None) -> dict[str, Any]:
+        self._verify_code(reference, secret, client)
         with self.engine.connect() as connection:
             row = self._booking_row(connection, reference, secret)
             return self._describe(connection, row)
@@ -236,7 +337,8 @@ class AgendaStore:
             "person": {"name": row.person_name, "email": row.person_email, "phone": row.person_phone},
         }
 
-    def cancel(self, reference: str, secret: str | None) -> dict[str, Any]:
+    def cancel(self, reference: str, secret: str | None, client: str | None = None) -> dict[str, Any]:
+        self._verify_code(reference, secret, client)
         now = self.clock()
         with self.engine.begin() as connection:
             row = self._booking_row(connection, reference, secret)
@@ -247,23 +349,50 @@ class AgendaStore:
                                .values(status="open", hold_id=None, held_until=None))
             return self._describe(connection, connection.execute(sa.select(bookings).where(bookings.c.id == row.id)).first())
 
-    def anonymise(self, reference: str, secret: str | None) -> dict[str, Any]:
+    @staticmethod
+    def _conversation_hash(conversation: str | None) -> str | None:
+        return references.keyed("conversation:" + conversation) if conversation else None
+
+    def anonymise_conversation(self, conversation: str) -> list[str]:
+        """Every booking the conversation made, stripped of the person (as `anonymise`): its
+        erasure, whichever booking its slots still name. The references, oldest first."""
+        now = self.clock()
+        key = self._conversation_hash(conversation)
+        if not key:
+            return []
+        with self.engine.begin() as connection:
+            rows = connection.execute(sa.select(bookings).where(bookings.c.conversation_key_hash == key)
+                                      .order_by(bookings.c.id)).all()
+            for row in rows:
+                self._strip_person(connection, row, now)
+            return [row.reference for row in rows]
+
+    @staticmethod
+    def _strip_person(connection: sa.engine.Connection, row: sa.engine.Row, now: datetime) -> None:
+        brief = row.brief or {}
+        connection.execute(bookings.update().where(bookings.c.id == row.id).values(
+            person_name=content.BOOKING_ANONYMISED_NAME, person_email=None, person_phone=None, updated_at=now,
+            calendar_token_hash=None, conversation_key_hash=None,
+            brief={"anonymised": True, "domain": brief.get("domain"), "mode": row.mode,
+                   "note": content.BOOKING_ANONYMISED_NOTE}))
+
+    def anonymise(self, reference: str, secret: str | None, client: str | None = None) -> dict[str, Any]:
         """The person asked to erase their data: the booking keeps its slot, mode and domain
         (what the mediator needs to hold the appointment) and loses the name, contact
-        details and the rest of the brief. Idempotent."""
+        details and the rest of the brief; its calendar link is revoked. Idempotent."""
+        self._verify_code(reference, secret, client)
         now = self.clock()
         with self.engine.begin() as connection:
             row = self._booking_row(connection, reference, secret)
-            brief = row.brief or {}
-            connection.execute(bookings.update().where(bookings.c.id == row.id).values(
-                person_name=content.BOOKING_ANONYMISED_NAME, person_email=None, person_phone=None, updated_at=now,
-                brief={"anonymised": True, "domain": brief.get("domain"), "mode": row.mode,
-                       "note": content.BOOKING_ANONYMISED_NOTE}))
+            self._strip_person(connection, row, now)
             return self._describe(connection, connection.execute(sa.select(bookings).where(bookings.c.id == row.id)).first())
 
-    def reschedule(self, reference: str, secret: str | None, hold_id: str) -> dict[str, Any]:
-        """Move a booking to the slot held by `hold_id`; same reference, old slot freed."""
+    def reschedule(self, reference: str, secret: str | None, hold_id: str, client: str | None = None) -> dict[str, Any]:
+        """Move a booking to the slot held by `hold_id`; same reference, old slot freed. The
+        calendar link changes too (the old one is revoked): the new one is in the answer."""
+        self._verify_code(reference, secret, client)
         now = self.clock()
+        calendar = references.new_calendar_token()
         with self.engine.begin() as connection:
             row = self._booking_row(connection, reference, secret)
             if row.status != "confirmed":
@@ -275,9 +404,12 @@ class AgendaStore:
             connection.execute(slots.update().where(slots.c.id == row.slot_id)
                                .values(status="open", hold_id=None, held_until=None))
             connection.execute(bookings.update().where(bookings.c.id == row.id)
-                               .values(slot_id=hold.slot_id, hold_id=hold.id, mode=hold.mode, updated_at=now))
-            return self._describe(connection, connection.execute(sa.select(bookings).where(bookings.c.id == row.id)).first())
+                               .values(slot_id=hold.slot_id, hold_id=hold.id, mode=hold.mode, updated_at=now,
+                                       calendar_token_hash=references.hash_calendar_token(calendar)))
+            return {**self._describe(connection, connection.execute(sa.select(bookings).where(bookings.c.id == row.id)).first()),
+                    "calendar_token": calendar}
 
-    def brief(self, reference: str, secret: str | None) -> dict[str, Any]:
+    def brief(self, reference: str, secret: str | None, client: str | None = None) -> dict[str, Any]:
+        self._verify_code(reference, secret, client)
         with self.engine.connect() as connection:
             return dict(self._booking_row(connection, reference, secret).brief)

@@ -1,4 +1,12 @@
-"""Meta delivers webhooks at least once: a message id already seen is dropped.
+"""Platforms deliver webhooks at least once, and a captured (signed) request can be sent
+again: an event already seen is dropped, and so is an event older than a bound.
+
+Every platform's events are keyed by their id (Meta's mid / wamid, Twilio's MessageSid);
+an event without one (a Messenger postback without mid) by a digest of the event itself
+(`event_key`). An event whose platform timestamp is older than MAX_EVENT_AGE_SECONDS
+(EVENT_MAX_AGE_SECONDS, default 6 hours; below the 24 hours ids are remembered) is dropped
+(`too_old`): a replay of it can no longer be told from a new message by its id alone.
+Twilio's webhook has no timestamp: its ids are remembered for TWILIO_TTL_SECONDS (30 days).
 
 `Deduplicator` remembers ids in the process's memory (one Rasa process);
 `SharedDeduplicator` in Redis (`SET ma:seen:<channel>:<digest> 1 NX PX ttl`), so a
@@ -7,14 +15,42 @@ but they are stored as digests anyway (it costs nothing).
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
 import time
 from collections import OrderedDict
-from typing import Callable
+from typing import Any, Callable
 
 from bot.channels.shared_store import UNAVAILABLE, SharedStore, shared_store
 
 TTL_SECONDS = 24 * 3600  # Meta retries for hours
+TWILIO_TTL_SECONDS = 30 * 24 * 3600  # no timestamp to bound a replay's age: remembered longer
 MAX_SIZE = 50_000
+MAX_EVENT_AGE_SECONDS = 6 * 3600
+logger = logging.getLogger(__name__)
+
+
+def max_event_age() -> float:
+    try:
+        return max(1.0, float(os.environ.get("EVENT_MAX_AGE_SECONDS", MAX_EVENT_AGE_SECONDS)))
+    except ValueError:
+        return float(MAX_EVENT_AGE_SECONDS)
+
+
+def too_old(timestamp: float | None, now: float | None = None) -> bool:
+    """Whether a platform's event (its timestamp, seconds since the epoch) is past the bound."""
+    if timestamp is None:
+        return False
+    return (time.time() if now is None else now) - timestamp > max_event_age()
+
+
+def event_key(event_id: str | None, *fields: Any) -> str:
+    """The platform's id when there is one; else a digest of the event (never its content)."""
+    if event_id:
+        return event_id
+    return "digest:" + hashlib.sha256(json.dumps(fields, default=str, ensure_ascii=False).encode()).hexdigest()
 
 
 class Deduplicator:
@@ -64,7 +100,7 @@ class SharedDeduplicator(Deduplicator):
         return bool(created)
 
 
-def deduplicator(channel: str) -> Deduplicator:
+def deduplicator(channel: str, ttl: float = TTL_SECONDS) -> Deduplicator:
     """Shared when REDIS_URL is set, else per process."""
     store = shared_store()
-    return SharedDeduplicator(store, channel) if store else Deduplicator()
+    return SharedDeduplicator(store, channel, ttl) if store else Deduplicator(ttl)

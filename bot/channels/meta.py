@@ -34,7 +34,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import content
-from bot.channels.dedup import Deduplicator, deduplicator
+from bot.channels.dedup import Deduplicator, deduplicator, event_key, too_old
 from bot.channels.ordering import ConversationWorkers
 from bot.channels.rate_limit import RateLimits
 from bot.channels.service_window import ServiceWindow, service_window
@@ -290,7 +290,12 @@ class MetaWebhookInput(InputChannel):
             if refused is not None:
                 return refused
             for inbound in self.parse(payload):
-                if await self.seen.first_time(inbound.message_id):
+                if too_old(inbound.timestamp):
+                    logger.warning("%s: an event older than the bound was dropped (a late retry or a replay)",
+                                   self.channel)
+                    continue
+                key = event_key(inbound.message_id, inbound.user, inbound.timestamp, inbound.text, inbound.from_button)
+                if await self.seen.first_time(key):
                     await self.window.inbound(self.sender_id(inbound.user), inbound.timestamp)
                     await self.accept(on_new_message, inbound)
             # Acknowledged before the turn runs (each message has its place in line): Meta retries slow answers.

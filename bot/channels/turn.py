@@ -87,16 +87,30 @@ async def run_turn(
 
 async def _tell_when_slow(turn: asyncio.Future, output: OutputChannel, sender_id: str, before: int,
                           channel: str) -> int:
-    """A slow turn (e.g. the action server struggling) on a pushed channel: say once that
-    the answer is coming, instead of leaving the person in silence. The REST channel
-    answers in one batch, so there it would only add noise. Returns how much the notice
-    added to the channel's count, so that it never passes for the assistant's answer."""
+    """A turn that stalls (e.g. the action server struggling) on a pushed channel: say that
+    the answer is coming, instead of leaving the person in silence. A stall is `delay`
+    seconds without any message, at the start of the turn or after a first reply went out
+    quickly while the rest waits on an action; each stall is announced once. The REST
+    channel answers in one batch, so there it would only add noise. Returns how much the
+    notices added to the channel's count, so that they never pass for the assistant's answer."""
     delay = slow_turn_seconds()
     if not delay or isinstance(output, CollectingOutputChannel):
         return 0
-    await asyncio.wait({turn}, timeout=delay)
-    if turn.done() or _sent(output) != before:
-        return 0
-    logger.warning("%s turn slow (> %.0f s)", channel, delay)
-    await output.send_text_message(sender_id, content.SLOW_TURN)
-    return _sent(output) - before  # whether the channel counts this notice as a reply
+    added, seen, announced = 0, before, False
+    while not turn.done():
+        await asyncio.wait({turn}, timeout=delay)
+        if turn.done():
+            break
+        now = _sent(output)
+        if now != seen:  # the assistant said something meanwhile: a new stall may begin
+            seen, announced = now, False
+            continue
+        if announced:
+            continue
+        logger.warning("%s turn slow (> %.0f s without a message)", channel, delay)
+        await output.send_text_message(sender_id, content.SLOW_TURN)
+        announced = True
+        after = _sent(output)
+        added += after - now  # whether the channel counts this notice as a reply
+        seen = after
+    return added

@@ -17,6 +17,8 @@ Here:
   (bot/channels/ordering.py). Choices, order and rate limit are kept in Redis when
   REDIS_URL is set, so several Rasa replicas share them; otherwise in memory.
 - A message without text (photo, voice, position) gets a polite "text only" answer.
+- Each MessageSid is processed once, across replicas (bot/channels/dedup.py): a retry or a
+  replayed signed request is acknowledged and dropped.
 
 Environment: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_NUMBER (`+33…` or
 `whatsapp:+33…`; the number the person wrote to when unset), TWILIO_API_URL (default
@@ -42,6 +44,7 @@ from sanic.response import HTTPResponse
 from bot.channels import conversation_ids
 from bot import content
 from bot.channels.choices import ChoiceMemory, choice_memory
+from bot.channels.dedup import TWILIO_TTL_SECONDS, Deduplicator, deduplicator
 from bot.channels.ordering import ConversationWorkers
 from bot.channels.rate_limit import RateLimits
 from bot.channels.rendering import split_text
@@ -209,6 +212,8 @@ class SignedTwilioInput(InputChannel):
         self.settings = settings or TwilioSettings()
         self.memory: ChoiceMemory = choice_memory()
         self.workers = ConversationWorkers("twilio")
+        # Twilio retries, and a signed request can be sent again: each MessageSid once.
+        self.seen: Deduplicator = deduplicator("twilio", TWILIO_TTL_SECONDS)
         self.limits = RateLimits.from_env()  # per person only: Twilio is the caller
         # Without the pseudonym key, refuse rather than name conversations by phone number.
         self.configured = self.settings.configured and pseudonyms.configured()
@@ -283,9 +288,13 @@ class SignedTwilioInput(InputChannel):
             if (form.get("MessageStatus") or form.get("SmsStatus") or "received") != "received":
                 # A delivery status callback sent to this URL: nothing a person wrote.
                 return response.text(EMPTY_TWIML, content_type="text/xml")
-            if not form.get("From"):
+            message_sid = form.get("MessageSid") or form.get("SmsSid")
+            if not form.get("From") or not message_sid:  # Twilio always sends both
                 return response.json({"error": {"code": "bad_request", "message": content.TWILIO_BAD_REQUEST}},
                                      status=400)
+            if not await self.seen.first_time(message_sid):
+                logger.warning("twilio: a message already processed was dropped (a retry or a replay)")
+                return response.text(EMPTY_TWIML, content_type="text/xml")
             # Twilio is the caller: over the per-person limit, the person is told once and
             # the excess dropped; Twilio itself always gets its 200 (a 429 would be retried).
             conversation = conversation_id(form["From"])

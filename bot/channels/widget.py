@@ -30,7 +30,7 @@ from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError
 
 from bot import content
-from bot.channels import body_limit, socket_bus
+from bot.channels import body_limit, rendering, socket_bus
 from bot.channels.conversations import conversation_history, or_none
 from bot.privacy.erasure import erase_person
 from bot.channels.rate_limit import RateLimits, client_ip
@@ -50,6 +50,7 @@ STATIC_FILES = {
 }
 SOCKETIO_PATH = "/socket.io"
 USER_EVENT, BOT_EVENT, TYPING_EVENT, ERASED_EVENT = "user_uttered", "bot_uttered", "bot_typing", "conversation_erased"
+RESTARTED_EVENT = "conversation_restarted"
 DEMO_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 
@@ -73,16 +74,26 @@ class WidgetOutput(CountingOutputChannel):
         await self.sio.emit(BOT_EVENT, message, room=conversation_id)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._emit(recipient_id, {"text": text})
+        await self._emit(recipient_id, rendering.widget_message(text))
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
                                      **kwargs: Any) -> None:
-        await self._emit(recipient_id, {"text": text, "buttons": [
-            {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in buttons]})
+        await self._emit(recipient_id, rendering.widget_message(text, buttons))
 
     async def send_quick_replies(self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]],
                                  **kwargs: Any) -> None:
         await self.send_text_with_buttons(recipient_id, text, quick_replies)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """The conversation was erased from inside it (« effacer mes données » typed, or its
+        button; actions/privacy.py): every open tab clears its screen, as after the widget's
+        own erase button; or it starts again (« recommencer », actions/restart.py). Any other
+        custom payload is not for the widget: never shown raw."""
+        if isinstance(json_message, dict) and json_message.get("conversation_erased") is True:
+            await self.sio.emit(ERASED_EVENT, {}, room=recipient_id)
+        elif isinstance(json_message, dict) and json_message.get(RESTARTED_EVENT) is True:
+            # « recommencer » (actions/restart.py): the screen starts again with the answer that follows.
+            await self.sio.emit(RESTARTED_EVENT, {}, room=recipient_id)
 
 
 class WidgetInput(InputChannel):
@@ -105,6 +116,10 @@ class WidgetInput(InputChannel):
         self.allowed_origins = allowed_origins or []
         self.sio: AsyncServer | None = None
         self.limits = RateLimits.from_env()
+        # Turns received and not yet answered, per conversation (this process): the typing
+        # indicator stays on until the last one ends, even when a second message waits for
+        # the first one's turn.
+        self.turns_in_progress: dict[str, int] = {}
 
     def get_output_channel(self) -> OutputChannel | None:
         # Lets Rasa's external events (trigger_intent) reach an open widget on this process.
@@ -187,12 +202,18 @@ class WidgetInput(InputChannel):
             else:
                 message = data.get("message")
                 text, from_button = (message if isinstance(message, str) else None), False
+            self.turns_in_progress[conversation_id] = self.turns_in_progress.get(conversation_id, 0) + 1
             await sio.emit(TYPING_EVENT, {"typing": True}, room=conversation_id)
             try:
                 await run_turn(on_new_message, WidgetOutput(sio), conversation_id, text,
                                channel=self.name(), from_button=from_button)
             finally:
-                await sio.emit(TYPING_EVENT, {"typing": False}, room=conversation_id)
+                left = self.turns_in_progress.get(conversation_id, 1) - 1
+                if left > 0:
+                    self.turns_in_progress[conversation_id] = left
+                else:
+                    self.turns_in_progress.pop(conversation_id, None)
+                    await sio.emit(TYPING_EVENT, {"typing": False}, room=conversation_id)
 
         return widget
 
@@ -218,6 +239,15 @@ class WidgetInput(InputChannel):
             return response.raw(path.read_bytes(), content_type=content_type, headers={
                 "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"})
 
+        @widget.route("/emergency", methods=["GET", "OPTIONS"])
+        async def emergency(request: Request) -> HTTPResponse:
+            """The permanent emergency line's numbers, from the helplines table."""
+            refused = self._origin_or_preflight(request)
+            if refused:
+                return refused
+            return self._cors(request, response.json(rendering.emergency_line(),
+                                                     headers={"Cache-Control": "public, max-age=3600"}))
+
         @widget.route("/session", methods=["POST", "OPTIONS"])
         async def session(request: Request) -> HTTPResponse:
             refused = self._origin_or_preflight(request)
@@ -242,6 +272,9 @@ class WidgetInput(InputChannel):
             messages = await or_none(conversation_history(request.app.ctx.agent, conversation_id), "widget history")
             if messages is None:
                 return self._cors(request, _error(503, "temporarily_unavailable", content.CONVERSATION_UNAVAILABLE))
+            for message in messages:
+                if message.get("sender") == "bot":
+                    message["parts"] = rendering.message_parts(message.get("text"))
             return self._cors(request, response.json({"messages": messages}))
 
         @widget.route("/conversation", methods=["DELETE", "OPTIONS"])

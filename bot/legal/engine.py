@@ -26,6 +26,8 @@ VERDICTS = ("mandatory", "exempt", "not_mandatory", "unknown")
 EFFECTS = ("safety", "requires", "excludes", "exempts", "admissibility", "informs")
 CONFIDENCE_ORDER = ("low", "medium", "high")
 _OPERATORS = ("le", "lt", "ge", "gt", "not_in", "eq", "in")
+# The only official sites a rule may link to (legal-rules.md names no other).
+OFFICIAL_LINK_PREFIXES = ("https://www.legifrance.gouv.fr/", "https://www.service-public.fr/")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Rule:
     applies_to: tuple[str, ...] = ()
     deadline: str | None = None
     valid_until: dt.date | None = None
+    link: str | None = None  # the official text (Légifrance, service-public.fr), shown with the basis
+    lead: bool = False  # a note that answers the person's own question: shown first, never capped
 
     def in_force(self, on: dt.date) -> bool:
         return (self.valid_from is None or self.valid_from <= on) and (self.valid_until is None or on <= self.valid_until)
@@ -57,6 +61,7 @@ class Helpline:
     hours: str
     categories: tuple[str, ...]
     source: str
+    contact: str = "call"  # "sms": a number that takes text messages only (114)
 
 
 @dataclass(frozen=True)
@@ -141,12 +146,16 @@ def _rule(raw: Mapping[str, Any]) -> Rule:
     for fact, expected in (raw.get("when") or {}).items():
         if isinstance(expected, Mapping) and set(expected) - set(_OPERATORS):
             raise ValueError(f"rule {raw['id']}: unknown operator in {fact}: {expected}")
+    link = raw.get("link")
+    if link is not None and not str(link).startswith(OFFICIAL_LINK_PREFIXES):
+        raise ValueError(f"rule {raw.get('id')}: link must be a Légifrance or service-public.fr address")
     return Rule(
         id=str(raw["id"]), row=str(raw["row"]), effect=effect, when=dict(raw.get("when") or {}),
         basis=raw["basis"], version_date=_date(raw.get("version_date")), valid_from=_date(raw.get("valid_from")),
         valid_until=_date(raw.get("valid_until")), source=raw["source"], confidence=raw["confidence"],
         text=raw.get("text") or "", modes=tuple(raw.get("modes") or ()), regime=raw.get("regime"),
         applies_to=tuple(raw.get("applies_to") or ()), deadline=raw.get("deadline"),
+        link=link, lead=bool(raw.get("lead", False)),
     )
 
 
@@ -158,7 +167,8 @@ def load_table(path: Path | str = RULES_FILE) -> RuleTable:
     if duplicates:
         raise ValueError(f"duplicate rule ids: {sorted(duplicates)}")
     helplines = tuple(
-        Helpline(str(h["number"]), h["label"], h["hours"], tuple(h["categories"]), h["source"]) for h in raw["helplines"]
+        Helpline(str(h["number"]), h["label"], h["hours"], tuple(h["categories"]), h["source"], h.get("contact", "call"))
+        for h in raw["helplines"]
     )
     return RuleTable(rules=rules, helplines=helplines, reviewed_on=_date(raw["reviewed_on"]))
 

@@ -1,6 +1,10 @@
 // The website widget in a real headless Chromium (Debian's, driven by playwright-core).
 //
-//   node tests/browser/widget.mjs <demo URL> <artefacts dir>
+//   node tests/browser/widget.mjs <demo URL> <artefacts dir> <fixtures.json>
+//
+// fixtures.json: assistant messages rendered by bot/channels/rendering.py (written by
+// tests/test_widget_browser.py), injected on the real socket where a scenario would need
+// a long conversation to reach them (a booking confirmation).
 //
 // e.g. node tests/browser/widget.mjs http://127.0.0.1:5005/webhooks/widget/demo reports/browser
 // Runs against the real servers (tests/test_widget_browser.py starts them). Every
@@ -17,7 +21,7 @@ const require = createRequire(path.join(widgetDir, 'package.json'));
 const { chromium } = require('playwright-core');
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-const [demoUrl, artefacts = 'reports/browser'] = process.argv.slice(2);
+const [demoUrl, artefacts = 'reports/browser', fixturesPath] = process.argv.slice(2);
 if (!demoUrl) {
   console.error('usage: node tests/browser/widget.mjs <demo URL> <artefacts dir>');
   process.exit(2);
@@ -26,7 +30,7 @@ fs.mkdirSync(artefacts, { recursive: true });
 const origin = new URL(demoUrl).origin;
 
 const TURN = 90_000; // one assistant turn, generous on a busy 2-core machine
-const DESCRIPTION = 'Mon voisin a planté une haie de thuyas qui dépasse chez moi et il refuse de la tailler';
+const DESCRIPTION = 'Une haie de thuyas de 4 mètres dépasse chez moi et personne ne veut la tailler'; // names no party: « autre partie » is asked
 const XSS = '<img src=x onerror=alert(1)>';
 
 class Failure extends Error {}
@@ -353,6 +357,38 @@ async function scenarioClear(page) {
   log('conversation erased: list emptied, new welcome, old history gone after reload');
 }
 
+async function scenarioTypedErasure() {
+  // Issue 16 (5, 7): text typed with a leading « / » is sent as text, never as a payload; and
+  // « effacer mes données » typed in the conversation clears the screen, as the erase button does.
+  const page = await newPage();
+  await page.goto(demoUrl);
+  await page.locator(W.launcher).click();
+  await waitBot(page, "assistant d'accueil");
+  await waitIdle(page);
+  const typed = '/affirm';
+  await page.locator(W.input).fill(typed);
+  await page.locator(W.input).press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('.ma-msg--bot').length > 1, null, { timeout: TURN });
+  await waitIdle(page);
+  check(page.sent.some((frame) => frame.includes('user_uttered') && frame.includes('"message":"/affirm"')),
+    'typed text starting with « / » was not sent as a message');
+  check(!page.sent.some((frame) => frame.includes('"payload":"/affirm"')), 'typed text was sent as a button payload');
+  check(!(await texts(page, W.bot)).some((t) => t.includes('Décrivez votre situation')), 'typed « /affirm » gave the consent');
+  const conversation = page.sessions[page.sessions.length - 1];
+  await page.locator(W.input).fill('effacer mes données');
+  await page.locator(W.input).press('Enter');
+  await page.waitForFunction(() => /effacée/.test(document.querySelector('.ma-status').textContent), null,
+    { timeout: TURN }).catch(() => { throw new Failure('typed « effacer mes données » did not clear the screen'); });
+  await page.waitForFunction(() => ![...document.querySelectorAll('.ma-msg--user .ma-msg__text')]
+    .some((n) => n.textContent.includes('effacer mes données') || n.textContent.includes('/affirm')), null,
+  { timeout: 30_000 }).catch(() => { throw new Failure('the erased messages are still on the screen'); });
+  await waitBot(page, "assistant d'accueil"); // a new conversation's welcome
+  check(page.sessions[page.sessions.length - 1] !== conversation, 'the typed erasure should start a new conversation');
+  await shot(page, 'widget-typed-erasure.png');
+  log('typed « / » text sent as text; typed erasure cleared the screen and started anew');
+  await page.context().close();
+}
+
 async function scenarioKeyboard() {
   const page = await newPage();
   await page.goto(demoUrl);
@@ -530,6 +566,275 @@ async function scenarioOffline() {
   await page.context().close();
 }
 
+// ------------------------------------------------------------------ §5: what a person meets (desktop and phone)
+
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+const DESKTOP = { viewport: { width: 1280, height: 800 } };
+const KEYBOARD = 336; // CSS px an on-screen keyboard takes on a 390×844 phone
+const EMERGENCY = [['17', 'tel:17'], ['112', 'tel:112'], ['114 (SMS)', 'sms:114'], ['3919', 'tel:3919'], ['119', 'tel:119']];
+
+/**
+ * A stand-in for window.visualViewport, installed before the widget loads: it follows the
+ * real one until window.__keyboard(px) says an on-screen keyboard covers the bottom of the
+ * screen without resizing the page (iOS, Chrome for Android ≥ 108), as a real keyboard does.
+ */
+function installKeyboardStub() {
+  const real = window.visualViewport;
+  const fake = new EventTarget();
+  let covered = 0;
+  const values = {
+    width: () => real.width, scale: () => real.scale, offsetLeft: () => real.offsetLeft, pageLeft: () => real.pageLeft,
+    offsetTop: () => real.offsetTop, pageTop: () => real.pageTop, height: () => real.height - covered,
+  };
+  for (const [name, get] of Object.entries(values)) Object.defineProperty(fake, name, { get });
+  real.addEventListener('resize', () => fake.dispatchEvent(new Event('resize')));
+  Object.defineProperty(window, 'visualViewport', { configurable: true, get: () => fake });
+  window.__keyboard = (px) => { covered = px; fake.dispatchEvent(new Event('resize')); };
+}
+
+/** Records when the typing indicator goes on and off and when assistant messages arrive. */
+async function watchTurns(page) {
+  await page.evaluate(() => {
+    window.__turnEvents = [];
+    const typing = document.querySelector('.ma-typing');
+    let on = typing.classList.contains('ma-typing--on');
+    new MutationObserver(() => {
+      const now = typing.classList.contains('ma-typing--on');
+      if (now !== on) window.__turnEvents.push(now ? 'on' : 'off');
+      on = now;
+    }).observe(typing, { attributes: true, attributeFilter: ['class'] });
+    new MutationObserver((records) => {
+      for (const record of records) {
+        for (const node of record.addedNodes) if (node.classList && node.classList.contains('ma-msg--bot')) window.__turnEvents.push('bot');
+      }
+    }).observe(document.querySelector('.ma-log'), { childList: true });
+  });
+}
+
+/** Where a message and the list are on screen: is the message's top in view? */
+async function messageView(page, index) {
+  return page.evaluate((index) => {
+    const logNode = document.querySelector('.ma-log');
+    const node = document.querySelectorAll('.ma-msg--bot')[index];
+    const list = logNode.getBoundingClientRect();
+    const box = node.getBoundingClientRect();
+    return { top: box.top, bottom: box.bottom, listTop: list.top, listBottom: list.bottom, text: node.textContent.slice(0, 80),
+      topInView: box.top >= list.top - 1 && box.top < list.bottom - 20,
+      atBottom: logNode.scrollHeight - logNode.scrollTop - logNode.clientHeight <= 2 };
+  }, index);
+}
+
+async function newMessagesShown(page) {
+  return page.locator('.ma-new').isVisible();
+}
+
+async function checkEmergencyLine(page, where) {
+  const line = page.locator('.ma-emergency');
+  await line.waitFor({ state: 'visible', timeout: 15_000 }).catch(() => { throw new Failure(`${where}: no permanent emergency line`); });
+  const shown = await line.evaluate((node) => {
+    const copy = node.cloneNode(true);
+    copy.querySelectorAll('.ma-sr').forEach((hidden) => hidden.remove()); // for screen readers only
+    return copy.textContent.replace(/\s+/g, ' ').trim();
+  });
+  check(shown === 'En danger ? 17 · 112 · 114 (SMS) · 3919 · 119', `${where}: emergency line reads « ${shown} »`);
+  const links = await page.$$eval('.ma-emergency a', (nodes) => nodes.map((node) => {
+    const box = node.getBoundingClientRect();
+    return { text: node.childNodes[0].textContent, href: node.getAttribute('href'), name: node.textContent, target: node.target,
+      width: box.width, height: box.height, top: box.top, bottom: box.bottom };
+  }));
+  check(JSON.stringify(links.map((l) => [l.text, l.href])) === JSON.stringify(EMERGENCY),
+    `${where}: emergency links ${JSON.stringify(links.map((l) => [l.text, l.href]))}`);
+  for (const l of links) {
+    check(l.width >= 24 && l.height >= 24, `${where}: the ${l.text} link is smaller than 24×24 px (${l.width}×${l.height})`);
+    check(l.top >= 0 && l.bottom <= (await page.evaluate(() => window.innerHeight)), `${where}: the ${l.text} link is off screen`);
+    check(l.name.length > l.text.length && !l.target, `${where}: the ${l.text} link has no label for screen readers, or opens a window`);
+  }
+}
+
+/** The field, the send button and the latest question: visible above `bottom` (the keyboard's top). */
+async function inputAndQuestionVisible(page, bottom, where) {
+  const r = await page.evaluate(() => {
+    const box = (node) => { const b = node.getBoundingClientRect(); return { top: b.top, bottom: b.bottom }; };
+    const bots = document.querySelectorAll('.ma-msg--bot .ma-msg__text');
+    return { input: box(document.querySelector('#ma-input')), send: box(document.querySelector('.ma-send')),
+      title: box(document.querySelector('#ma-title')), list: box(document.querySelector('.ma-log')),
+      question: box(bots[bots.length - 1]), emergency: box(document.querySelector('.ma-emergency')) };
+  });
+  for (const name of ['input', 'send', 'title', 'emergency']) {
+    check(r[name].top >= -0.5 && r[name].bottom <= bottom + 0.5, `${where}: ${name} hidden (${JSON.stringify(r[name])}, keyboard at ${bottom})`);
+  }
+  check(r.question.bottom <= Math.min(r.list.bottom, bottom) + 1 && r.question.bottom > r.list.top + 20,
+    `${where}: the latest question is not in view (${JSON.stringify(r.question)}, list ${JSON.stringify(r.list)})`);
+}
+
+async function scenarioHelp(kind) {
+  const where = kind === 'phone' ? '390×844 phone' : '1280×800 desktop';
+  const page = await newPage(kind === 'phone' ? PHONE : DESKTOP);
+  if (kind === 'phone') await page.addInitScript(installKeyboardStub);
+  await page.goto(demoUrl);
+  await page.locator(W.launcher).click();
+  await checkEmergencyLine(page, where);
+
+  // The welcome and the consent arrive together: the welcome, first, is in view.
+  await waitBot(page, "assistant d'accueil");
+  await waitChoices(page, ["J'accepte"]);
+  await waitIdle(page);
+  let view = await messageView(page, 0);
+  check(view.topInView, `${where}: the first message of the welcome is off screen (${JSON.stringify(view)})`);
+
+  // A person in danger writes before consenting: the safety message, with its numbers as
+  // links, comes into view first, whatever follows it; the emergency line stays in view.
+  await watchTurns(page);
+  let before = await botCount(page);
+  await page.locator(W.input).fill('Mon mari me frappe');
+  await page.locator(W.input).press('Enter');
+  await waitBot(page, 'Votre sécurité passe avant tout', { after: before });
+  await waitIdle(page);
+  const safetyIndex = (await texts(page, W.bot)).findIndex((t, i) => i >= before && t.includes('Votre sécurité passe avant tout'));
+  check(safetyIndex === before, `${where}: the safety message is not the first answer`);
+  view = await messageView(page, safetyIndex);
+  check(view.topInView && (view.top <= view.listTop + 40 || view.atBottom),
+    `${where}: the safety message is not brought into view at the top of the list (${JSON.stringify(view)})`);
+  const safetyLinks = await page.$$eval('.ma-msg--bot', (nodes, i) => [...nodes[i].querySelectorAll('a')].map((a) => [a.textContent, a.getAttribute('href')]), safetyIndex);
+  for (const [number, href] of [['17', 'tel:17'], ['112', 'tel:112'], ['114', 'sms:114'], ['3919', 'tel:3919']]) {
+    check(safetyLinks.some(([t, h]) => t === number && h === href), `${where}: ${number} is not a ${href} link in the safety message: ${JSON.stringify(safetyLinks)}`);
+  }
+  const after = await botCount(page);
+  if (after > before + 1 && !(await messageView(page, after - 1)).atBottom) {
+    check(await newMessagesShown(page), `${where}: messages below the view and no « Nouveaux messages »`);
+  }
+  await checkEmergencyLine(page, `${where}, after the safety message`);
+  const events = await page.evaluate(() => window.__turnEvents);
+  const lastBot = events.lastIndexOf('bot');
+  check(events[0] === 'on' && !events.slice(0, lastBot).includes('off'),
+    `${where}: the typing indicator did not last the whole wait: ${events.join(' ')}`);
+  await shot(page, `widget-safety-${kind}.png`);
+  log(`${where}: emergency line, safety message in view with tel:/sms: links, typing indicator for the whole wait`);
+
+  // « Nouveaux messages » when the person has scrolled up to read.
+  if (await newMessagesShown(page)) await page.locator('.ma-new').click();
+  await page.locator(W.input).fill('Quels sont les numéros utiles ?');
+  before = await botCount(page);
+  await page.locator(W.input).press('Enter');
+  await page.evaluate(() => { document.querySelector('.ma-log').scrollTop = 0; });
+  await page.waitForFunction((n) => document.querySelectorAll('.ma-msg--bot').length > n, before, { timeout: TURN });
+  await waitIdle(page);
+  check(await page.evaluate(() => document.querySelector('.ma-log').scrollTop) === 0, `${where}: the list moved while the person was reading above`);
+  check(await newMessagesShown(page), `${where}: no « Nouveaux messages » after answers arrived while scrolled up`);
+  await shot(page, `widget-new-messages-${kind}.png`);
+  await page.locator('.ma-new').click();
+  view = await messageView(page, before);
+  check(view.topInView, `${where}: « Nouveaux messages » did not bring the first new message into view (${JSON.stringify(view)})`);
+  check(!(await newMessagesShown(page)), `${where}: « Nouveaux messages » still shown after the click`);
+  check((await activeInfo(page)).className.includes('ma-log'), `${where}: focus should go to the list after « Nouveaux messages »`);
+  log(`${where}: « Nouveaux messages » when scrolled up, and it brings the first new message into view`);
+
+  // A 5,000-character paste: kept whole, a counter and a notice, nothing sent until shortened.
+  const sentBefore = page.sent.length;
+  const userBefore = (await texts(page, W.user)).length;
+  await page.locator(W.input).fill(`${'Voici mon histoire. '.repeat(250).trim()}.`);
+  check((await page.locator(W.input).inputValue()).length === 5000, `${where}: the paste was cut`);
+  const notice = page.locator('.ma-too-long');
+  check(/5\s000 caractères ; la limite est de 2\s000/.test(await notice.textContent()), `${where}: no notice for a 5,000-character message: « ${await notice.textContent()} »`);
+  check(await notice.getAttribute('role') === 'alert', `${where}: the notice is not announced (role=alert)`);
+  check(/5\s000 \/ 2\s000 caractères/.test(await page.locator('.ma-count').textContent()), `${where}: no counter « 5 000 / 2 000 »`);
+  check(await page.locator(W.input).getAttribute('aria-invalid') === 'true', `${where}: the field is not marked invalid`);
+  await shot(page, `widget-too-long-${kind}.png`);
+  await page.locator(W.input).press('Enter');
+  check((await texts(page, W.user)).length === userBefore && !page.sent.slice(sentBefore).some((f) => f.includes('Voici mon histoire')),
+    `${where}: a message over 2,000 characters was sent`);
+  check((await page.locator(W.input).inputValue()).length === 5000, `${where}: the text was lost on Enter`);
+  await page.locator(W.input).fill(`${'Voici mon histoire. '.repeat(99).trim()}.`);
+  check(!(await notice.textContent()) && await page.locator(W.input).getAttribute('aria-invalid') === null,
+    `${where}: the notice stayed after shortening`);
+  check(/1\s980 \/ 2\s000/.test(await page.locator('.ma-count').textContent()), `${where}: no counter near the limit`);
+  await page.locator(W.input).fill('');
+  check(await page.locator('.ma-count').isHidden(), `${where}: the counter shows for an empty field`);
+  log(`${where}: 5,000-character paste kept, counter and notice, not sent until shortened`);
+
+  if (kind === 'phone') {
+    // The on-screen keyboard opens (covering the bottom, the page not resized): the field,
+    // the send button and the latest question stay in view above it.
+    await page.locator(W.input).tap();
+    await page.evaluate((px) => window.__keyboard(px), KEYBOARD);
+    await page.waitForTimeout(100);
+    await inputAndQuestionVisible(page, 844 - KEYBOARD, `${where}, keyboard over the page`);
+    await shot(page, 'widget-keyboard-phone.png');
+    await page.evaluate(() => window.__keyboard(0));
+    // …and when the keyboard resizes the page instead (Android with resizes-content).
+    await page.setViewportSize({ width: 390, height: 844 - KEYBOARD });
+    await page.waitForTimeout(100);
+    await inputAndQuestionVisible(page, 844 - KEYBOARD, `${where}, keyboard resizing the page`);
+    await page.setViewportSize({ width: 390, height: 844 });
+    log(`${where}: keyboard open: field, send button and latest question in view`);
+  }
+  await page.context().close();
+}
+
+/** Bare domains as links, a number not in the table left as text; several messages at once
+ *  with the booking (server-rendered by bot/channels/rendering.py) on the real socket. */
+async function scenarioLinks(kind) {
+  const where = kind === 'phone' ? '390×844 phone' : '1280×800 desktop';
+  const page = await newPage(kind === 'phone' ? PHONE : DESKTOP);
+  const sockets = [];
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => { sockets.push(ws); ws.connectToServer(); });
+  await page.goto(demoUrl);
+  await page.locator(W.launcher).click();
+  await waitBot(page, "assistant d'accueil");
+  await waitChoices(page, ['Je refuse']);
+  await waitIdle(page);
+  const before = await botCount(page);
+  await page.getByRole('button', { name: 'Je refuse' }).click();
+  await waitBot(page, 'conciliateurs.fr', { after: before });
+  const refusal = await page.$$eval('.ma-msg--bot', (nodes) => {
+    const node = nodes.find((n) => n.textContent.includes('conciliateurs.fr'));
+    return [...node.querySelectorAll('a')].map((a) => ({ text: a.childNodes[0].textContent, href: a.getAttribute('href'), target: a.target, rel: a.rel }));
+  });
+  const domain = refusal.find((l) => l.text === 'conciliateurs.fr');
+  check(domain && domain.href === 'https://conciliateurs.fr' && domain.target === '_blank' && /noopener/.test(domain.rel),
+    `${where}: conciliateurs.fr is not a safe link: ${JSON.stringify(refusal)}`);
+  check(!refusal.some((l) => l.text.includes('3039')), `${where}: 3039 (not in the helplines table) became a link`);
+  await waitIdle(page);
+
+  // The booking confirmation, its routes and a question arrive together, as the server renders them.
+  const fixtures = JSON.parse(fs.readFileSync(fixturesPath, 'utf8'));
+  const first = await botCount(page);
+  const socket = sockets[sockets.length - 1];
+  check(socket, `${where}: no websocket to inject the booking messages on`);
+  for (const message of fixtures.booking) socket.send(`42${JSON.stringify(['bot_uttered', message])}`);
+  await page.waitForFunction((n) => document.querySelectorAll('.ma-msg--bot').length >= n, first + fixtures.booking.length, { timeout: 10_000 });
+  const view = await messageView(page, first);
+  check(view.topInView && (view.top <= view.listTop + 40 || view.atBottom), `${where}: the booking confirmation is not in view (${JSON.stringify(view)})`);
+  if (!view.atBottom) check(await newMessagesShown(page), `${where}: messages below the booking and no « Nouveaux messages »`);
+  const calendar = await page.$$eval('.ma-msg--bot', (nodes, i) => {
+    const node = nodes[i];
+    const a = [...node.querySelectorAll('a')].find((l) => l.href.includes('.ics'));
+    return { shown: node.querySelector('.ma-msg__text').innerText, text: a && a.childNodes[0].textContent, href: a && a.getAttribute('href') };
+  }, first);
+  check(calendar.text === fixtures.calendarLabel && calendar.href === fixtures.calendarUrl,
+    `${where}: the calendar link is not labelled: ${JSON.stringify(calendar)}`);
+  check(!calendar.shown.includes('?code=') && !calendar.shown.includes('http'), `${where}: the calendar URL is shown raw: ${calendar.shown}`);
+  check(calendar.shown.includes('MED-7K2Q'), `${where}: the booking reference is not shown`);
+  check(await page.evaluate(() => document.querySelectorAll('.ma-root img, .ma-root script').length) === 0, `${where}: HTML created from a message`);
+  await shot(page, `widget-booking-${kind}.png`);
+  log(`${where}: bare domains as links, the booking in view with its labelled calendar link`);
+  await page.context().close();
+}
+
+async function scenarioHelpAxe() {
+  const page = await newPage({ ...PHONE, bypassCSP: true });
+  await page.goto(demoUrl);
+  await page.locator(W.launcher).click();
+  await waitBot(page, "assistant d'accueil");
+  await waitIdle(page);
+  await checkEmergencyLine(page, 'axe, phone');
+  await page.locator(W.input).fill('x'.repeat(2100));
+  await page.evaluate(() => { document.querySelector('.ma-log').scrollTop = 0; });
+  await page.locator(W.input).focus();
+  await axe(page, 'phone: emergency line, counter and notice of a too-long message');
+  await page.context().close();
+}
+
 const scenarios = [
   ['1. conversation to the classification with clicks', async (state) => { state.page = await scenarioConversation(); }],
   ['2. reload keeps the conversation', async (state) => scenarioReload(state.page)],
@@ -539,11 +844,20 @@ const scenarios = [
   ['5. 360-px phone and 200 % zoom', async () => scenarioSmallScreens()],
   ['7. accessibility rules (axe-core)', async () => scenarioAccessibility()],
   ['8. server unreachable, connection lost, forged token', async () => scenarioOffline()],
+  ['9. help at hand, messages in view, long paste (phone 390×844)', async () => scenarioHelp('phone')],
+  ['10. help at hand, messages in view, long paste (desktop)', async () => scenarioHelp('desktop')],
+  ['11. links: bare domains, the booking with its calendar link (phone)', async () => scenarioLinks('phone')],
+  ['12. links: bare domains, the booking with its calendar link (desktop)', async () => scenarioLinks('desktop')],
+  ['13. accessibility of the emergency line and the long-message notice (axe-core, phone)', async () => scenarioHelpAxe()],
+  ['14. typed « / » text and typed erasure', async () => scenarioTypedErasure()],
 ];
 
+// WIDGET_SCENARIOS=9,10 runs only those (while working on the widget); the test runs them all.
+const only = (process.env.WIDGET_SCENARIOS || '').split(',').filter(Boolean);
+const chosen = only.length ? scenarios.filter(([name]) => only.includes(name.split('.')[0])) : scenarios;
 const state = {};
 let failed = false;
-for (const [name, run] of scenarios) {
+for (const [name, run] of chosen) {
   log(`— ${name}`);
   try {
     await run(state);
@@ -561,4 +875,4 @@ for (const [name, run] of scenarios) {
 }
 await browser.close();
 if (failed) process.exit(1);
-console.log(`Widget browser test: ${scenarios.length} passed, 0 failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+console.log(`Widget browser test: ${chosen.length} passed, 0 failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -7,8 +7,10 @@
  * turns (user_uttered / bot_typing / bot_uttered).
  *
  * Safety: every piece of text (the person's and the assistant's) goes into the page
- * with textContent / createTextNode; links are <a> elements built with DOM APIs,
- * http(s) only. No innerHTML with data anywhere.
+ * with textContent / createTextNode; links are <a> elements built with DOM APIs from
+ * the `parts` the server cut each assistant message into (bot/channels/rendering.py):
+ * http(s), or tel:/sms: for the numbers of the helplines table. No innerHTML anywhere.
+ * The person's own text is never turned into links.
  */
 (function () {
   'use strict';
@@ -19,6 +21,8 @@
     title: 'Médiation Accueil',
     close: 'Fermer',
     clear: 'Retirer mon accord et effacer',
+    restart: 'Recommencer',
+    restartWords: 'Recommencer',
     clearQuestion: 'Retirer votre accord et tout effacer ? Vos messages, vos réponses et, si vous avez pris rendez-vous, vos nom et coordonnées seront supprimés de nos serveurs.',
     clearConfirm: 'Oui, tout effacer',
     clearCancel: 'Annuler',
@@ -39,13 +43,22 @@
     queued: 'Votre message sera envoyé dès le retour de la connexion.',
     unreachable: 'Le service est momentanément indisponible. Nouvel essai dans quelques secondes…',
     greeting: 'Bonjour',
-    newWindow: ' (nouvelle fenêtre)'
+    newWindow: ' (nouvelle fenêtre)',
+    newMessages: 'Nouveaux messages',
+    counter: '{count} / {max} caractères',
+    tooLong: 'Votre message fait {count} caractères ; la limite est de {max}. Raccourcissez-le, s\'il vous plaît : quelques phrases suffisent.',
+    emergency: "Numéros d'urgence"
   };
 
   var TOKEN_KEY = 'mediation-accueil.token';
   var OPEN_KEY = 'mediation-accueil.open';
   var MAX_CHARS = 2000;
+  var COUNTER_FROM = 1500; // the counter shows from this many characters
   var URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
+  var SAFE_HREF = /^(?:https?:\/\/[^\s<>"']+|tel:\d{2,6}|sms:\d{2,6})$/;
+  var BURST_MS = 1500; // assistant messages closer than this belong to one answer
+  var NEAR_BOTTOM = 24; // px
+  var fullScreenQuery = window.matchMedia ? window.matchMedia('(max-width: 30em), (max-height: 30em)') : null;
 
   var script = document.currentScript;
   var server = ((script && script.getAttribute('data-server')) || '').replace(/\/+$/, '');
@@ -65,6 +78,11 @@
     refreshTimer: null,
     retryDelay: 500,
     typingTimer: null,
+    noticeTimer: null,
+    burstStart: null, // the first assistant message of the answer being received
+    lastBotAt: 0,
+    firstUnseen: null, // the first message below the visible part of the list
+    emergencyDelay: 1000,
     erasing: false,
     rejoining: false, // reconnecting on purpose, with a new conversation's token
     wasOnline: false
@@ -119,9 +137,19 @@
   // Row 1: the title and « Fermer »; row 2: « Retirer mon accord et effacer » (DOM order = visual order).
   var clearButton = button('ma-btn--header ma-clear', LABELS.clear, { 'aria-controls': 'ma-confirm', 'aria-expanded': 'false' });
   var closeButton = button('ma-btn--header ma-close', LABELS.close);
+  // « Recommencer »: the assistant starts again from the first question (the screen is cleared
+  // when its answer says so, the `conversation_restarted` event).
+  var restartButton = button('ma-btn--header ma-restart', LABELS.restart);
+  var headerActions = el('div', 'ma-header__actions');
+  headerActions.appendChild(clearButton);
+  headerActions.appendChild(restartButton);
   header.appendChild(titles);
   header.appendChild(closeButton);
-  header.appendChild(clearButton);
+  header.appendChild(headerActions);
+
+  // « En danger ? 17 · 112 · 114 (SMS) · 3919 · 119 »: filled from the server's helplines table.
+  var emergency = el('p', 'ma-emergency', { id: 'ma-emergency' });
+  emergency.hidden = true;
 
   var confirmBox = el('div', 'ma-confirm', { id: 'ma-confirm', role: 'group', 'aria-labelledby': 'ma-confirm-question' });
   confirmBox.hidden = true;
@@ -134,23 +162,36 @@
   confirmBox.appendChild(confirmActions);
 
   var log = el('div', 'ma-log', { role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': LABELS.log, tabindex: '0' });
+  var logWrap = el('div', 'ma-log-wrap');
+  var newMessagesButton = button('ma-btn--primary ma-new', LABELS.newMessages);
+  newMessagesButton.appendChild(el('span', 'ma-new__arrow', { 'aria-hidden': 'true' }));
+  newMessagesButton.hidden = true;
+  logWrap.appendChild(log);
+  logWrap.appendChild(newMessagesButton);
   var typing = el('div', 'ma-typing', { role: 'status', 'aria-live': 'polite' });
   var status = el('p', 'ma-status', { role: 'status', 'aria-live': 'polite' });
 
   var form = el('form', 'ma-form', { novalidate: '' });
   form.appendChild(text('label', 'ma-label', LABELS.inputLabel, { 'for': 'ma-input' }));
   var row = el('div', 'ma-form__row');
-  var input = el('textarea', 'ma-input', { id: 'ma-input', rows: '1', maxlength: String(MAX_CHARS), 'aria-describedby': 'ma-hint', autocomplete: 'off' });
+  // No maxlength: a long paste is kept whole and the person is told (counter and notice) instead of losing the end.
+  var input = el('textarea', 'ma-input', { id: 'ma-input', rows: '1', 'aria-describedby': 'ma-hint ma-count', autocomplete: 'off' });
   var sendButton = text('button', 'ma-btn ma-btn--primary ma-send', LABELS.send);
   sendButton.type = 'submit';
   row.appendChild(input);
   row.appendChild(sendButton);
   form.appendChild(row);
+  var counter = el('p', 'ma-count', { id: 'ma-count' });
+  counter.hidden = true;
+  var tooLong = el('p', 'ma-too-long', { id: 'ma-too-long', role: 'alert' });
+  form.appendChild(tooLong);
+  form.appendChild(counter);
   form.appendChild(text('p', 'ma-hint', LABELS.inputHint, { id: 'ma-hint' }));
 
   panel.appendChild(header);
+  panel.appendChild(emergency);
   panel.appendChild(confirmBox);
-  panel.appendChild(log);
+  panel.appendChild(logWrap);
   panel.appendChild(typing);
   panel.appendChild(status);
   panel.appendChild(form);
@@ -159,7 +200,33 @@
 
   // ---------------------------------------------------------------- rendering
 
-  /** Text with its line breaks (CSS pre-wrap) and its http(s) URLs as links. */
+  /** A link built with DOM APIs: http(s) opens a new window; tel:/sms: dial or text a number. */
+  function link(href, label, srText) {
+    if (!SAFE_HREF.test(href)) return document.createTextNode(label);
+    var web = /^https?:/.test(href);
+    var node = el('a', 'ma-link', web ? { target: '_blank', rel: 'noopener noreferrer' } : null);
+    node.href = href;
+    node.textContent = label;
+    if (srText) node.appendChild(text('span', 'ma-sr', srText));
+    if (web) node.appendChild(text('span', 'ma-sr', LABELS.newWindow));
+    return node;
+  }
+
+  /** Plain text with its line breaks (CSS pre-wrap): the person's own words, never links. */
+  function appendPlainText(parent, value) {
+    parent.appendChild(document.createTextNode(value));
+  }
+
+  /** An assistant message as the server cut it: plain parts and links. */
+  function appendParts(parent, parts) {
+    parts.forEach(function (part) {
+      if (!part || typeof part.text !== 'string') return;
+      if (typeof part.href === 'string') parent.appendChild(link(part.href, part.text));
+      else parent.appendChild(document.createTextNode(part.text));
+    });
+  }
+
+  /** An assistant message without parts (an older server): its http(s) URLs as links. */
   function appendRichText(parent, value) {
     var last = 0;
     var match;
@@ -167,15 +234,94 @@
     while ((match = URL_PATTERN.exec(value)) !== null) {
       var url = match[0].replace(/[.,;:!?)\]»]+$/, '');
       if (match.index > last) parent.appendChild(document.createTextNode(value.slice(last, match.index)));
-      var link = el('a', 'ma-link', { target: '_blank', rel: 'noopener noreferrer' });
-      link.href = url;
-      link.textContent = url;
-      link.appendChild(text('span', 'ma-sr', LABELS.newWindow));
-      parent.appendChild(link);
+      parent.appendChild(link(url, url));
       last = match.index + url.length;
       URL_PATTERN.lastIndex = last;
     }
     if (last < value.length) parent.appendChild(document.createTextNode(value.slice(last)));
+  }
+
+  function renderEmergency(data) {
+    var numbers = data && Array.isArray(data.numbers) ? data.numbers : [];
+    if (!numbers.length || typeof data.label !== 'string') return false;
+    emergency.textContent = '';
+    emergency.appendChild(text('span', 'ma-emergency__label', data.label));
+    emergency.appendChild(document.createTextNode(' '));
+    var list = el('span', 'ma-emergency__numbers', { role: 'group', 'aria-label': LABELS.emergency });
+    numbers.forEach(function (line, index) {
+      if (!line || typeof line.number !== 'string' || typeof line.href !== 'string') return;
+      if (index) list.appendChild(text('span', 'ma-emergency__sep', ' · ', { 'aria-hidden': 'true' }));
+      var label = line.number + (typeof line.suffix === 'string' ? line.suffix : '');
+      list.appendChild(link(line.href, label, typeof line.label === 'string' ? ', ' + line.label : ''));
+    });
+    emergency.appendChild(list);
+    emergency.hidden = false;
+    return true;
+  }
+
+  function loadEmergency() {
+    request('GET', '/emergency').then(renderEmergency).catch(function () {
+      state.emergencyDelay = Math.min(state.emergencyDelay * 2, 30000);
+      setTimeout(loadEmergency, state.emergencyDelay);
+    });
+  }
+
+  // ------------------------------------------------------------ keeping the right message in view
+
+  /** A node's top, in the list's scrolled content. */
+  function contentTop(node) {
+    return node.getBoundingClientRect().top - log.getBoundingClientRect().top + log.scrollTop;
+  }
+  function maxScroll() {
+    return Math.max(0, log.scrollHeight - log.clientHeight);
+  }
+  function scrollLog(top) {
+    log.scrollTop = Math.max(0, Math.min(top, maxScroll())); // instant: the CSS has no smooth scrolling
+  }
+  function scrollToBottom() {
+    scrollLog(maxScroll());
+    hideNewMessages();
+  }
+  /** The person can see at least the beginning of this node. */
+  function inView(node) {
+    return contentTop(node) < log.scrollTop + log.clientHeight - 8;
+  }
+  function nearBottom() {
+    return maxScroll() - log.scrollTop <= NEAR_BOTTOM;
+  }
+  function showNewMessages(from) {
+    if (!state.firstUnseen || !state.firstUnseen.parentNode) state.firstUnseen = from;
+    newMessagesButton.hidden = false;
+  }
+  function hideNewMessages() {
+    state.firstUnseen = null;
+    newMessagesButton.hidden = true;
+  }
+
+  /**
+   * Where the list goes when an assistant message arrives. The first message of an answer
+   * comes to the top of the list (several messages arriving together: the verdict or the
+   * booking reference stays in view, not only the last question); the following ones
+   * stay below, with « Nouveaux messages » if they go past the bottom. If the person had
+   * scrolled up to read, the list does not move: « Nouveaux messages » takes them there.
+   */
+  function placeBotMessage(item, following) {
+    var now = Date.now();
+    var sameAnswer = state.burstStart && state.burstStart.parentNode && now - state.lastBotAt < BURST_MS;
+    state.lastBotAt = now;
+    if (!sameAnswer) {
+      state.burstStart = item;
+      state.burstFollowing = following;
+      if (following) hideNewMessages(); // the list moves on to this answer
+    }
+    // Again for each message of the answer: the list could not scroll the first one to the
+    // top while it was the last one.
+    if (state.burstFollowing) scrollLog(contentTop(state.burstStart) - 12);
+    if (!state.burstFollowing) {
+      showNewMessages(item);
+    } else if (contentTop(item) + item.offsetHeight > log.scrollTop + log.clientHeight + 1) {
+      showNewMessages(item);
+    }
   }
 
   function removeChoices() {
@@ -197,18 +343,36 @@
     if (group.childNodes.length) item.appendChild(group);
   }
 
-  function addMessage(sender, value, buttons) {
-    var item = el('div', 'ma-msg ma-msg--' + (sender === 'user' ? 'user' : 'bot'));
+  /**
+   * One message in the list. `place`: 'live' (an assistant message arriving now: see
+   * placeBotMessage; the person's own message: the list goes to the bottom) or 'history'
+   * (no scrolling, done once the history is shown).
+   */
+  function addMessage(sender, value, buttons, parts, place) {
+    var user = sender === 'user';
+    var last = log.lastElementChild;
+    var following = !last || inView(last) || nearBottom();
+    var item = el('div', 'ma-msg ma-msg--' + (user ? 'user' : 'bot'));
     var bubble = el('p', 'ma-msg__text');
-    bubble.appendChild(text('span', 'ma-sr', sender === 'user' ? LABELS.you : LABELS.bot));
-    appendRichText(bubble, String(value == null ? '' : value));
+    bubble.appendChild(text('span', 'ma-sr', user ? LABELS.you : LABELS.bot));
+    var words = String(value == null ? '' : value);
+    if (user) appendPlainText(bubble, words);
+    else if (Array.isArray(parts) && parts.length) appendParts(bubble, parts);
+    else appendRichText(bubble, words);
     item.appendChild(bubble);
-    if (sender !== 'user' && buttons && buttons.length) {
+    if (!user && buttons && buttons.length) {
       removeChoices();
       renderChoices(item, buttons);
     }
     log.appendChild(item);
-    log.scrollTop = log.scrollHeight;
+    if (place !== 'history') {
+      if (user) {
+        state.burstStart = null;
+        scrollToBottom();
+      } else {
+        placeBotMessage(item, following);
+      }
+    }
     return item;
   }
 
@@ -219,18 +383,24 @@
   function renderHistory(messages) {
     clearLog();
     messages.forEach(function (message) {
-      addMessage(message.sender, message.text, null);
+      addMessage(message.sender, message.text, null, message.parts, 'history');
     });
     var lastMessage = messages[messages.length - 1];
     if (!state.pending.length && lastMessage && lastMessage.sender === 'bot' && lastMessage.buttons && lastMessage.buttons.length) {
       renderChoices(log.lastChild, lastMessage.buttons);
     }
     // Messages typed while the server could not be reached are still on their way: keep them shown.
-    state.pending.forEach(function (data) { addMessage('user', data.title || data.message); });
-    log.scrollTop = log.scrollHeight;
+    state.pending.forEach(function (data) { addMessage('user', data.title || data.message, null, null, 'history'); });
+    state.burstStart = null;
+    scrollToBottom();
   }
 
-  function setTyping(on) {
+  /**
+   * The typing indicator lasts as long as the wait: on as soon as the person sends (for a
+   * few seconds, until the server confirms), then until the server says the last turn in
+   * progress has ended. `guard`: ms after which it goes off by itself if nothing comes.
+   */
+  function setTyping(on, guard) {
     clearTimeout(state.typingTimer);
     if (on) {
       typing.textContent = '';
@@ -239,7 +409,7 @@
       for (var i = 0; i < 3; i++) dots.appendChild(el('span', 'ma-typing__dot'));
       typing.appendChild(dots);
       typing.classList.add('ma-typing--on');
-      state.typingTimer = setTimeout(function () { setTyping(false); }, 90000);
+      state.typingTimer = setTimeout(function () { setTyping(false); }, guard || 300000);
     } else {
       typing.textContent = '';
       typing.classList.remove('ma-typing--on');
@@ -261,7 +431,7 @@
   function request(method, path, body) {
     var headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (state.token && path !== '/session') headers.Authorization = 'Bearer ' + state.token;
+    if (state.token && path !== '/session' && path !== '/emergency') headers.Authorization = 'Bearer ' + state.token;
     return fetch(base + path, {
       method: method,
       headers: headers,
@@ -379,7 +549,9 @@
       });
     });
     socket.on('conversation_erased', function () {
-      // Erased from another tab (this tab's own erasure is handled in clearConversation).
+      // Erased from another tab, or from inside the conversation (« effacer mes données »
+      // typed or its button: the server's reply carries it). This tab's own erase button
+      // is handled in clearConversation.
       if (state.erasing) return;
       state.pending = [];
       clearLog();
@@ -396,15 +568,22 @@
         }).catch(function () { setStatus(LABELS.unreachable, 'error'); });
       }, 1000);
     });
+    socket.on('conversation_restarted', function () {
+      // « recommencer » typed or pressed: the assistant starts again; what follows is its answer.
+      removeChoices();
+      clearLog();
+    });
     socket.on('bot_typing', function (data) {
-      setTyping(!!(data && data.typing));
+      var on = !!(data && data.typing);
+      setTyping(on);
+      if (!on) state.burstStart = null; // the turn is over: the next message starts a new answer
     });
     socket.on('bot_uttered', function (data) {
       if (!data) return;
       var value = typeof data.text === 'string' ? data.text : '';
       var buttons = Array.isArray(data.buttons) ? data.buttons : null;
       if (!value && !buttons) return;
-      addMessage('bot', value, buttons);
+      addMessage('bot', value, buttons, Array.isArray(data.parts) ? data.parts : null, 'live');
     });
   }
 
@@ -444,6 +623,7 @@
   function emit(data) {
     if (online()) {
       state.socket.emit('user_uttered', data);
+      setTyping(true, 15000); // until the server's own bot_typing, which keeps it on for the whole turn
     } else {
       state.pending.push(data);
       setStatus(LABELS.queued, 'warning');
@@ -459,11 +639,50 @@
   function send(value) {
     var message = value.replace(/\s+$/, '');
     if (!message.trim()) return false;
+    if (message.length > MAX_CHARS) {
+      updateCounter(true); // said again, never cut without a word
+      return false;
+    }
     removeChoices();
     addMessage('user', message);
     state.greeted = true;
-    emit({ message: message.slice(0, MAX_CHARS) });
+    emit({ message: message });
     return true;
+  }
+
+  function formatCount(count) {
+    try { return count.toLocaleString('fr-FR'); } catch (e) { return String(count); }
+  }
+
+  /** « 1 650 / 2 000 caractères » near the limit; past it, a notice and the field marked invalid. */
+  function updateCounter(announceAgain) {
+    var count = input.value.replace(/\s+$/, '').length;
+    var over = count > MAX_CHARS;
+    if (count >= COUNTER_FROM) {
+      counter.textContent = LABELS.counter.replace('{count}', formatCount(count)).replace('{max}', formatCount(MAX_CHARS));
+      counter.hidden = false;
+    } else {
+      counter.textContent = '';
+      counter.hidden = true;
+    }
+    counter.classList.toggle('ma-count--over', over);
+    clearTimeout(state.noticeTimer);
+    if (over) {
+      input.setAttribute('aria-invalid', 'true');
+      input.setAttribute('aria-describedby', 'ma-too-long ma-count ma-hint');
+      var notice = LABELS.tooLong.replace('{count}', formatCount(count)).replace('{max}', formatCount(MAX_CHARS));
+      if (announceAgain) {
+        // Emptied, then filled again a moment later: screen readers say the alert again.
+        tooLong.textContent = '';
+        state.noticeTimer = setTimeout(function () { tooLong.textContent = notice; }, 100);
+      } else {
+        tooLong.textContent = notice;
+      }
+    } else if (input.hasAttribute('aria-invalid')) {
+      input.removeAttribute('aria-invalid');
+      input.setAttribute('aria-describedby', 'ma-hint ma-count');
+      tooLong.textContent = '';
+    }
   }
 
   function choose(title, payload) {
@@ -491,7 +710,8 @@
     root.classList.add('ma-root--open');
     launcher.setAttribute('aria-expanded', 'true');
     storageSet('sessionStorage', OPEN_KEY, '1');
-    log.scrollTop = log.scrollHeight;
+    fitViewport();
+    scrollToBottom();
     if (moveFocus !== false) input.focus();
     maybeGreet();
   }
@@ -503,6 +723,7 @@
     root.classList.remove('ma-root--open');
     launcher.setAttribute('aria-expanded', 'false');
     storageSet('sessionStorage', OPEN_KEY, null);
+    fitViewport();
     launcher.focus();
   }
 
@@ -566,6 +787,9 @@
     if (state.open) closePanel(); else openPanel(true);
   });
   closeButton.addEventListener('click', closePanel);
+  restartButton.addEventListener('click', function () {
+    choose(LABELS.restartWords, '/start_over');
+  });
   clearButton.addEventListener('click', function () {
     if (confirmBox.hidden) showConfirm(); else hideConfirm(true);
   });
@@ -584,6 +808,7 @@
     if (send(input.value)) {
       input.value = '';
       resizeInput();
+      updateCounter();
     }
     input.focus();
   });
@@ -600,12 +825,68 @@
     input.style.height = 'auto';
     input.style.height = input.scrollHeight + 'px';
   }
-  input.addEventListener('input', resizeInput);
+  input.addEventListener('input', function () {
+    resizeInput();
+    updateCounter();
+  });
+
+  newMessagesButton.addEventListener('click', function () {
+    var target = state.firstUnseen;
+    hideNewMessages();
+    if (target && target.parentNode) scrollLog(contentTop(target) - 12);
+    else scrollToBottom();
+    log.focus({ preventScroll: true });
+  });
+
+  log.addEventListener('scroll', function () {
+    if (!newMessagesButton.hidden && nearBottom()) hideNewMessages(); // everything has been seen
+  });
+
+  /**
+   * Phones: the on-screen keyboard covers the bottom of the layout viewport (iOS, and
+   * Chrome for Android since version 108) instead of resizing it. Full screen, the panel
+   * follows the visual viewport, so the field, the send button and the latest question
+   * stay above the keyboard.
+   */
+  function fitViewport() {
+    var viewport = window.visualViewport;
+    var fullScreen = fullScreenQuery ? fullScreenQuery.matches : false;
+    if (state.open && fullScreen && viewport && Math.abs(viewport.scale - 1) < 0.01
+        && viewport.height < window.innerHeight - 1) {
+      root.style.top = viewport.offsetTop + 'px';
+      root.style.height = viewport.height + 'px';
+      root.style.bottom = 'auto';
+    } else {
+      root.style.removeProperty('top');
+      root.style.removeProperty('height');
+      root.style.removeProperty('bottom');
+    }
+  }
+
+  function viewportHeight() {
+    return window.visualViewport ? window.visualViewport.height : window.innerHeight;
+  }
+  var lastViewportHeight = viewportHeight();
+  function onViewportChange() {
+    var height = viewportHeight();
+    fitViewport();
+    var shrank = height < lastViewportHeight;
+    lastViewportHeight = height;
+    if (!state.open) return;
+    // The keyboard opened while the person writes: show the latest question, above the field.
+    if (shrank && document.activeElement === input) scrollToBottom();
+  }
+  if (window.visualViewport) {
+    window.visualViewport.addEventListener('resize', onViewportChange);
+    window.visualViewport.addEventListener('scroll', fitViewport);
+  }
+  window.addEventListener('resize', onViewportChange);
 
   // ---------------------------------------------------------------- start
 
   function mount() {
     document.body.appendChild(root);
+    loadEmergency();
     if (storageGet('sessionStorage', OPEN_KEY) === '1') openPanel(false);
     start();
   }

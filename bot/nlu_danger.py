@@ -1,0 +1,90 @@
+"""NLU component: the danger classifier (bot/danger_model.py), trained with the model.
+
+Its danger sentences live beside it, in bot/data/safety_training.yml, and NOT in data/nlu: long
+danger stories taught DIET to confuse the situation intents (see data/nlu/safety.yml). Its
+ordinary messages are every NLU example of another intent, plus the idioms of that file. It
+writes `danger` (probability and categories) on each message; bot/nlu_safety.py decides.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+import numpy as np
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.danger_model import DangerModel
+from bot.vocabulary import SAFETY_INTENT
+
+TRAINING_FILE = Path(__file__).parent / "data" / "safety_training.yml"
+DANGER_KEY = "danger"
+_ARRAYS = "danger_model.npz"
+
+
+def training_sentences(path: Path = TRAINING_FILE) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    dangers = [(entry["text"], tuple(entry["categories"])) for entry in raw["dangers"]]
+    return dangers, list(raw["not_dangers"])
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class DangerClassifier(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        # The sentences are read from a file, not from the graph: retrain when it changes.
+        return hashlib.sha256(TRAINING_FILE.read_bytes()).hexdigest()
+
+    def __init__(self, model_storage: ModelStorage, resource: Resource, model: DangerModel | None = None) -> None:
+        self._storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "DangerClassifier":
+        return cls(model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        dangers, idioms = training_sentences()
+        ordinary = [example.get(TEXT) for example in training_data.intent_examples
+                    if example.get(INTENT) != SAFETY_INTENT and example.get(TEXT)]
+        short_cries = [(example.get(TEXT), ("danger",)) for example in training_data.intent_examples
+                       if example.get(INTENT) == SAFETY_INTENT]
+        self._model = DangerModel.fit(dangers + short_cries, ordinary + idioms)
+        with self._storage.write_to(self._resource) as directory:
+            np.savez(directory / _ARRAYS, **self._model.to_arrays())
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "DangerClassifier":
+        try:
+            with model_storage.read_from(resource) as directory:
+                with np.load(directory / _ARRAYS, allow_pickle=False) as arrays:
+                    return cls(model_storage, resource, DangerModel.from_arrays(arrays))
+        except ValueError:  # not trained (e.g. a core-only model): the lexicon still screens
+            return cls(model_storage, resource)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            if self._model is None or not message.get(TEXT):
+                continue
+            probability, categories = self._model.assess(message.get(TEXT))
+            message.set(DANGER_KEY, {"probability": round(probability, 4), "categories": list(categories)},
+                        add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
