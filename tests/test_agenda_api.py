@@ -89,7 +89,7 @@ async def test_bad_ids_and_payloads_are_4xx_json(api):
     assert (await call(api, "POST", confirm, 400, json={"person": {**PERSON, "email": "not-an-email"}}))["error"]["code"] == "invalid_email"
     assert (await call(api, "POST", confirm, 400, json={"person": {**PERSON, "phone": "12"}}))["error"]["code"] == "invalid_phone"
     assert (await call(api, "GET", "/api/nowhere", 404))["error"]["code"] == "not_found"
-    assert (await call(api, "POST", "/api/slots/1/hold", 400, data="x" * 70_000))["error"]["code"]
+    assert (await call(api, "POST", "/api/slots/1/hold", 413, data="x" * 70_000))["error"]["code"] == "body_too_large"
 
 
 async def test_confirm_books_and_double_confirm_is_409(api):

@@ -41,7 +41,7 @@ def stored_senders(servers) -> list[str]:
 def assert_alive(servers):
     assert all(process.poll() is None for process in servers.processes.values()), servers.processes
     status, text = rest(servers, {"sender": "still-alive", "message": "Bonjour"})
-    assert status == 200 and "assistant d'accueil" in text, text
+    assert status == 200 and "Acceptez-vous" in text, text
 
 
 # --- Item 1: the sender id ---------------------------------------------------------------------

@@ -60,6 +60,10 @@ def clean_text(value: str, allow_newlines: bool = False) -> bool:
                    and not (allow_newlines and char in "\n\t") for char in value)
 
 
+class TooLarge(AgendaError):
+    status = 413
+
+
 def _error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
@@ -110,7 +114,7 @@ async def _run(request: web.Request, function: Callable[..., Any], *args: Any, *
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
     if request.content_length and request.content_length >= MAX_BODY:
-        raise AgendaError(f"Le corps de la requête dépasse {MAX_BODY // 1024} ko.", "body_too_large")
+        raise TooLarge(f"Le corps de la requête dépasse {MAX_BODY // 1024} ko.", "body_too_large")
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
