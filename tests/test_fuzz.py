@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, shared_state_env
@@ -103,6 +103,10 @@ def assert_all_running(servers):
 @FUZZ
 @given(message=HOSTILE_TEXTS, sender=st.one_of(st.just("fuzz-rest"), HOSTILE_TEXTS),
        metadata=st.one_of(st.none(), JSON_VALUES))
+# Always tried, whatever hypothesis draws: the requests that used to stop the Rasa server.
+@example(message="Bonjour", sender="x-\udfff", metadata=None)
+@example(message="Bonjour", sender="x-\x00", metadata=None)
+@example(message="x-\udfff \x00", sender="fuzz-rest", metadata={"\udfff": "\x00"})
 def test_rest_channel_messages(fuzz_servers, message, sender, metadata):
     status, text = send("POST", f"{fuzz_servers.url}/webhooks/rest/webhook",
                         json.dumps({"sender": sender, "message": message, "metadata": metadata}).encode())

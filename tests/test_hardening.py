@@ -175,3 +175,24 @@ def test_logs_and_databases_are_private(servers):
     for path in files:
         if path.exists():
             assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, f"{path}: {oct(path.stat().st_mode)}"
+
+
+# --- The same on `make run`'s configuration: no Redis, so the lock store is in memory and the
+# tracker store is the first to meet an unbindable id (with Redis the lock fails first and the
+# turn only apologises). Before the fix the Rasa server exited here. -------------------------
+
+@pytest.fixture(scope="module")
+def servers_without_redis(tmp_path_factory, fake_platform):
+    from fake_platform import channel_test_env
+    from servers import running_servers
+
+    with running_servers(tmp_path_factory.mktemp("no-redis"), extra_env=channel_test_env(fake_platform)) as running:
+        yield running
+
+
+@pytest.mark.parametrize("sender", ["x-\udfff", "x-\x00"])
+def test_without_redis_a_bad_sender_is_400_and_the_server_lives(servers_without_redis, sender):
+    status, text = rest(servers_without_redis, {"sender": sender, "message": "Bonjour"})
+    assert status == 400, text
+    assert_alive(servers_without_redis)
+
