@@ -35,7 +35,7 @@ unit: setup
 	.venv/bin/python -m pytest tests -m "not model"
 
 stories: train
-	ACTION_SERVER_PORT=5055 TRACKER_DB=var/test-tracker.db $(RASA) test core --model models \
+	ACTION_SERVER_PORT=5055 ACTION_SERVER_TOKEN=unused TRACKER_DB=var/test-tracker.db $(RASA) test core --model models \
 	  --stories tests/stories --fail-on-prediction-errors --out reports/core
 	@.venv/bin/python -c "import glob, yaml; n = sum(len(yaml.safe_load(open(f))['stories']) for f in glob.glob('tests/stories/*.yml')); print(f'Rasa test stories: {n} passed, 0 failed')"
 

@@ -124,7 +124,17 @@ MESSAGE_TRUNCATED = (
 )
 # REST channel (bot/channels/rest.py).
 REST_SENDER_REQUIRED = "Le champ « sender » est obligatoire (texte, 128 caractères au plus)."
+REST_SENDER_INVALID = (
+    "Le champ « sender » contient des caractères non autorisés (caractères de contrôle, invisibles "
+    "ou invalides). Utilisez des lettres, des chiffres et une ponctuation simple."
+)
+REST_TOO_LARGE = "Le contenu de la requête est trop volumineux (64 ko au plus)."
 REST_SENDER_RESERVED = "Cet identifiant de conversation est réservé à un autre canal."
+
+# Action server (bot/action_server.py): answers to the Rasa server, never to a person.
+ACTION_SERVER_REFUSED = "Requête refusée : l'en-tête X-Action-Token est absent ou ne correspond pas."
+ACTION_SERVER_BAD_REQUEST = "Requête invalide : le corps doit être un appel d'action JSON bien formé."
+ACTION_SERVER_FAILED = "Erreur interne du serveur d'actions."
 
 # Conversation history read back by the widget and the app (bot/channels/conversations.py).
 HISTORY_NOT_KEPT = "(message non conservé : envoyé avant votre accord)"

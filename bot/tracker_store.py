@@ -15,14 +15,15 @@ holds DATABASE_POOL_SIZE connections (default 5) plus DATABASE_MAX_OVERFLOW (def
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import re
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import sqlalchemy
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import offered_buttons, rasa_speedups
@@ -92,6 +93,23 @@ class ConsentAwareSQLTrackerStore(SQLTrackerStore):
             # deleted rows. (PostgreSQL: VACUUM reclaims them, docs/security.md.)
             sqlalchemy.event.listen(self.engine, "connect", _secure_delete)
             self.engine.dispose()  # connections opened before the listener get it too
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Iterator[Any]:
+        """Rasa's session scope, minus its `except ValueError: sys.exit(1)`: Rasa reads every
+        ValueError as "the PostgreSQL schema is missing" and ends the process, yet a sender id
+        the driver cannot bind (a lone surrogate: UnicodeEncodeError; a NUL byte on PostgreSQL)
+        is a ValueError too. Here an error is an error: the turn fails (the channel apologises,
+        bot/channels/turn.py) and the server keeps serving everybody else."""
+        session = self.sessionmaker()
+        try:
+            ensure_schema_exists(session)
+            yield session
+        except Exception:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         # Rasa's SQLTrackerStore._retrieve, decrypting the `data` column.

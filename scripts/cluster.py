@@ -31,8 +31,8 @@ from typing import Iterator
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pg_cluster import create_database, postgres_server  # noqa: E402
 from redis_server import redis_server  # noqa: E402
-from servers import (ROOT, Servers, _ready, database_location, free_port, read_dotenv, rss_mb,  # noqa: E402
-                     serve_in_foreground)
+from servers import (ROOT, Servers, _ready, database_location, free_port, private_data_dirs,  # noqa: E402
+                     read_dotenv, rss_mb, serve_in_foreground)
 
 NGINX_TEMPLATE = Path(__file__).resolve().parent / "nginx-cluster.conf"
 TRACKER_DATABASE, AGENDA_DATABASE = "mediation", "agenda"
@@ -162,7 +162,7 @@ class Cluster(Servers):
         launched = time.monotonic()
         for number, port in enumerate(self.action_ports, 1):
             self._spawn(f"actions-{number}", self.actions_command(port))
-            checks[f"actions-{number}"] = f"http://127.0.0.1:{port}/health"
+            checks[f"actions-{number}"] = (f"http://127.0.0.1:{port}/health", self.action_headers)
         for number, port in enumerate(self.replica_ports, 1):  # in parallel: each loads TensorFlow
             self._spawn(f"rasa-{number}", self.rasa_command(port))
             checks[f"rasa-{number}"] = f"http://127.0.0.1:{port}/status?token={self.token}"
@@ -189,11 +189,13 @@ class Cluster(Servers):
             raise RuntimeError(f"nginx refused its configuration: {tested.stderr[-2000:]}")
         self._spawn("nginx", command)
 
-    def _wait_all(self, checks: dict[str, str], launched: float, timeout: float) -> None:
+    def _wait_all(self, checks: dict[str, str | tuple[str, dict[str, str]]], launched: float,
+                  timeout: float) -> None:
         pending = dict(checks)
         while pending:
-            for name, url in list(pending.items()):
-                if _ready(url):
+            for name, check in list(pending.items()):
+                url, headers = check if isinstance(check, tuple) else (check, None)
+                if _ready(url, headers):
                     self.startup[name] = round(time.monotonic() - launched, 1)
                     del pending[name]
                 elif self.processes[name].poll() is not None:
@@ -261,14 +263,15 @@ def main() -> None:
     read_dotenv(ROOT / ".env", os.environ)
     data = ROOT / "var" / "cluster"
     logs = data / "log"
-    logs.mkdir(parents=True, exist_ok=True)
+    private_data_dirs(logs)
+    data.chmod(0o700)
     replicas = int(os.environ.get("RASA_REPLICAS", "2"))
     print(f"==> Starting PostgreSQL, Redis, the agenda, {replicas} Rasa replicas in parallel and nginx "
           "(a few minutes: each replica loads TensorFlow and the French spaCy model)…", flush=True)
     start = running_cluster(
         logs, data_dir=data, rasa_replicas=replicas, action_replicas=int(os.environ.get("ACTION_REPLICAS", "2")),
         rasa_port=int(os.environ.get("CLUSTER_PORT", "5080")), token=os.environ["RASA_AUTH_TOKEN"],
-        agenda_token=os.environ["AGENDA_TOKEN"], rate_limits=True)
+        agenda_token=os.environ["AGENDA_TOKEN"], action_token=os.environ["ACTION_SERVER_TOKEN"], rate_limits=True)
     serve_in_foreground(start, lambda cluster: _banner(cluster, data, logs), logs, "The cluster")
 
 

@@ -33,6 +33,12 @@ if ! grep -q '^CONVERSATION_ID_KEY=' "$env_file"; then
   printf 'CONVERSATION_ID_KEY=%s\n' "$("$python" -c 'import secrets; print(secrets.token_urlsafe(64))')" >> "$env_file"
   echo "==> Added CONVERSATION_ID_KEY to $env_file"
 fi
+if ! grep -q '^ACTION_SERVER_TOKEN=' "$env_file"; then
+  # The action server's shared secret: Rasa sends it (endpoints.yml), bot/action_server.py
+  # refuses any request without it.
+  printf 'ACTION_SERVER_TOKEN=%s\n' "$(new_token)" >> "$env_file"
+  echo "==> Added ACTION_SERVER_TOKEN to $env_file"
+fi
 if ! grep -q '^AGENDA_SECRET_KEY=' "$env_file"; then
   # Keys the stored booking codes and calendar links (bot/agenda/references.py). Changing it
   # invalidates every booking's code: keep it with the agenda's database backups.

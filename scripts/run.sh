@@ -3,6 +3,7 @@
 # Sets itself up and trains first when needed; the launcher is scripts/servers.py,
 # the same one the integration tests and the benchmark use.
 set -euo pipefail
+umask 077  # var/ (conversations, agenda, logs) readable by this user only
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/train.sh

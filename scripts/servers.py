@@ -38,9 +38,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _ready(url: str) -> bool:
+def _ready(url: str, headers: dict[str, str] | None = None) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as reply:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=2) as reply:
             return reply.status == 200
     except OSError:
         return False
@@ -64,6 +64,8 @@ class Servers:
     agenda_port: int = field(default_factory=free_port)
     token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     agenda_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    # The action server's shared secret (bot/action_server.py), sent by Rasa (endpoints.yml).
+    action_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     tracker_db: Path | None = None
     agenda_db_url: str | None = None  # SQLite beside the tracker unless given (e.g. PostgreSQL)
     # The shared stores of a deployment with several replicas (scripts/cluster.py). Unset, they
@@ -75,6 +77,8 @@ class Servers:
     # them on. A test that checks them sets RATE_LIMIT_* in extra_env.
     rate_limits: bool = False
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    commands: dict[str, list[str]] = field(default_factory=dict)  # how to start each again
+    restarts: dict[str, int] = field(default_factory=dict)  # how many times each was restarted
     startup_seconds: float = 0.0
 
     def __post_init__(self) -> None:
@@ -96,6 +100,8 @@ class Servers:
             TRACKER_DB=str(self.tracker_db),
             AGENDA_URL=self.agenda_url,
             AGENDA_TOKEN=self.agenda_token,
+            ACTION_SERVER_TOKEN=self.action_token,
+            RASA_AUTH_TOKEN=self.token,  # read by bot/rasa_server.py: never on a command line (`ps`)
             AGENDA_DATABASE_URL=self.agenda_db_url,
             SANIC_HOST="127.0.0.1",
             PYTHONPATH=str(ROOT),
@@ -111,9 +117,23 @@ class Servers:
         env.update(self.extra_env)
         return env
 
+    @property
+    def action_headers(self) -> dict[str, str]:
+        return {"X-Action-Token": self.action_token}
+
     def _spawn(self, name: str, args: list[str]) -> None:
-        log = open(self.workdir / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen(args, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+        # Logs and databases readable by this user only (umask of the servers, and the log itself).
+        path = self.workdir / f"{name}.log"
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
+            path.chmod(0o600)
+            self.commands[name] = args
+            self.processes[name] = subprocess.Popen(args, cwd=ROOT, env=self.env(), stdout=log,
+                                                    stderr=subprocess.STDOUT, umask=0o077)
+
+    def restart(self, name: str) -> None:
+        """Start a process that stopped again, with the same command (supervision)."""
+        self.restarts[name] = self.restarts.get(name, 0) + 1
+        self._spawn(name, self.commands[name])
 
     def start_agenda(self, timeout: float = 60) -> None:
         python = str(ROOT / ".venv" / "bin" / "python")
@@ -122,20 +142,22 @@ class Servers:
 
     def start_actions(self, timeout: float = 120) -> None:
         self._spawn("actions", self.actions_command())
-        self._wait(f"http://127.0.0.1:{self.action_port}/health", "actions", timeout)
+        self._wait(f"http://127.0.0.1:{self.action_port}/health", "actions", timeout, self.action_headers)
 
     def rasa_command(self, port: int | None = None) -> list[str]:
-        # "--auth-token=…" in one argument: a token_urlsafe token can start with "-", and
-        # "--auth-token -abc" then makes `rasa run` stop with "expected one argument".
-        return [RASA, "run", "--enable-api", f"--auth-token={self.token}", "-i", "127.0.0.1",
+        # `rasa run` through bot/rasa_server.py, which adds --auth-token from RASA_AUTH_TOKEN
+        # (env()): a token on the command line would be readable by every user in `ps`.
+        python = str(ROOT / ".venv" / "bin" / "python")
+        return [python, "-m", "bot.rasa_server", "run", "--enable-api", "-i", "127.0.0.1",
                 "-p", str(port or self.rasa_port), "--model", "models", "--credentials", "credentials.yml",
                 "--endpoints", "endpoints.yml"]
 
     def actions_command(self, port: int | None = None) -> list[str]:
         # rasa_sdk itself, what `rasa run actions` calls after importing Rasa's CLI: half the
-        # memory (54 MB, not 131 MB) and a faster start (docs/performance.md).
+        # memory (54 MB, not 131 MB) and a faster start (docs/performance.md); through
+        # bot/action_server.py, which requires the shared secret ACTION_SERVER_TOKEN.
         python = str(ROOT / ".venv" / "bin" / "python")
-        return [python, "-m", "rasa_sdk", "--port", str(port or self.action_port), "--actions", "actions"]
+        return [python, "-m", "bot.action_server", "--port", str(port or self.action_port), "--actions", "actions"]
 
     def start_rasa(self, timeout: float = 300) -> None:
         started = time.monotonic()
@@ -160,10 +182,10 @@ class Servers:
         for name in list(self.processes):
             self.stop(name)
 
-    def _wait(self, url: str, name: str, timeout: float) -> None:
+    def _wait(self, url: str, name: str, timeout: float, headers: dict[str, str] | None = None) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if _ready(url):
+            if _ready(url, headers):
                 return
             if self.processes[name].poll() is not None:
                 raise RuntimeError(f"{name} exited; log: {(self.workdir / f'{name}.log').read_text()[-3000:]}")
@@ -220,29 +242,69 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
+def restart_delay(quick_failures: int) -> float:
+    """Seconds before starting again a process that stopped: at once the first time, then
+    backing off (2, 4, … 60 s) while it keeps stopping within a minute of its start."""
+    return 0.0 if quick_failures <= 1 else min(2.0 ** (quick_failures - 1), 60.0)
+
+
+def supervise(servers: Servers, stop: Callable[[], bool] = lambda: False, tick: float = 1.0) -> None:
+    """Until `stop()` (or Ctrl-C / SIGTERM): a process that stops is started again, alone; the
+    others keep serving. One bad request that ends a process must not end the service."""
+    started = {name: time.monotonic() for name in servers.processes}
+    quick_failures: dict[str, int] = {}
+    due: dict[str, float] = {}
+    while not stop():
+        now = time.monotonic()
+        for name, process in list(servers.processes.items()):
+            if process.poll() is None or name in due:
+                continue
+            quick = now - started.get(name, 0.0) < 60
+            quick_failures[name] = quick_failures.get(name, 0) + 1 if quick else 1
+            due[name] = now + restart_delay(quick_failures[name])
+            print(f"{name} stopped (exit code {process.returncode}); starting it again", flush=True)
+        for name, when in list(due.items()):
+            if now >= when:
+                del due[name]
+                started[name] = time.monotonic()
+                servers.restart(name)
+        time.sleep(tick)
+
+
 def serve_in_foreground(start: ContextManager[Servers], banner: Callable[[Servers], str], logs: Path,
                         what: str) -> None:
-    """Start, print the banner, run until Ctrl-C, SIGTERM or a process stopping (`make run`,
-    `make run-cluster`)."""
+    """Start, print the banner, run until Ctrl-C or SIGTERM (`make run`, `make run-cluster`),
+    starting again any process that stops."""
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops everything like Ctrl-C
     try:
         with start as servers:
             print(banner(servers), flush=True)
-            while all(process.poll() is None for process in servers.processes.values()):
-                time.sleep(1)
-            stopped = [name for name, process in servers.processes.items() if process.poll() is not None]
-            raise SystemExit(f"{', '.join(stopped)} stopped; see {logs.relative_to(ROOT)}/.")
+            supervise(servers)
     except KeyboardInterrupt:
         print("\nStopped.")
     except (RuntimeError, TimeoutError) as error:
         raise SystemExit(f"{what} failed to start ({error}); see {logs.relative_to(ROOT)}/.")
 
 
+def private_data_dirs(logs: Path) -> None:
+    """var/ and the logs directory 0700, what is already in them 0600, and everything the
+    servers create from now on private too (umask 077): conversations, agenda and logs are
+    personal data."""
+    os.umask(0o077)
+    var = ROOT / "var"
+    for directory in (var, logs):
+        directory.mkdir(parents=True, exist_ok=True)
+        directory.chmod(0o700)
+    for path in [*var.glob("*.db*"), *logs.glob("*")]:
+        if path.is_file():
+            path.chmod(0o600)
+
+
 def main() -> None:
     """`make run`: the assistant on the configured ports until Ctrl-C."""
     read_dotenv(ROOT / ".env", os.environ)
     logs = ROOT / "var" / "log"
-    logs.mkdir(parents=True, exist_ok=True)
+    private_data_dirs(logs)
     print("==> Starting (about a minute: TensorFlow and the French spaCy model load)…", flush=True)
     start = running_servers(
         logs,
@@ -251,7 +313,7 @@ def main() -> None:
         token=os.environ["RASA_AUTH_TOKEN"],
         tracker_db=ROOT / os.environ.get("TRACKER_DB", "var/tracker.db"),
         agenda_port=int(os.environ.get("AGENDA_PORT", "5056")),
-        agenda_token=os.environ["AGENDA_TOKEN"],
+        agenda_token=os.environ["AGENDA_TOKEN"], action_token=os.environ["ACTION_SERVER_TOKEN"],
         rate_limits=True,
         database_url=os.environ.get("DATABASE_URL") or None,
         redis_url=os.environ.get("REDIS_URL") or None,

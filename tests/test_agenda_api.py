@@ -89,7 +89,7 @@ async def test_bad_ids_and_payloads_are_4xx_json(api):
     assert (await call(api, "POST", confirm, 400, json={"person": {**PERSON, "email": "not-an-email"}}))["error"]["code"] == "invalid_email"
     assert (await call(api, "POST", confirm, 400, json={"person": {**PERSON, "phone": "12"}}))["error"]["code"] == "invalid_phone"
     assert (await call(api, "GET", "/api/nowhere", 404))["error"]["code"] == "not_found"
-    assert (await call(api, "POST", "/api/slots/1/hold", 400, data="x" * 70_000))["error"]["code"]
+    assert (await call(api, "POST", "/api/slots/1/hold", 413, data="x" * 70_000))["error"]["code"] == "body_too_large"
 
 
 async def test_confirm_books_and_double_confirm_is_409(api):
@@ -236,3 +236,54 @@ async def test_the_calendar_link_is_revocable_and_rotates_on_reschedule(api):
 async def test_the_code_is_never_read_from_the_url(api):
     booking = await book(api, slot_ids(api.store, "paris")[0])
     await call(api, "GET", f"/api/bookings/{booking['reference']}?secret={booking['secret']}", 403)
+
+
+# --- Every parameter bounded: a 400 (or the unknown-id answer) in French, never a 500 (issue 16) ---
+
+FRENCH = ("doit", "Date", "Identifiant", "réservation", "Référence", "champ", "corps", "brief", "calendrier")
+OUT_OF_BOUNDS_QUERIES = [
+    "from=9999-12-31T23:59:59Z", "to=9999-12-31T23:59:59Z", "from=0001-01-01T00:00:00Z",
+    "from=9999-12-31T23:59:59-01:00", "from=1900-01-01",
+    "limit=99999999999999999999", "limit=-1", "limit=%D9%A3", "exclude=99999999999999999999",
+    "exclude=" + ",".join(str(n) for n in range(1, 500)), "exclude=%D9%A3", "postal_code=%D9%A3%D9%A3%D9%A3%D9%A3%D9%A3",
+]
+
+
+@pytest.mark.parametrize("query", OUT_OF_BOUNDS_QUERIES)
+async def test_search_parameters_out_of_bounds_are_400_in_french(api, query):
+    body = await call(api, "GET", f"/api/slots?{query}", 400)
+    assert any(word in body["error"]["message"] for word in FRENCH), body
+
+
+@pytest.mark.parametrize("method, path, status, json", [
+    ("POST", "/api/slots/99999999999999/hold", 404, {"mode": "video"}),
+    ("POST", "/api/slots/%D9%A3/hold", 404, {"mode": "video"}),
+    ("DELETE", "/api/holds/x%00y", 404, None),
+    ("POST", "/api/holds/%ED%BF%BF/confirm", 404, {"person": PERSON}),
+    ("GET", "/api/bookings/MED-%00", 403, None),
+    ("POST", "/api/bookings/MED-ABCDE/reschedule", 400, {"hold_id": "x\u0000", "secret": "abc"}),
+    ("POST", "/api/bookings/MED-ABCDE/reschedule", 404, {"hold_id": "x-y z", "secret": "abc"}),
+    ("GET", "/api/mediators/99999999999/bookings", 404, None),
+    ("GET", "/public/calendar/%00.ics", 404, None), ("GET", "/public/calendar/%ED%BF%BF.ics", 404, None),
+])
+async def test_path_parameters_out_of_bounds_are_refused_in_french(api, method, path, status, json):
+    headers = {"Authorization": f"Bearer {ADMIN if 'mediators' in path else TOKEN}"}
+    body = await call(api, method, path, status, json=json, headers=headers)
+    assert any(word in body["error"]["message"] for word in FRENCH), body
+
+
+@pytest.mark.parametrize("person, brief, code", [
+    ({**PERSON, "name": "Marie\u0000Dupont"}, {}, "invalid_name"),
+    ({**PERSON, "name": "Marie \udfff"}, {}, "invalid_name"),
+    (PERSON, {"note": "a\u0000b"}, "invalid_brief"),
+    (PERSON, {"\udfff": 1}, "invalid_brief"),
+])
+async def test_bodies_with_nul_or_surrogates_are_400(api, person, brief, code):
+    slot = slot_ids(api.store, "paris")[0]
+    hold = await call(api, "POST", f"/api/slots/{slot}/hold", 201, json={"mode": "video"})
+    import json as json_module
+
+    body = await call(api, "POST", f"/api/holds/{hold['hold_id']}/confirm", 400,
+                      data=json_module.dumps({"person": person, "brief": brief}),
+                      headers={**AUTH, "Content-Type": "application/json"})
+    assert body["error"]["code"] == code and "caractère" in body["error"]["message"]

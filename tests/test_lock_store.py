@@ -27,6 +27,7 @@ def endpoints_variables(monkeypatch):
     """endpoints.yml names these; reading any section of it needs them set."""
     monkeypatch.setenv("TRACKER_DB", "unused.db")
     monkeypatch.setenv("ACTION_SERVER_PORT", "5055")
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "unused")
 
 
 def endpoints_lock_store():

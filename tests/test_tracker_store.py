@@ -99,6 +99,7 @@ def endpoints_store(domain, tmp_path, monkeypatch):
 
     monkeypatch.setenv("TRACKER_DB", str(tmp_path / "tracker.db"))
     monkeypatch.setenv("ACTION_SERVER_PORT", "5055")
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "unused")
     return TrackerStore.create(read_endpoint_config("endpoints.yml", "tracker_store"), domain)
 
 
@@ -153,3 +154,43 @@ def test_a_store_built_in_code_ignores_database_url(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     store = ConsentAwareSQLTrackerStore(domain=Domain.load("domain.yml"), dialect="sqlite", db=str(tmp_path / "t.db"))
     assert store.engine.dialect.name == "sqlite"
+
+
+# --- An unbindable sender id is an error, never an exit (issue 16) -----------------------------
+
+UNBINDABLE_SENDERS = ["x-\udfff", "x-\ud800y"]
+
+
+def _error_not_exit(store, domain, sender):
+    tracker = DialogueStateTracker.from_events(sender, [SlotSet("consent", "given"), user(SECRET)],
+                                               slots=domain.slots)
+    for call in (lambda: store.save(tracker), lambda: store.retrieve(sender)):
+        with pytest.raises(Exception) as caught:  # SystemExit is not an Exception: it would escape
+            asyncio.run(call())
+        assert not isinstance(caught.value, SystemExit)
+    # The store still works for everybody else.
+    asyncio.run(store.save(DialogueStateTracker.from_events("ok", [user(SECRET)], slots=domain.slots)))
+    assert asyncio.run(store.retrieve("ok")) is not None
+
+
+@pytest.mark.parametrize("sender", UNBINDABLE_SENDERS)
+def test_an_unbindable_sender_is_an_error_not_an_exit_on_sqlite(store, sender):
+    _error_not_exit(*store, sender)
+
+
+def test_an_unbindable_sender_is_an_error_not_an_exit_on_postgresql(tmp_path, monkeypatch):
+    import sys
+
+    sys.path.insert(0, "scripts")
+    from pg_cluster import postgres_url
+
+    monkeypatch.setenv("TRACKER_ENCRYPTION_KEYS", KEY)
+    domain = Domain.load("domain.yml")
+    with postgres_url() as url:
+        monkeypatch.setenv("DATABASE_URL", url)
+        store = endpoints_store(domain, tmp_path, monkeypatch)
+        try:
+            for sender in UNBINDABLE_SENDERS + ["x-\x00y"]:  # PostgreSQL refuses NUL in text too
+                _error_not_exit(store, domain, sender)
+        finally:
+            store.engine.dispose()

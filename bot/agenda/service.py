@@ -15,6 +15,8 @@ import hmac
 import json
 import logging
 import os
+import re
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from functools import partial
@@ -24,11 +26,11 @@ from typing import Any, Awaitable, Callable
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot.agenda import db, demo, ics
+from bot.agenda import db, demo, ics, references
 from bot.booking import parse_contact
 from bot.agenda.matching import DOMAINS, MODES, NO_PREFERENCE
 from bot.agenda.schema import bookings, mediators, slots
-from bot.agenda.store import AgendaError, AgendaStore, CodeLimits, NotFound
+from bot.agenda.store import AgendaError, AgendaStore, CodeLimits, Forbidden, NotFound
 
 log = logging.getLogger("agenda")
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "agenda-openapi.yaml"
@@ -37,6 +39,29 @@ POOL = web.AppKey("pool", ThreadPoolExecutor)
 SETTINGS = web.AppKey("settings", dict)
 HOUSEKEEPING = web.AppKey("housekeeping", asyncio.Task)
 MAX_BODY = 64 * 1024
+# Bounds of every parameter (issue 16): a value outside them is a 400 (or the 404/403 an
+# unknown id gets), never a 500 from the database or from date arithmetic.
+MAX_ID = 2**31 - 1  # the id columns are 32-bit integers on PostgreSQL
+MAX_EXCLUDED = 100
+MAX_LIMIT_DIGITS = 3
+DATES_BEFORE = timedelta(days=366)  # how far from the agenda's clock a search may start or end
+DATES_AFTER = timedelta(days=2 * 366)
+_HOLD_ID = re.compile(r"^[0-9a-f-]{1,36}$")
+_REFERENCE = re.compile(r"^MED-[" + references.ALPHABET + r"]{5}$")
+_SECRET = re.compile(r"^[A-Za-z0-9]{1,64}$")
+_CALENDAR_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Control (NUL…), format, surrogate, private-use and unassigned characters: PostgreSQL refuses
+# NUL, no driver can encode a lone surrogate, and none belongs in a name or an address.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def clean_text(value: str, allow_newlines: bool = False) -> bool:
+    return not any(unicodedata.category(char) in _REFUSED_CATEGORIES
+                   and not (allow_newlines and char in "\n\t") for char in value)
+
+
+class TooLarge(AgendaError):
+    status = 413
 
 
 def _error(status: int, code: str, message: str) -> web.Response:
@@ -55,10 +80,12 @@ async def errors_middleware(request: web.Request, handler: Callable[[web.Request
     except web.HTTPException as error:
         if error.status < 400:
             raise
+        if error.status == 413:
+            return _error(413, "body_too_large", f"Le corps de la requête dépasse {MAX_BODY // 1024} ko.")
         return _error(error.status, error.reason.lower().replace(" ", "_"), error.reason)
     except Exception:  # noqa: BLE001 - the log has the trace, the client gets a clean 500
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return _error(500, "internal_error", "internal error")
+        return _error(500, "internal_error", "Erreur interne du service d'agenda.")
 
 
 def _bearer_ok(request: web.Request, expected: str | None) -> bool:
@@ -87,31 +114,56 @@ async def _run(request: web.Request, function: Callable[..., Any], *args: Any, *
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
     if request.content_length and request.content_length >= MAX_BODY:
-        raise AgendaError("body too large", "body_too_large")
+        raise TooLarge(f"Le corps de la requête dépasse {MAX_BODY // 1024} ko.", "body_too_large")
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise AgendaError("body must be a JSON object", "invalid_json") from None
+        raise AgendaError("Le corps de la requête doit être un objet JSON.", "invalid_json") from None
     if not isinstance(body, dict):
-        raise AgendaError("body must be a JSON object", "invalid_json")
+        raise AgendaError("Le corps de la requête doit être un objet JSON.", "invalid_json")
     return body
 
 
 def _int_id(value: str, what: str) -> int:
-    if not value.isdigit() or len(value) > 12:
-        raise NotFound(f"{what} {value!r} does not exist", f"{what}_not_found")
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_ID:
+        raise NotFound(f"Identifiant inconnu ({what}).", f"{what}_not_found")
     return int(value)
 
 
-def _date(value: str | None, default: datetime) -> datetime:
+def _hold_id(value: object) -> str:
+    """A hold id has the shape the agenda gives (a UUID); any other is unknown."""
+    if not isinstance(value, str) or not _HOLD_ID.match(value):
+        raise NotFound("Cette réservation provisoire n'existe pas.", "hold_not_found")
+    return value
+
+
+def _reference(value: str) -> str:
+    """A booking reference (MED-XXXXX); any other text gets the answer of an unknown one."""
+    if not _REFERENCE.match(value.upper()):
+        raise Forbidden("Référence inconnue ou code secret erroné.", "booking_not_found_or_wrong_secret")
+    return value.upper()
+
+
+def _calendar_token(value: str) -> str:
+    """A calendar link's token (url-safe base64); any other text names no calendar."""
+    if not _CALENDAR_TOKEN.match(value):
+        raise NotFound("Ce calendrier n'existe pas.", "calendar_not_found")
+    return value
+
+
+def _date(value: str | None, default: datetime, now: datetime) -> datetime:
     if not value:
         return default
     try:
         parsed = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
-    except ValueError:
-        raise AgendaError(f"bad date {value!r}, use ISO 8601", "invalid_date") from None
-    if parsed.tzinfo is not None:  # an explicit offset is converted, not dropped
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        if parsed.tzinfo is not None:  # an explicit offset is converted, not dropped
+            parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    except (ValueError, OverflowError):  # 9999-12-31T23:59:59-01:00 overflows once in UTC
+        raise AgendaError("Date invalide : utilisez le format ISO 8601 (2026-01-31T09:00:00Z).",
+                          "invalid_date") from None
+    if not now - DATES_BEFORE <= parsed <= now + DATES_AFTER:
+        raise AgendaError("Date hors limites : un an avant aujourd'hui au plus tôt, deux ans après au plus tard.",
+                          "invalid_date")
     return parsed
 
 
@@ -119,11 +171,23 @@ def _text(body: dict, key: str, limit: int, required: bool = False) -> str | Non
     value = body.get(key)
     if value is None or value == "":
         if required:
-            raise AgendaError(f"{key} is required", f"missing_{key}")
+            raise AgendaError(f"Le champ « {key} » est obligatoire.", f"missing_{key}")
         return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise AgendaError(f"{key} must be a string of at most {limit} characters", f"invalid_{key}")
+    if not isinstance(value, str) or len(value) > limit or not clean_text(value):
+        raise AgendaError(f"Le champ « {key} » doit être un texte de {limit} caractères au plus, "
+                          "sans caractère de contrôle.", f"invalid_{key}")
     return value.strip()
+
+
+def _clean_json(value: Any) -> bool:
+    """Every string (keys too) of a JSON value free of NUL and unencodable characters."""
+    if isinstance(value, str):
+        return clean_text(value, allow_newlines=True)
+    if isinstance(value, dict):
+        return all(_clean_json(key) and _clean_json(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_clean_json(item) for item in value)
+    return True
 
 
 # ---- handlers ---------------------------------------------------------------------------
@@ -140,21 +204,25 @@ async def search_slots(request: web.Request) -> web.Response:
     store = request.app[STORE]
     domain = query.get("domain") or None
     if domain and domain not in DOMAINS + ("other",):
-        raise AgendaError(f"domain must be one of {', '.join(DOMAINS)} or other", "invalid_domain")
+        raise AgendaError(f"« domain » doit valoir {', '.join(DOMAINS)} ou other.", "invalid_domain")
     mode = query.get("mode") or None
     if mode and mode not in MODES + (NO_PREFERENCE,):
-        raise AgendaError(f"mode must be one of {', '.join(MODES)} or {NO_PREFERENCE}", "invalid_mode")
+        raise AgendaError(f"« mode » doit valoir {', '.join(MODES)} ou {NO_PREFERENCE}.", "invalid_mode")
     postal_code = query.get("postal_code") or None
-    if postal_code and not (len(postal_code) == 5 and postal_code.isdigit()):
-        raise AgendaError("postal_code must be 5 digits", "invalid_postal_code")
+    if postal_code and not (len(postal_code) == 5 and postal_code.isascii() and postal_code.isdigit()):
+        raise AgendaError("« postal_code » doit compter 5 chiffres.", "invalid_postal_code")
     now = store.clock()
-    start = _date(query.get("from"), now)
-    end = _date(query.get("to"), start + timedelta(days=demo.HORIZON_DAYS))
-    try:
-        limit = min(max(int(query.get("limit", "3")), 1), 20)
-        exclude = {int(part) for part in query.get("exclude", "").split(",") if part.strip()}
-    except ValueError:
-        raise AgendaError("limit and exclude must be integers", "invalid_query") from None
+    start = _date(query.get("from"), now, now)
+    end = _date(query.get("to"), start + timedelta(days=demo.HORIZON_DAYS), now)
+    limit_text = query.get("limit", "3").strip()
+    parts = [part.strip() for part in query.get("exclude", "").split(",") if part.strip()]
+    if not (limit_text.isascii() and limit_text.isdigit() and len(limit_text) <= MAX_LIMIT_DIGITS) \
+            or len(parts) > MAX_EXCLUDED \
+            or not all(part.isascii() and part.isdigit() and len(part) <= 10 and int(part) <= MAX_ID for part in parts):
+        raise AgendaError(f"« limit » doit être un entier positif ; « exclude », {MAX_EXCLUDED} identifiants "
+                          "entiers au plus, séparés par des virgules.", "invalid_query")
+    limit = min(max(int(limit_text), 1), 20)
+    exclude = {int(part) for part in parts}
     page, total = await _run(request, store.search, domain, postal_code, mode, start, end, limit, exclude)
     return web.json_response({"slots": [offer.as_json() for offer in page], "remaining": total})
 
@@ -167,7 +235,7 @@ async def hold_slot(request: web.Request) -> web.Response:
 
 
 async def release_hold(request: web.Request) -> web.Response:
-    await _run(request, request.app[STORE].release, request.match_info["hold_id"][:36])
+    await _run(request, request.app[STORE].release, _hold_id(request.match_info["hold_id"]))
     return web.Response(status=204)
 
 
@@ -176,9 +244,9 @@ async def confirm_hold(request: web.Request) -> web.Response:
     person = body.get("person")
     brief = body.get("brief", {})
     if not isinstance(person, dict) or not isinstance(brief, dict):
-        raise AgendaError("person (object) is required; brief must be an object", "invalid_body")
-    if len(json.dumps(brief)) > 16_000:
-        raise AgendaError("brief too large", "invalid_brief")
+        raise AgendaError("« person » (objet) est obligatoire ; « brief » doit être un objet.", "invalid_body")
+    if len(json.dumps(brief)) > 16_000 or not _clean_json(brief):
+        raise AgendaError("« brief » est trop volumineux ou contient des caractères non autorisés.", "invalid_brief")
     contact = {
         "name": _text(person, "name", 120, required=True),
         "email": _text(person, "email", 254), "phone": _text(person, "phone", 32),
@@ -186,10 +254,10 @@ async def confirm_hold(request: web.Request) -> web.Response:
     }
     for key in ("email", "phone"):  # the same checks as in the conversation, for any client
         if contact[key] and (parse_contact(contact[key]) or {}).get(key) is None:
-            raise AgendaError(f"{key} is not a valid {'e-mail address' if key == 'email' else 'phone number'}",
-                              f"invalid_{key}")
+            raise AgendaError(f"« {key} » n'est pas {'une adresse e-mail' if key == 'email' else 'un numéro de téléphone'}"
+                              " valide.", f"invalid_{key}")
     conversation = _text(body, "conversation", 128)
-    booking = await _run(request, request.app[STORE].confirm, request.match_info["hold_id"][:36], contact, brief,
+    booking = await _run(request, request.app[STORE].confirm, _hold_id(request.match_info["hold_id"]), contact, brief,
                          conversation)
     return web.json_response(booking, status=201)
 
@@ -203,49 +271,52 @@ async def anonymise_conversation(request: web.Request) -> web.Response:
 
 
 def _secret(request: web.Request, body: dict | None = None) -> str | None:
-    """The code, from the body or a header: never from the URL (URLs end up in logs)."""
+    """The code, from the body or a header: never from the URL (URLs end up in logs). Anything
+    but the code's letters and digits cannot match: treated as a wrong code."""
     secret = (body or {}).get("secret") or request.headers.get("X-Booking-Secret")
-    return secret[:64] if isinstance(secret, str) else None
+    return secret if isinstance(secret, str) and _SECRET.match(secret) else None
 
 
 def _client(request: web.Request) -> str:
     """Who is trying codes: the person the conversation's server names (X-Client-Key, a
     pseudonym), else the caller's address. Stored only as a keyed digest (store.py)."""
     named = request.headers.get("X-Client-Key", "").strip()
+    if not (named.isascii() and named.isprintable()):  # undecodable bytes: counted by address
+        named = ""
     return "key:" + named[:128] if named else "ip:" + (request.remote or "unknown")
 
 
 async def get_booking(request: web.Request) -> web.Response:
-    booking = await _run(request, request.app[STORE].booking, request.match_info["reference"], _secret(request),
-                         _client(request))
+    booking = await _run(request, request.app[STORE].booking, _reference(request.match_info["reference"]),
+                         _secret(request), _client(request))
     return web.json_response(booking)
 
 
 async def cancel_booking(request: web.Request) -> web.Response:
     body = await _json_body(request)
-    booking = await _run(request, request.app[STORE].cancel, request.match_info["reference"], _secret(request, body),
-                         _client(request))
+    booking = await _run(request, request.app[STORE].cancel, _reference(request.match_info["reference"]),
+                         _secret(request, body), _client(request))
     return web.json_response(booking)
 
 
 async def anonymise_booking(request: web.Request) -> web.Response:
     body = await _json_body(request)
-    booking = await _run(request, request.app[STORE].anonymise, request.match_info["reference"],
+    booking = await _run(request, request.app[STORE].anonymise, _reference(request.match_info["reference"]),
                          _secret(request, body), _client(request))
     return web.json_response(booking)
 
 
 async def reschedule_booking(request: web.Request) -> web.Response:
     body = await _json_body(request)
-    hold_id = _text(body, "hold_id", 36, required=True)
-    booking = await _run(request, request.app[STORE].reschedule, request.match_info["reference"],
+    hold_id = _hold_id(_text(body, "hold_id", 36, required=True))
+    booking = await _run(request, request.app[STORE].reschedule, _reference(request.match_info["reference"]),
                          _secret(request, body), hold_id, _client(request))
     return web.json_response(booking)
 
 
 async def booking_ics(request: web.Request) -> web.Response:
     store = request.app[STORE]
-    booking = await _run(request, store.booking_by_calendar_token, request.match_info["token"])
+    booking = await _run(request, store.booking_by_calendar_token, _calendar_token(request.match_info["token"]))
     return web.Response(body=ics.invitation(booking, store.clock()), content_type="text/calendar", charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{booking["reference"]}.ics"'})
 

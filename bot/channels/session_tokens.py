@@ -58,6 +58,7 @@ class SessionTokens:
         if not isinstance(claims.get("exp"), int) or claims["exp"] <= self._clock():
             return None
         subject = claims.get("sub")
-        if isinstance(subject, str) and subject.startswith(PREFIX) and len(subject) <= 64:
+        if isinstance(subject, str) and subject.startswith(PREFIX) and len(subject) <= 64 \
+                and conversation_ids.valid(subject):
             return subject
         return None

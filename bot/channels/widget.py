@@ -30,7 +30,7 @@ from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError
 
 from bot import content
-from bot.channels import rendering, socket_bus
+from bot.channels import body_limit, rendering, socket_bus
 from bot.channels.conversations import conversation_history, or_none
 from bot.privacy.erasure import erase_person
 from bot.channels.rate_limit import RateLimits, client_ip
@@ -169,6 +169,7 @@ class WidgetInput(InputChannel):
         self.sio = sio
         widget = SocketBlueprint(sio, SOCKETIO_PATH, f"widget_{id(self)}", __name__)
         self._http_routes(widget)
+        body_limit.install(widget)
 
         @sio.on("connect")
         async def connect(sid: str, environ: dict, auth: Any = None) -> None:

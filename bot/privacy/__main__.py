@@ -32,6 +32,7 @@ def open_store(endpoints: str, domain=None):
     from bot.tracker_store import ConsentAwareSQLTrackerStore
 
     os.environ["TRACKER_DB"] = str(ROOT / os.environ.get("TRACKER_DB", "var/tracker.db"))  # as scripts/servers.py
+    os.environ.setdefault("ACTION_SERVER_TOKEN", "")  # endpoints.yml names it; unused here
     config = read_endpoint_config(endpoints, "tracker_store")
     if config is None:
         sys.exit(f"No tracker_store in {endpoints}")
