@@ -138,6 +138,10 @@ def walk(servers, scenario: Scenario, opening: str = "Bonjour") -> dict[str, lis
     snapshots: dict[str, list[dict]] = {}
     for _ in range(MAX_TURNS):
         tracker = conversation.tracker()
+        if scenario.refuse_consent and snapshots and state_of(tracker) != "consent_form:consent":
+            # A refusal erases the conversation when it is saved: what is left is this state.
+            snapshots["after_refusal"] = tracker["events"]
+            return snapshots
         snapshots.setdefault(state_of(tracker), tracker["events"])
         reply = answer(conversation, tracker, scenario)
         if reply is None:
