@@ -95,14 +95,21 @@ def _negated(text: str, match: re.Match, lexicon: _Lexicon) -> bool:
     return bool(lexicon.ne_particle.search(before) and lexicon.negation_after.search(text[match.end():]))
 
 
+def without_idioms(text: str | None) -> str:
+    """The normalised text with its figurative uses blanked (« le couteau sous la gorge » over
+    a debt, « menace de porter plainte »): what any danger witness should read."""
+    plain = normalise(text) or ""
+    for idiom in _lexicon().idioms:
+        plain = idiom.sub(lambda m: " " * len(m.group(0)), plain)
+    return plain
+
+
 def screen(text: str | None) -> Screen:
     """Categories of danger found in a message (empty when none)."""
-    plain = normalise(text)
-    if not plain:
+    plain = without_idioms(text)
+    if not plain.strip():
         return Screen()
     lexicon = _lexicon()
-    for idiom in lexicon.idioms:
-        plain = idiom.sub(lambda m: " " * len(m.group(0)), plain)
     found: list[str] = []
     fired: list[str] = []
     context = dict(lexicon.context)

@@ -39,7 +39,7 @@ def states(servers) -> dict[str, list[dict]]:
     """Every state met, greeting first, with the events that put a conversation there."""
     found = {"fresh": []}
     # Domain denied then chosen, so that domain_choice and every neighbourhood question are met.
-    found |= walk(servers, Scenario("Mon voisin fait du bruit toutes les nuits depuis des mois, je n'en peux plus",
+    found |= walk(servers, Scenario("Il y a du bruit toutes les nuits sous mes fenêtres, je n'en peux plus",
                                     deny_domain_then_choose="neighbourhood"))
     found |= walk(servers, Scenario("", refuse_consent=True))
     # « Pas maintenant » at the offered slots: after the verdict, without a booking.
@@ -94,7 +94,7 @@ def test_danger_gets_the_numbers_and_no_mediation_in_every_state(servers, states
 def test_after_danger_the_rest_of_the_conversation_never_proposes_a_mediation(servers, states):
     """From every state, danger, then the person goes on answering to the very end."""
     failures = []
-    scenario = Scenario("Mon voisin fait du bruit toutes les nuits", deny_domain_then_choose="neighbourhood")
+    scenario = Scenario("Il y a du bruit toutes les nuits sous mes fenêtres", deny_domain_then_choose="neighbourhood")
     for state in _all_states(states):
         conversation = _probe(servers, states, state, DANGER_PROBES[0])
         said = [conversation.text()]

@@ -31,7 +31,7 @@ MAX_FALSE_ALARMS = 40
 
 @pytest.fixture(scope="module")
 def figures(servers):
-    snapshots = walk(servers, Scenario("Mon voisin fait du bruit toutes les nuits", deny_domain_then_choose="neighbourhood"))
+    snapshots = walk(servers, Scenario("Il y a du bruit toutes les nuits sous mes fenêtres", deny_domain_then_choose="neighbourhood"))
     starting_events = {"first_message": [], "description_after_greeting": snapshots["intake_form:situation_description"],
                        "intake_answer": snapshots["intake_form:other_party"]}
 
