@@ -11,7 +11,6 @@ import hashlib
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
-import numpy as np
 import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -22,6 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.danger_model import DangerModel
+from bot.nlu_arrays import read_arrays, write_arrays
 from bot.safety import without_idioms
 from bot.vocabulary import SAFETY_INTENT
 
@@ -64,19 +64,14 @@ class DangerClassifier(GraphComponent):
         short_cries = [(example.get(TEXT), ("danger",)) for example in training_data.intent_examples
                        if example.get(INTENT) == SAFETY_INTENT]
         self._model = DangerModel.fit(dangers + short_cries, ordinary + idioms)
-        with self._storage.write_to(self._resource) as directory:
-            np.savez(directory / _ARRAYS, **self._model.to_arrays())
+        write_arrays(self._storage, self._resource, _ARRAYS, self._model.to_arrays())
         return self._resource
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "DangerClassifier":
-        try:
-            with model_storage.read_from(resource) as directory:
-                with np.load(directory / _ARRAYS, allow_pickle=False) as arrays:
-                    return cls(model_storage, resource, DangerModel.from_arrays(arrays))
-        except ValueError:  # not trained (e.g. a core-only model): the lexicon still screens
-            return cls(model_storage, resource)
+        arrays = read_arrays(model_storage, resource, _ARRAYS)  # None untrained: the lexicon still screens
+        return cls(model_storage, resource, DangerModel.from_arrays(arrays) if arrays else None)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

@@ -26,6 +26,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from bot.answers import normalise
+from bot.nlu_arrays import read_arrays, write_arrays
 
 PREFIX = "situation_"
 _N_FEATURES = 2 ** 18
@@ -116,19 +117,14 @@ class SituationClassifier(GraphComponent):
                     if (e.get(INTENT) or "").startswith(PREFIX) and e.get(TEXT)]
         if len({label for _, label in examples}) >= 2:
             self._model = SituationModel.fit([t for t, _ in examples], [label for _, label in examples])
-            with self._storage.write_to(self._resource) as directory:
-                np.savez(directory / _ARRAYS, **self._model.to_arrays())
+            write_arrays(self._storage, self._resource, _ARRAYS, self._model.to_arrays())
         return self._resource
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "SituationClassifier":
-        try:
-            with model_storage.read_from(resource) as directory:
-                with np.load(directory / _ARRAYS, allow_pickle=False) as arrays:
-                    return cls(model_storage, resource, SituationModel.from_arrays(arrays))
-        except (ValueError, FileNotFoundError):
-            return cls(model_storage, resource)
+        arrays = read_arrays(model_storage, resource, _ARRAYS)
+        return cls(model_storage, resource, SituationModel.from_arrays(arrays) if arrays else None)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
