@@ -54,7 +54,7 @@ def read_action_call(request: Request) -> dict[str, Any] | None:
             if inflater.unconsumed_tail:  # a "zip bomb": more than the cap once inflated
                 return None
         call = json.loads(raw)
-    except (ValueError, zlib.error):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+    except (ValueError, RecursionError, zlib.error):  # JSON and Unicode errors are ValueErrors; too deep nesting
         return None
     if not isinstance(call, dict):
         return None

@@ -34,6 +34,8 @@ BUTTON_PAYLOADS: dict[str, frozenset[str]] = {
     "erase_data": frozenset({"choice"}),
 }
 _PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]+)(?P<entities>\{.*\})?$", re.DOTALL)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CODE = re.compile(r"^[a-z0-9_]{1,32}$")  # slot codes carry an id: slot_42
 
 
@@ -65,6 +67,9 @@ def is_button_payload(text: str) -> bool:
 def guard_text(text: str | None, *, from_button: bool | None = None) -> GuardedText:
     """from_button: True for a platform's button reply, False for words a person typed,
     None when the channel cannot tell (then only our exact button payloads pass)."""
+    if text is not None:
+        # A lone surrogate or a control character made the language pipeline fail inside the turn.
+        text = _UNREADABLE.sub(" ", _LONE_SURROGATE.sub("\ufffd", text))
     if text is None or not text.strip():
         return GuardedText(None, content.EMPTY_MESSAGE)
     text = text.strip()

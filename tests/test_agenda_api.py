@@ -205,6 +205,19 @@ async def test_wrong_codes_lock_the_booking_even_for_the_right_code(api, clock):
     assert body["status"] == "cancelled"
 
 
+async def test_concurrent_wrong_codes_are_counted_one_after_the_other(api):
+    """A probe sent 30 wrong codes at once and had 16 checked before the lock: each try now
+    takes the booking's attempt row first, so no more than the limit are ever checked."""
+    import asyncio
+
+    booking = await book(api, slot_ids(api.store, "paris")[0])
+    reference = booking["reference"]
+    replies = await asyncio.gather(*(api.post(f"/api/bookings/{reference}/cancel", headers=AUTH,
+                                              json={"secret": f"wrong{i:03d}"}) for i in range(30)))
+    statuses = sorted(reply.status for reply in replies)
+    assert statuses.count(403) <= api.store.code_limits.per_booking and set(statuses) <= {403, 423}
+
+
 async def test_one_client_trying_codes_on_many_bookings_is_locked_out(api):
     client = {**AUTH, "X-Client-Key": "conversation-digest-1"}
     guesses = [f"MED-{a}{b}222" for a in "23456789AB" for b in "CD"][:api.store.code_limits.per_client]
@@ -287,3 +300,10 @@ async def test_bodies_with_nul_or_surrogates_are_400(api, person, brief, code):
                       data=json_module.dumps({"person": person, "brief": brief}),
                       headers={**AUTH, "Content-Type": "application/json"})
     assert body["error"]["code"] == code and "caractère" in body["error"]["message"]
+
+
+async def test_a_body_nested_too_deep_is_a_400_not_a_500(api):
+    deep = "[" * 3000 + "]" * 3000
+    for path in ("/api/slots/1/hold", "/api/conversations/anonymise"):
+        reply = await api.post(path, headers={**AUTH, "Content-Type": "application/json"}, data=deep)
+        assert reply.status == 400 and (await reply.json())["error"]["code"] == "invalid_json"

@@ -196,3 +196,12 @@ def test_without_redis_a_bad_sender_is_400_and_the_server_lives(servers_without_
     assert status == 400, text
     assert_alive(servers_without_redis)
 
+
+
+def test_an_action_call_nested_too_deep_is_refused_not_a_500():
+    from types import SimpleNamespace
+
+    from bot.action_server import read_action_call
+
+    deep = ("[" * 5000 + "]" * 5000).encode()
+    assert read_action_call(SimpleNamespace(body=deep, headers={})) is None

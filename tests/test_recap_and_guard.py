@@ -98,3 +98,12 @@ def test_every_button_of_content_and_domain_passes_the_guard():
     payloads |= set(_payloads_in(yaml.safe_load(open("domain.yml", encoding="utf-8"))["responses"]))
     assert len(payloads) > 20 and '/erase_data{"choice":"keep"}' in payloads
     assert [payload for payload in sorted(payloads) if not is_button_payload(payload)] == []
+
+
+def test_lone_surrogates_and_control_characters_never_reach_the_language_pipeline():
+    from bot.text_guard import guard_text
+
+    guarded = guard_text("bonjour\udfff\x00 voisin\x07", from_button=False)
+    assert guarded.text == "bonjour\ufffd  voisin"
+    guarded.text.encode("utf-8")  # the pipeline can read it
+    assert guard_text("\x00\x01", from_button=False).text is None

@@ -103,7 +103,7 @@ async def auth_middleware(request: web.Request, handler):
             return _error(401, "unauthorized", "mediator access needs the admin token")
     elif request.path.startswith("/api/") and request.path != "/api/openapi.yaml":
         if not _bearer_ok(request, settings["token"]):
-            return _error(401, "unauthorized", "missing or wrong bearer token")
+            return _error(401, "unauthorized", "Jeton d'accès absent ou incorrect.")
     return await handler(request)
 
 
@@ -117,7 +117,7 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
         raise TooLarge(f"Le corps de la requête dépasse {MAX_BODY // 1024} ko.", "body_too_large")
     try:
         body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise AgendaError("Le corps de la requête doit être un objet JSON.", "invalid_json") from None
     if not isinstance(body, dict):
         raise AgendaError("Le corps de la requête doit être un objet JSON.", "invalid_json")

@@ -259,7 +259,7 @@ class AgendaStore:
         row = connection.execute(sa.select(bookings).where(bookings.c.reference == (reference or "").upper())).first()
         # Same answer for an unknown reference and a wrong secret: no guessing which exist.
         if row is None or not references.secret_matches(secret, row.secret_hash, row.secret_scheme):
-            raise Forbidden("unknown reference or wrong secret", "booking_not_found_or_wrong_secret")
+            raise Forbidden("Référence inconnue ou code incorrect.", "booking_not_found_or_wrong_secret")
         return row
 
     # ---- wrong codes: counted per booking and per client, locked out past the limit ----
@@ -276,11 +276,17 @@ class AgendaStore:
                 retry_after = int((row.locked_until - now).total_seconds()) + 1
                 raise (Locked if row.key == booking_key else TooManyAttempts)(retry_after)
 
-    def _count_failure(self, connection: sa.engine.Connection, key: str, limit: int, now: datetime) -> None:
-        limits = self.code_limits
+    @staticmethod
+    def _claim_attempt_row(connection: sa.engine.Connection, key: str, now: datetime) -> None:
         dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
         connection.execute(dialect_insert(code_attempts).values(key=key, failures=0, window_started=now)
                            .on_conflict_do_nothing(index_elements=["key"]))
+        connection.execute(code_attempts.update().where(code_attempts.c.key == key)
+                           .values(failures=code_attempts.c.failures))
+
+    def _count_failure(self, connection: sa.engine.Connection, key: str, limit: int, now: datetime) -> None:
+        limits = self.code_limits
+        self._claim_attempt_row(connection, key, now)
         row = code_attempts.c
         connection.execute(code_attempts.update().where(row.key == key, row.window_started <= now - limits.window)
                            .values(failures=0, window_started=now))
@@ -294,6 +300,10 @@ class AgendaStore:
         now = self.clock()
         booking_key, client_key = self._attempt_keys(reference, client)
         with self.engine.begin() as connection:
+            # Write first: the booking's attempt row is locked for this transaction (a row lock on
+            # PostgreSQL, the write lock on SQLite), so concurrent tries are counted one after the
+            # other and none passes the lockout check on a stale count.
+            self._claim_attempt_row(connection, booking_key, now)
             self._check_lockouts(connection, booking_key, client_key, now)
             try:
                 self._booking_row(connection, reference, secret)
@@ -306,7 +316,7 @@ class AgendaStore:
                 connection.execute(code_attempts.delete().where(code_attempts.c.key == booking_key))
                 failed = False
         if failed:
-            raise Forbidden("unknown reference or wrong secret", "booking_not_found_or_wrong_secret")
+            raise Forbidden("Référence inconnue ou code incorrect.", "booking_not_found_or_wrong_secret")
 
     def booking_by_calendar_token(self, token: str | None) -> dict[str, Any]:
         """The booking a calendar link names; the same 404 for a wrong or revoked token."""
