@@ -104,7 +104,8 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bpote\b", 3), (r"\bun(?:e)? ami(?:e)?\b|\bmon ami(?:e)?\b", 2),
         (r"\bleboncoin|\bvinted\b|\bentre particuliers|\ba un particulier|\bd'un particulier", 3),
         (r"\bcolocs?\b|\bcolocataire", 3), (r"\bentre (?:deux )?societes|\bsous-?traitant", 3),
-        (r"\bclient professionnel|\bsociete cliente|\bclient entreprise", 3),
+        (r"\bclient professionnel|\bsociete cliente|\bclient entreprise", 4),  # a business owed by a business
+        (r"\bma (?:start-?up|societe|boite)\b|\bnotre (?:entreprise|societe|boite)\b", 2),
     ),
 }
 _COMPILED = {domain: tuple((re.compile(p), w) for p, w in cues) for domain, cues in _CUES.items()}

@@ -147,6 +147,7 @@ META_BAD_CHALLENGE = "Le paramètre hub.challenge est absent ou mal formé."
 META_SIGNATURE_MISSING = "Requête refusée : l'en-tête X-Hub-Signature-256 est obligatoire."
 META_SIGNATURE_INVALID = "Requête refusée : l'en-tête X-Hub-Signature-256 ne correspond pas au contenu."
 WEBHOOK_TOO_LARGE = "Le contenu de la requête est trop volumineux."
+API_UNREADABLE_TEXT = "Le texte contient des caractères illisibles (caractère nul ou substitut isolé)."
 WEBHOOK_BAD_JSON = "Le contenu de la requête doit être un objet JSON valide."
 
 # Website widget channel (bot/channels/widget.py).

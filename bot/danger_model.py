@@ -23,7 +23,10 @@ from sklearn.model_selection import StratifiedKFold
 from bot.answers import normalise
 from bot.safety import CATEGORIES
 
-MAX_FALSE_ALARM_RATE = 0.01
+# 1 % let ordinary stories through as danger (a barking dog, a loan to a brother: 3 of the 52
+# written situations), which takes the mediation away from them: the model must be about as
+# precise as the lexicon. 0.25 % out of fold; the recall left is measured on the blind set.
+MAX_FALSE_ALARM_RATE = 0.0025
 MIN_THRESHOLD = 0.3  # never fire on a coin toss, whatever the cross-validation says
 FOLDS = 5
 _N_FEATURES = 2 ** 18

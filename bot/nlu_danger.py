@@ -20,7 +20,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.danger_model import DangerModel
+from bot.danger_model import MAX_FALSE_ALARM_RATE, DangerModel
 from bot.nlu_arrays import read_arrays, write_arrays
 from bot.safety import without_idioms
 from bot.vocabulary import SAFETY_INTENT
@@ -44,8 +44,8 @@ class DangerClassifier(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        # The sentences are read from a file, not from the graph: retrain when it changes.
-        return hashlib.sha256(TRAINING_FILE.read_bytes()).hexdigest()
+        # The sentences are read from a file, and the threshold's rule is code: retrain on either.
+        return hashlib.sha256(TRAINING_FILE.read_bytes() + repr(MAX_FALSE_ALARM_RATE).encode()).hexdigest()
 
     def __init__(self, model_storage: ModelStorage, resource: Resource, model: DangerModel | None = None) -> None:
         self._storage = model_storage

@@ -205,3 +205,25 @@ def test_an_action_call_nested_too_deep_is_refused_not_a_500():
 
     deep = ("[" * 5000 + "]" * 5000).encode()
     assert read_action_call(SimpleNamespace(body=deep, headers={})) is None
+
+
+@pytest.mark.parametrize("body", [b"{not json", ("[" * 5000 + "]" * 5000).encode(), b'{"text": "x\\udfff"}',
+                                  b'{"text": "a\\u0000b"}'])
+def test_rasa_s_own_api_answers_400_to_a_body_it_cannot_read(body):
+    """/model/parse turned these into a 500 (its own 400 included), found by a probe with the token."""
+    from types import SimpleNamespace
+
+    import rasa.server as server
+
+    from bot.rasa_server import harden_http_api
+
+    original = server.validate_request_body
+    try:
+        harden_http_api()
+        with pytest.raises(server.ErrorResponse) as refused:
+            server.validate_request_body(SimpleNamespace(body=body, content_type="application/json"), "no body")
+        assert refused.value.status == 400
+        server.validate_request_body(SimpleNamespace(body=b'{"text": "bonjour"}', content_type="application/json"), "x")
+        server.validate_request_body(SimpleNamespace(body=b"version: '3.1'", content_type="application/x-yaml"), "x")
+    finally:
+        server.validate_request_body = original
