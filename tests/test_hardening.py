@@ -227,3 +227,10 @@ def test_rasa_s_own_api_answers_400_to_a_body_it_cannot_read(body):
         server.validate_request_body(SimpleNamespace(body=b"version: '3.1'", content_type="application/x-yaml"), "x")
     finally:
         server.validate_request_body = original
+
+
+@pytest.mark.parametrize("body", [b"{not json", b'{"sender": "a", ', ("[" * 3000 + "]" * 3000).encode(), b"\xff\xfe"])
+def test_a_rest_body_that_is_not_json_gets_a_french_400_not_sanic_s_english_one(servers, body):
+    status, text = rest(servers, body)
+    assert status == 400 and json.loads(text)["error"].startswith("Le contenu de la requête")
+    assert not any(marker in text for marker in TRACE_MARKERS)

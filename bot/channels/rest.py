@@ -9,6 +9,8 @@ the body's `metadata` is never passed on nor stored.
 """
 from __future__ import annotations
 
+import json
+
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -46,7 +48,11 @@ class GuardedRestInput(RestInput):
         async def receive(request: Request) -> HTTPResponse:
             if len(request.body or b"") > MAX_BODY_BYTES:
                 return response.json({"error": content.REST_TOO_LARGE}, status=413)
-            body = request.json if isinstance(request.json, dict) else None
+            try:
+                body = json.loads(request.body or b"null")
+            except (ValueError, RecursionError):  # Sanic would answer its own English 400
+                return response.json({"error": content.WEBHOOK_BAD_JSON}, status=400)
+            body = body if isinstance(body, dict) else None
             sender = body.get("sender") if body else None
             if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
                 return response.json({"error": content.REST_SENDER_REQUIRED}, status=400)
