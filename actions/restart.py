@@ -13,6 +13,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import content
+
 CONSENT_RECORD = ("consent", "consent_given_at", "consent_notice_version")
 RESTARTED_PAYLOAD = "conversation_restarted"  # read by bot/channels/widget.py
 
@@ -24,7 +26,7 @@ class ActionRestart(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         # First the channel clears the screen (the widget), then the words, then the first question.
         dispatcher.utter_message(json_message={RESTARTED_PAYLOAD: True})
-        dispatcher.utter_message(response="utter_restart")
+        dispatcher.utter_message(text=content.RESTARTED)
         events: list[dict[str, Any]] = [Restarted()]
         if tracker.get_slot("consent") == "given":
             events += [SlotSet(slot, tracker.get_slot(slot)) for slot in CONSENT_RECORD]

@@ -183,6 +183,9 @@ CHANNEL_TEXT_ONLY = (
 ONLY_FRENCH_IN_FORM = (
     "Je ne comprends que le français pour le moment. Pouvez-vous répondre en français ?"
 )
+# « recommencer » (actions/restart.py), said once before the first question.
+RESTARTED = "D'accord, on repart de zéro."
+
 # A « stop » the NLU was not sure of (bot/nlu_stop.py, actions/form_validation.py): asked, not obeyed.
 STOP_UNSURE = "Voulez-vous arrêter ici ? Vos réponses sont gardées. Sinon, répondez simplement à la question ci-dessous."
 STOP_UNSURE_BUTTON = "Oui, arrêter"

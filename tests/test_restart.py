@@ -7,6 +7,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.restart import ActionRestart
+from bot import content
 
 
 def _run(slots):
@@ -23,8 +24,8 @@ def test_after_consent_the_story_is_wiped_the_consent_kept_and_the_description_a
     kept = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
     assert kept == {"consent": "given", "consent_given_at": "2026-12-03T08:00:00+00:00", "consent_notice_version": "v"}
     assert events[-1] == {"event": "followup", "timestamp": None, "name": "intake_form"}
-    assert [m.get("custom") or m.get("response") for m in dispatcher.messages] == [
-        {"conversation_restarted": True}, "utter_restart"]  # the screen cleared first, then said once
+    assert [m.get("custom") or m.get("text") for m in dispatcher.messages] == [
+        {"conversation_restarted": True}, content.RESTARTED]  # the screen cleared first, then said once
 
 
 def test_before_consent_the_consent_is_asked_again():
