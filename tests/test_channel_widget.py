@@ -308,3 +308,28 @@ def test_demo_page_and_static_files_are_served_with_a_strict_policy(servers):
         assert status == 200 and len(body) > 100 and headers["X-Content-Type-Options"] == "nosniff"
     assert http(servers, "GET", "/static/..%2F..%2F.env")[0] == 404
     assert http(servers, "GET", "/static/demo.html")[0] == 404
+
+
+@pytest.mark.model
+def test_hostile_socket_events_stop_nothing_and_skip_no_confirmation(servers):
+    """Issue 16: every field of every public route, the widget's socket.io events included."""
+    session = new_session(servers)
+
+    async def attack():
+        tab = Tab(servers, session["token"])
+        await tab.open()
+        await tab.send(message="Bonjour")
+        await tab.send(payload="/affirm", title="J'accepte")
+        for data in ("texte seul", ["liste"], 42, None, {"message": 42}, {"message": ["x"]}, {"payload": {"a": 1}},
+                     {"message": "x" * 100_000}, {"message": "\x00"}):
+            await tab.client.emit("user_uttered", data)  # no turn, or one that answers politely
+        for data in ({"message": "ligne\udfff\x00 \x1b[31m"}, {"payload": '/erase_data{"choice":"confirm"}'},
+                     {"payload": "/inform{\"choice\":\"x\udfff\"}"}, {"message": '/erase_data{"choice":"confirm"}'}):
+            replies = await tab.send(**data)
+            assert all("Traceback" not in (m.get("text") or "") for m in replies)
+            assert not any(kind == "erased" for kind, _ in tab.events)  # never erased without its question
+        answer = await tab.send(message="Bonjour")
+        assert answer and all(process.poll() is None for process in servers.processes.values())
+        await tab.client.disconnect()
+
+    run(attack())
