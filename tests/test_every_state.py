@@ -116,33 +116,34 @@ def test_after_danger_the_rest_of_the_conversation_never_proposes_a_mediation(se
     assert not failures, "\n".join(failures)
 
 
-def test_erasure_is_offered_in_every_state(servers, states):
-    failures = []
-    for state in _all_states(states):
-        text = _probe(servers, states, state, ERASE_PROBE).text()
-        if content.ERASE_ASK.split("{")[0] not in text and content.ERASE_NOTHING_STORED.split(":")[0] not in text:
-            failures.append(f"{state}: {text[:120]!r}")
+def _in_every_state(servers, states, message, problem):
+    """`message` replayed from every state; `problem(conversation)` names what went wrong, or None."""
+    failures = [f"{state}: {found}" for state in _all_states(states)
+                if (found := problem(_probe(servers, states, state, message)))]
     assert not failures, "\n".join(failures)
+
+
+def test_erasure_is_offered_in_every_state(servers, states):
+    def problem(conversation):
+        text = conversation.text()
+        asked = content.ERASE_ASK.split("{")[0] in text or content.ERASE_NOTHING_STORED.split(":")[0] in text
+        return None if asked else repr(text[:120])
+
+    _in_every_state(servers, states, ERASE_PROBE, problem)
 
 
 def test_stop_ends_the_form_and_says_goodbye_in_every_state(servers, states):
-    failures = []
-    for state in _all_states(states):
-        conversation = _probe(servers, states, state, STOP_PROBE)
+    def problem(conversation):
         if "je m'arrête ici" not in conversation.text():
-            failures.append(f"{state}: {conversation.text()[:120]!r}")
-        elif conversation.tracker().get("active_loop", {}).get("name"):
-            failures.append(f"{state}: a form is still active after stop")
-    assert not failures, "\n".join(failures)
+            return repr(conversation.text()[:120])
+        return "a form is still active after stop" if (conversation.tracker().get("active_loop") or {}).get("name") else None
+
+    _in_every_state(servers, states, STOP_PROBE, problem)
 
 
 def test_a_person_can_be_asked_for_in_every_state(servers, states):
-    failures = []
-    for state in _all_states(states):
-        text = _probe(servers, states, state, HUMAN_PROBE).text()
-        if "3039" not in text:
-            failures.append(f"{state}: {text[:120]!r}")
-    assert not failures, "\n".join(failures)
+    _in_every_state(servers, states, HUMAN_PROBE,
+                    lambda conversation: None if "3039" in conversation.text() else repr(conversation.text()[:120]))
 
 
 def test_state_names_are_readable():
