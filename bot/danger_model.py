@@ -2,8 +2,11 @@
 
 The lexicon (bot/safety.py) is kept for certainty; this model is there for what people write
 without a violence word (« j'ai écrit une lettre pour mes enfants au cas où », « il m'oblige à… »).
-It is a logistic regression on hashed word and character n-grams of the normalised text, so it
-is small, fast, deterministic and stored without pickle (plain arrays).
+It is a logistic regression on hashed word and character n-grams of the normalised text, plus the
+mean of its words' spaCy vectors (the model Rasa already loads): the n-grams know the sentences
+it learnt, the vectors carry some of their meaning to words it never saw (out of fold, at the same
+false-alarm rate, recall went from 0.37 to 0.42 with them). Small, fast, deterministic, and
+stored without pickle (plain arrays).
 
 The decision threshold is chosen for recall, by cross-validation on the training sentences: the
 lowest threshold whose out-of-fold false-alarm rate on ordinary messages (idioms included) stays
@@ -12,7 +15,9 @@ second set of one-vs-rest models trained on the danger sentences only.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
@@ -35,9 +40,36 @@ _CHARS = HashingVectorizer(n_features=_N_FEATURES, analyzer="char_wb", ngram_ran
                            alternate_sign=False, norm="l2")
 
 
-def features(texts: list[str]):
+VECTOR_SIZE = 300  # fr_core_news_md
+# The vectors' share against the n-grams (each part has unit norm); 4 did best out of fold.
+VECTOR_WEIGHT = 4.0
+_WORD = re.compile(r"\w+")
+
+
+class WordVectors(Protocol):
+    """What is read of a spaCy Vocab (`nlp.vocab`): kept abstract so tests need no spaCy model."""
+
+    def has_vector(self, word: str) -> bool: ...
+
+    def get_vector(self, word: str): ...
+
+
+def mean_vector(plain: str, vocab: WordVectors | None) -> np.ndarray:
+    """Unit mean of the vectors of the words that have one (zeros without a vocabulary)."""
+    if vocab is None:
+        return np.zeros(VECTOR_SIZE)
+    vectors = [vocab.get_vector(word) for word in _WORD.findall(plain) if vocab.has_vector(word)]
+    if not vectors:
+        return np.zeros(VECTOR_SIZE)
+    mean = np.mean(vectors, axis=0)
+    norm = np.linalg.norm(mean)
+    return mean / norm if norm else mean
+
+
+def features(texts: list[str], vocab: WordVectors | None = None):
     plain = [normalise(text) or "" for text in texts]
-    return hstack([_WORDS.transform(plain), _CHARS.transform(plain)]).tocsr()
+    meaning = csr_matrix(np.array([mean_vector(text, vocab) for text in plain]) * VECTOR_WEIGHT)
+    return hstack([_WORDS.transform(plain), _CHARS.transform(plain), meaning]).tocsr()
 
 
 def _regression() -> LogisticRegression:
@@ -59,10 +91,11 @@ class DangerModel:
     threshold: float
 
     @classmethod
-    def fit(cls, dangers: list[tuple[str, tuple[str, ...]]], ordinary: list[str]) -> "DangerModel":
+    def fit(cls, dangers: list[tuple[str, tuple[str, ...]]], ordinary: list[str],
+            vocab: WordVectors | None = None) -> "DangerModel":
         texts = [text for text, _ in dangers] + list(ordinary)
         labels = np.array([1] * len(dangers) + [0] * len(ordinary))
-        x = features(texts)
+        x = features(texts, vocab)
         out_of_fold = np.zeros(len(texts))
         for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=42).split(x, labels):
             out_of_fold[test] = _regression().fit(x[train], labels[train]).predict_proba(x[test])[:, 1]
@@ -80,16 +113,17 @@ class DangerModel:
             intercepts.append(model.intercept_[0])
         return cls(csr_matrix(np.vstack(coefs)), np.array(intercepts), choose_threshold(labels, out_of_fold))
 
-    def _probabilities(self, text: str) -> np.ndarray:
-        scores = (features([text]) @ self.coef.T).toarray().ravel() + self.intercept
+    def _probabilities(self, text: str, vocab: WordVectors | None) -> np.ndarray:
+        scores = (features([text], vocab) @ self.coef.T).toarray().ravel() + self.intercept
         return 1.0 / (1.0 + np.exp(-scores))
 
-    def probability(self, text: str) -> float:
-        return float(self._probabilities(text)[0])
+    def probability(self, text: str, vocab: WordVectors | None = None) -> float:
+        return float(self._probabilities(text, vocab)[0])
 
-    def assess(self, text: str) -> tuple[float, tuple[str, ...]]:
-        """The probability of danger, and the likely categories when it passes the threshold."""
-        probabilities = self._probabilities(text)
+    def assess(self, text: str, vocab: WordVectors | None = None) -> tuple[float, tuple[str, ...]]:
+        """The probability of danger, and the likely categories when it passes the threshold.
+        `vocab` must be the one it was trained with (or None for both)."""
+        probabilities = self._probabilities(text, vocab)
         if probabilities[0] < self.threshold:
             return float(probabilities[0]), ()
         found = tuple(c for c, p in zip(CATEGORIES, probabilities[1:]) if p >= 0.5) or ("danger",)

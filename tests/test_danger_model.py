@@ -85,3 +85,26 @@ def test_the_training_file_is_well_formed_and_shares_no_sentence_with_any_test_s
                   for key in ("hits", "near_misses") for entry in data.get(key) or []]
         assert not training & {text.strip().lower() for text in tested}, path.name
     assert TRAINING_FILE.parent.name == "data"
+
+
+class _TwoMeanings:
+    """A toy vocabulary: words of harm share one direction, everyday words another."""
+
+    HARM = {"adieu", "lettre", "oblige", "force", "touche", "marques", "disparaitre", "partir", "contraint"}
+
+    def has_vector(self, word):
+        return True
+
+    def get_vector(self, word):
+        vector = np.zeros(300)
+        vector[0 if word in self.HARM else 1 + hash(word) % 299] = 1.0
+        return vector
+
+
+def test_word_vectors_carry_the_meaning_to_words_it_never_saw():
+    vocab = _TwoMeanings()
+    with_vectors = DangerModel.fit(DANGERS, ORDINARY, vocab)
+    without = DangerModel.fit(DANGERS, ORDINARY)
+    unseen = "je veux disparaitre, partir, contraint"  # none of these words is in the training sentences
+    assert with_vectors.probability(unseen, vocab) > without.probability(unseen) + 0.1
+    assert with_vectors.assess("mon voisin fait du bruit le soir", vocab)[1] == ()
