@@ -19,7 +19,6 @@ import logging
 import os
 import sys
 import zlib
-from pathlib import Path
 from typing import Any
 
 from rasa_sdk import utils
@@ -32,12 +31,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import content
+from bot.paths import ROOT
 
 logger = logging.getLogger(__name__)
 TOKEN_VARIABLE = "ACTION_SERVER_TOKEN"
 HEADER = "X-Action-Token"
 MAX_BODY_BYTES = 8 * 1024 * 1024
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _json(status: int, message: str) -> HTTPResponse:

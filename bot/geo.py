@@ -15,8 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.answers import normalise
+from bot.paths import VAR
 
-GEO_DIR = Path(os.environ.get("GEO_DATA_DIR", Path(__file__).resolve().parents[1] / "var" / "geo"))
+GEO_DIR = Path(os.environ.get("GEO_DATA_DIR", VAR / "geo"))
 
 SAME_COMMUNE, SAME_DEPARTEMENT, SAME_REGION = 0, 1, 2
 TOO_FAR = None

@@ -20,7 +20,6 @@ import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from functools import partial
-from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import sqlalchemy as sa
@@ -31,9 +30,10 @@ from bot.booking import parse_contact
 from bot.agenda.matching import DOMAINS, MODES, NO_PREFERENCE
 from bot.agenda.schema import bookings, mediators, slots
 from bot.agenda.store import AgendaError, AgendaStore, CodeLimits, Forbidden, NotFound
+from bot.paths import ROOT
 
 log = logging.getLogger("agenda")
-OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "agenda-openapi.yaml"
+OPENAPI = ROOT / "docs" / "agenda-openapi.yaml"
 STORE = web.AppKey("store", AgendaStore)
 POOL = web.AppKey("pool", ThreadPoolExecutor)
 SETTINGS = web.AppKey("settings", dict)

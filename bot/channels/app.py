@@ -16,7 +16,6 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import jwt
@@ -33,10 +32,11 @@ from bot.channels.conversations import conversation_history, or_none
 from bot.privacy.erasure import erase_person
 from bot.channels.rate_limit import RateLimits, client_ip
 from bot.channels.turn import run_turn
+from bot.paths import ROOT
 
 logger = logging.getLogger(__name__)
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "app-openapi.yaml"
+SPEC_PATH = ROOT / "docs" / "app-openapi.yaml"
 CONVERSATION_PREFIX = conversation_ids.APP
 MAX_SUBJECT_CHARS = 128
 MAX_TOKEN_CHARS = 8192

@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.paths import ROOT
 
 
 def read_dotenv(path: Path) -> None:
