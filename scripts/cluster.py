@@ -36,7 +36,7 @@ from servers import (ROOT, Servers, _ready, database_location, free_port, privat
 
 NGINX_TEMPLATE = Path(__file__).resolve().parent / "nginx-cluster.conf"
 TRACKER_DATABASE, AGENDA_DATABASE = "mediation", "agenda"
-# Pool sizes, explicit: per Rasa replica (bot/tracker_store.py) and for the agenda (bot/agenda/db.py).
+# Pool sizes, explicit: per Rasa replica (bot/rasa_plugins/tracker_store.py) and for the agenda (bot/agenda/db.py).
 POOL_DEFAULTS = {"DATABASE_POOL_SIZE": "5", "DATABASE_MAX_OVERFLOW": "5",
                  "AGENDA_POOL_SIZE": "10", "AGENDA_MAX_OVERFLOW": "10"}
 

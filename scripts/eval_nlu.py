@@ -1,4 +1,4 @@
-"""Held-out evaluation of the situation classification (NLU model + bot/classifier.py).
+"""Held-out evaluation of the situation classification (NLU model + bot/intake/classifier.py).
 
 `make eval` loads the trained model in-process, classifies every sentence of the
 held-out sets (never used for training) exactly as the assistant does: the project's
@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.classifier import DOMAINS, classify  # noqa: E402
+from bot.intake.classifier import DOMAINS, classify  # noqa: E402
 
 HELDOUT = ROOT / "tests" / "nlu" / "heldout_situations.yml"
 # Written by someone who never saw the training data, before the changes of 2026-12-03.

@@ -46,8 +46,8 @@ for _path in (ROOT, ROOT / "scripts", ROOT / "tests"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 from bot import content  # noqa: E402
-from bot.geo import GEO_DIR  # noqa: E402
-from bot.text_guard import guard_text  # noqa: E402
+from bot.places.geo import GEO_DIR  # noqa: E402
+from bot.channels.text_guard import guard_text  # noqa: E402
 from servers import rss_mb  # noqa: E402
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -152,11 +152,11 @@ class Findings:
 def expected_user_texts(conversation: Conversation) -> list[str | None]:
     """The user events the tracker must hold, in order.
 
-    The tracker store redacts every event saved before consent (bot/tracker_store.py): the
+    The tracker store redacts every event saved before consent (bot/rasa_plugins/tracker_store.py): the
     messages sent before the consent answer are stored with text None. The consent answer
     itself is stored in clear: the store writes a turn's events at the end of the turn, once
     the consent slot is "given". So: CONSENT_TURN redacted events, then every later message
-    as the channel passed it on (bot/text_guard.py; our messages pass unchanged)."""
+    as the channel passed it on (bot/channels/text_guard.py; our messages pass unchanged)."""
     return [None if number < CONSENT_TURN else guard_text(message).text
             for number, message in enumerate(conversation.sent)]
 

@@ -64,7 +64,7 @@ class Servers:
     agenda_port: int = field(default_factory=free_port)
     token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     agenda_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
-    # The action server's shared secret (bot/action_server.py), sent by Rasa (endpoints.yml).
+    # The action server's shared secret (bot/servers/action_server.py), sent by Rasa (endpoints.yml).
     action_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     tracker_db: Path | None = None
     agenda_db_url: str | None = None  # SQLite beside the tracker unless given (e.g. PostgreSQL)
@@ -101,7 +101,7 @@ class Servers:
             AGENDA_URL=self.agenda_url,
             AGENDA_TOKEN=self.agenda_token,
             ACTION_SERVER_TOKEN=self.action_token,
-            RASA_AUTH_TOKEN=self.token,  # read by bot/rasa_server.py: never on a command line (`ps`)
+            RASA_AUTH_TOKEN=self.token,  # read by bot/servers/rasa_server.py: never on a command line (`ps`)
             AGENDA_DATABASE_URL=self.agenda_db_url,
             SANIC_HOST="127.0.0.1",
             PYTHONPATH=str(ROOT),
@@ -145,19 +145,19 @@ class Servers:
         self._wait(f"http://127.0.0.1:{self.action_port}/health", "actions", timeout, self.action_headers)
 
     def rasa_command(self, port: int | None = None) -> list[str]:
-        # `rasa run` through bot/rasa_server.py, which adds --auth-token from RASA_AUTH_TOKEN
+        # `rasa run` through bot/servers/rasa_server.py, which adds --auth-token from RASA_AUTH_TOKEN
         # (env()): a token on the command line would be readable by every user in `ps`.
         python = str(ROOT / ".venv" / "bin" / "python")
-        return [python, "-m", "bot.rasa_server", "run", "--enable-api", "-i", "127.0.0.1",
+        return [python, "-m", "bot.servers.rasa_server", "run", "--enable-api", "-i", "127.0.0.1",
                 "-p", str(port or self.rasa_port), "--model", "models", "--credentials", "credentials.yml",
                 "--endpoints", "endpoints.yml"]
 
     def actions_command(self, port: int | None = None) -> list[str]:
         # rasa_sdk itself, what `rasa run actions` calls after importing Rasa's CLI: half the
         # memory (54 MB, not 131 MB) and a faster start (docs/performance.md); through
-        # bot/action_server.py, which requires the shared secret ACTION_SERVER_TOKEN.
+        # bot/servers/action_server.py, which requires the shared secret ACTION_SERVER_TOKEN.
         python = str(ROOT / ".venv" / "bin" / "python")
-        return [python, "-m", "bot.action_server", "--port", str(port or self.action_port), "--actions", "actions"]
+        return [python, "-m", "bot.servers.action_server", "--port", str(port or self.action_port), "--actions", "actions"]
 
     def start_rasa(self, timeout: float = 300) -> None:
         started = time.monotonic()
@@ -209,12 +209,12 @@ BANNER = """
 Médiation Accueil is running.
   Rasa HTTP API   {url}   (token: RASA_AUTH_TOKEN, from the environment or .env)
   Action server   http://127.0.0.1:{action_port}
-  Agenda service  {agenda_url}   (API: docs/agenda-openapi.yaml; token AGENDA_TOKEN)
+  Agenda service  {agenda_url}   (API: bot/agenda/openapi.yaml; token AGENDA_TOKEN)
   Agenda data     {agenda_db}
   Conversations   {db}       Logs: {logs}/
 
 Website widget (demo page): {url}/webhooks/widget/demo
-Mobile app API:  {url}/webhooks/app/   (docs/app-openapi.yaml)
+Mobile app API:  {url}/webhooks/app/   (bot/channels/app-openapi.yaml)
 Platform webhooks (README, "Connecting the channels"):
   {url}/webhooks/messenger/webhook   {url}/webhooks/whatsapp/webhook   {url}/webhooks/twilio/webhook
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.vocabulary import NEVER_A_SLOT_VALUE_IN_BOOKING
+from bot.codes import NEVER_A_SLOT_VALUE_IN_BOOKING
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_TURNS = 60

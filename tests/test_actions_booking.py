@@ -407,3 +407,22 @@ def test_only_a_slot_offered_to_this_conversation_is_held(store):
         assert result == {"booking_slot": None} and messages == [content.BOOKING_CHOICE_INVALID]
     with store.engine.connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(holds)).scalar() == 0
+
+
+def test_the_person_is_told_the_hold_time_the_agenda_set(store, clock, monkeypatch):
+    # An operator's AGENDA_HOLD_MINUTES=15: the bot says what the hold's expires_at says, not a constant.
+    from datetime import timedelta, timezone
+
+    from bot import booking as booking_module
+
+    store.hold_ttl = timedelta(minutes=15)
+    monkeypatch.setattr(booking_module, "_now", lambda: clock.now.replace(tzinfo=timezone.utc))
+    slots = offered(store)
+    _, texts = validate("booking_slot", slots, choice=f"slot_{slots['booking_offers'][0]['slot_id']}")
+    assert content.BOOKING_HELD.format(minutes=15) in texts and "15 minutes" in texts[0]
+
+
+def test_a_hold_whose_expiry_cannot_be_read_is_announced_without_a_figure(monkeypatch):
+    from bot import booking as booking_module
+
+    assert booking_module.minutes_left(None) is None and booking_module.minutes_left("pas une date") is None

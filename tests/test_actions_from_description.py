@@ -129,7 +129,7 @@ def test_a_first_message_before_consent_gives_codes_only():
     assert events["triage_answers"] == {"france_travail_decision": "radiation",
                                         "from_message": {"other_party": "france_travail",
                                                          "france_travail_decision": "radiation"}}
-    # Everything stored is a code (bot/tracker_store.py keeps codes, not words, before consent).
+    # Everything stored is a code (bot/rasa_plugins/tracker_store.py keeps codes, not words, before consent).
     assert all(isinstance(v, str) and v.islower() and " " not in v
                for v in events["triage_answers"]["from_message"].values())
 

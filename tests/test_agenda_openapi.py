@@ -1,4 +1,4 @@
-"""docs/agenda-openapi.yaml is a valid OpenAPI 3 document and lists exactly the agenda service's routes."""
+"""bot/agenda/openapi.yaml is a valid OpenAPI 3 document and lists exactly the agenda service's routes."""
 import re
 from pathlib import Path
 

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.amounts import AmountKind, parse_amount
+from bot.language.amounts import AmountKind, parse_amount
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.answers import (
+from bot.language.answers import (
     is_dont_know,
     normalise,
     parse_court_status,

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.classifier import classify, cue_scores, domain_of_intent
+from bot.intake.classifier import classify, cue_scores, domain_of_intent
 
 
 def ranking(*pairs):

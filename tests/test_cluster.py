@@ -108,7 +108,7 @@ def test_the_conversations_are_in_postgresql_not_in_a_sqlite_file(cluster):
 def test_a_conversation_locked_in_redis_waits_on_every_replica(cluster, monkeypatch):
     """Another process holds the conversation's lock in Redis: a turn sent to either replica
     waits for it, then runs. With per-process locks the turns would not wait."""
-    from bot.lock_store import redis_lock_store
+    from bot.rasa_plugins.lock_store import redis_lock_store
 
     store, sender = redis_lock_store(cluster.redis_url), f"cluster-lock-{secrets.token_hex(3)}"
 

@@ -1,4 +1,4 @@
-"""The danger classifier (bot/danger_model.py) and how the safety screen uses it."""
+"""The danger classifier (bot/safety/danger_model.py) and how the safety screen uses it."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import yaml
 
-from bot.danger_model import MIN_THRESHOLD, DangerModel, choose_threshold
-from bot.nlu_danger import TRAINING_FILE, training_sentences
-from bot.nlu_safety import SAFETY_INTENT, override
-from bot.safety import CATEGORIES
+from bot.safety.danger_model import MIN_THRESHOLD, DangerModel, choose_threshold
+from bot.rasa_plugins.nlu_danger import TRAINING_FILE, training_sentences
+from bot.rasa_plugins.nlu_safety import SAFETY_INTENT, override
+from bot.safety.screen import CATEGORIES
 
 ROOT = Path(__file__).resolve().parents[1]
 

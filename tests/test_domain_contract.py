@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.vocabulary import NEVER_A_SLOT_VALUE, NEVER_A_SLOT_VALUE_IN_BOOKING
+from bot.codes import NEVER_A_SLOT_VALUE, NEVER_A_SLOT_VALUE_IN_BOOKING
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""What a description already says (bot/extraction.py, bot/dates.py, bot/amounts.amount_in_text):
+"""What a description already says (bot/intake/extraction.py, bot/language/dates.py, bot/language/amounts.py):
 many French phrasings, SMS spelling, no accents; ambiguous or negated words are left to the question."""
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import extraction, intake
-from bot.amounts import AmountKind, amount_in_text, parse_amount
-from bot.dates import find_past_date
+from bot.intake import extraction, questions
+from bot.language.amounts import AmountKind, amount_in_text, parse_amount
+from bot.language.dates import find_past_date
 from bot.legal.facts import parse_answer
-from bot.recap import recap_lines
-from bot.triage import next_question
+from bot.intake.recap import recap_lines
+from bot.orientation.triage import next_question
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -256,13 +256,13 @@ def test_the_evaluation_cases_are_not_asked_again():
     filled = extraction.prefill(radie, TODAY)
     assert filled["other_party"] == "france_travail"
     assert next_question(radie | filled, filled["triage_answers"], radie["situation_description"], TODAY) is None
-    assert intake.RELATIONSHIP not in intake.required_slots(radie | filled | {"domain_confirmed": True})
+    assert questions.RELATIONSHIP not in questions.required_slots(radie | filled | {"domain_confirmed": True})
 
     frere = {"situation_domain": "family", "situation_description": "Mon frère me doit 4 800 € depuis un an, j'habite à Nantes"}
     filled = extraction.prefill(frere, TODAY)
     assert filled == {"other_party": "relative", "amount_eur": 4800.0, "postal_code": "44000"}
     slots = frere | filled | {"domain_confirmed": True}
-    still_to_ask = [slot for slot in intake.required_slots(slots) if slots.get(slot) is None]
+    still_to_ask = [slot for slot in questions.required_slots(slots) if slots.get(slot) is None]
     assert still_to_ask == ["relationship_continues", "court_status", "urgency", "preferred_mode"]
 
 
@@ -285,14 +285,14 @@ def test_prefill_never_overwrites_an_answer_or_a_skip():
 ])
 def test_amount_asked_only_where_it_can_change_something(domain, text, asked):
     slots = {"situation_domain": domain, "situation_description": text, "domain_confirmed": True}
-    assert (intake.AMOUNT in intake.required_slots(slots)) is asked
+    assert (questions.AMOUNT in questions.required_slots(slots)) is asked
     assert any(line.startswith("Montant") for line in recap_lines(slots)) is asked
 
 
 def test_no_relationship_question_to_someone_france_travail_struck_off():
     slots = {"situation_domain": "workplace", "domain_confirmed": True}
-    assert intake.RELATIONSHIP in intake.required_slots(slots | {"other_party": "employer_private"})
-    assert intake.RELATIONSHIP not in intake.required_slots(slots | {"other_party": "france_travail"})
+    assert questions.RELATIONSHIP in questions.required_slots(slots | {"other_party": "employer_private"})
+    assert questions.RELATIONSHIP not in questions.required_slots(slots | {"other_party": "france_travail"})
 
 
 def test_no_complaint_date_after_dont_know_or_no_to_the_written_complaint():
@@ -317,7 +317,7 @@ _SITUATIONS = yaml.safe_load((Path(__file__).parent / "situations" / "situations
 
 @pytest.mark.parametrize("situation", _SITUATIONS["situations"], ids=lambda s: s["id"])
 def test_extraction_agrees_with_the_answers_written_for_each_situation(situation):
-    from bot.answers import parse_court_status, parse_other_party, parse_urgency
+    from bot.language.answers import parse_court_status, parse_other_party, parse_urgency
 
     domain = situation["expected"]["domain"]
     answers = situation["answers"]

@@ -1,7 +1,7 @@
 import pytest
 
-from bot import geo
-from bot.geo import SAME_COMMUNE, SAME_DEPARTEMENT, SAME_REGION, TOO_FAR, place, proximity, timezone_name
+from bot.places import geo
+from bot.places.geo import SAME_COMMUNE, SAME_DEPARTEMENT, SAME_REGION, TOO_FAR, place, proximity, timezone_name
 
 
 def test_place_paris():

@@ -201,7 +201,7 @@ def test_without_redis_a_bad_sender_is_400_and_the_server_lives(servers_without_
 def test_an_action_call_nested_too_deep_is_refused_not_a_500():
     from types import SimpleNamespace
 
-    from bot.action_server import read_action_call
+    from bot.servers.action_server import read_action_call
 
     deep = ("[" * 5000 + "]" * 5000).encode()
     assert read_action_call(SimpleNamespace(body=deep, headers={})) is None
@@ -215,7 +215,7 @@ def test_rasa_s_own_api_answers_400_to_a_body_it_cannot_read(body):
 
     import rasa.server as server
 
-    from bot.rasa_server import harden_http_api
+    from bot.servers.rasa_server import harden_http_api
 
     original = server.validate_request_body
     try:

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.language import guess_language, is_clearly_not_french
+from bot.language.detect import guess_language, is_clearly_not_french
 
 
 @pytest.mark.parametrize("text", [

@@ -1,4 +1,4 @@
-"""The lock store of endpoints.yml (bot/lock_store.py): Rasa's RedisLockStore when REDIS_URL
+"""The lock store of endpoints.yml (bot/rasa_plugins/lock_store.py): Rasa's RedisLockStore when REDIS_URL
 is set, in memory otherwise; two processes on one Redis wait for each other's lock."""
 import asyncio
 import sys
@@ -9,7 +9,7 @@ import redis
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.utils.endpoints import read_endpoint_config
 
-from bot.lock_store import EnvLockStore, LockStoreSettingError, redis_lock_store
+from bot.rasa_plugins.lock_store import EnvLockStore, LockStoreSettingError, redis_lock_store
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))

@@ -89,14 +89,14 @@ def test_make_run_starts_answers_and_stops_on_sigterm(tmp_path):
 
         # No token on a command line (`ps`); the conversations private (umask 077).
         started = children(process.pid)
-        assert {"bot.rasa_server", "bot.action_server", "bot.agenda"} <= set(started), started
+        assert {"bot.servers.rasa_server", "bot.servers.action_server", "bot.agenda"} <= set(started), started
         for pid in started.values():
             command_line = Path(f"/proc/{pid}/cmdline").read_bytes()
             assert b"run-test-token" not in command_line and ACTION_TOKEN.encode() not in command_line
         assert (tmp_path / "tracker.db").stat().st_mode & 0o077 == 0
 
         # A process that stops (here killed) is started again; the others keep serving meanwhile.
-        os.kill(started["bot.action_server"], signal.SIGKILL)
+        os.kill(started["bot.servers.action_server"], signal.SIGKILL)
         os.kill(started["bot.agenda"], signal.SIGKILL)
         actions_health = urllib.request.Request(f"http://127.0.0.1:{ports['ACTION_SERVER_PORT']}/health",
                                                 headers={"X-Action-Token": ACTION_TOKEN})
@@ -104,8 +104,8 @@ def test_make_run_starts_answers_and_stops_on_sigterm(tmp_path):
         assert wait_for(lambda: urllib.request.urlopen(
             f"http://127.0.0.1:{ports['AGENDA_PORT']}/health", timeout=2).status == 200)
         again = children(process.pid)
-        assert again["bot.action_server"] != started["bot.action_server"] and again["bot.agenda"] != started["bot.agenda"]
-        assert again["bot.rasa_server"] == started["bot.rasa_server"]  # never stopped
+        assert again["bot.servers.action_server"] != started["bot.servers.action_server"] and again["bot.agenda"] != started["bot.agenda"]
+        assert again["bot.servers.rasa_server"] == started["bot.servers.rasa_server"]  # never stopped
         assert answers(url, "make-run-after-restart")
     finally:
         process.send_signal(signal.SIGTERM)

@@ -1,8 +1,8 @@
-"""bot/offered_buttons.py (issue 16, 5): a payload with a decision passes only when its
+"""bot/rasa_plugins/offered_buttons.py (issue 16, 5): a payload with a decision passes only when its
 button was offered in the bot's latest turn; the servers' test is in tests/test_hardening_e2e.py."""
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
-from bot.offered_buttons import checked_text, latest_offered, payload_offered
+from bot.rasa_plugins.offered_buttons import checked_text, latest_offered, payload_offered
 
 ERASE = '/erase_data{"choice":"confirm"}'
 

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.postal_codes import departement_of, parse_postal_code
+from bot.places.postal_codes import departement_of, parse_postal_code
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.privacy import crypto, retention
-from bot.tracker_store import ConsentAwareSQLTrackerStore
+from bot.rasa_plugins.tracker_store import ConsentAwareSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD_KEY, NEW_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()

@@ -1,4 +1,4 @@
-"""bot/rasa_speedups.py: the Rasa server's per-turn work made cheaper, its results unchanged."""
+"""bot/rasa_plugins/speedups.py: the Rasa server's per-turn work made cheaper, its results unchanged."""
 from __future__ import annotations
 
 import copy
@@ -16,10 +16,10 @@ from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import rasa_speedups
+from bot.rasa_plugins import speedups
 
 # The Rasa server loads our tracker store from endpoints.yml, and that installs the speed-ups.
-importlib.import_module("bot.tracker_store")
+importlib.import_module("bot.rasa_plugins.tracker_store")
 ROOT = Path(__file__).resolve().parents[1]
 ANSWER = {"events": [{"event": "slot", "timestamp": None, "name": "consent", "value": "given"},
                      {"event": "active_loop", "name": None}],
@@ -33,7 +33,7 @@ BAD_ANSWERS = [
 
 
 def test_the_server_modules_install_the_speedups():
-    assert RemoteAction._validate_action_result is rasa_speedups._validate_action_result
+    assert RemoteAction._validate_action_result is speedups._validate_action_result
     assert SpacyNLP.load_model("fr_core_news_md") is SpacyNLP.load_model("fr_core_news_md")
 
 
@@ -41,12 +41,12 @@ def test_another_rasa_version_keeps_rasa_s_own_code(monkeypatch, caplog):
     import rasa
     monkeypatch.setattr(RemoteAction, "_validate_action_result", "rasa's own")
     monkeypatch.setattr(rasa, "__version__", "3.6.22")
-    assert rasa_speedups.install() is False
+    assert speedups.install() is False
     assert RemoteAction._validate_action_result == "rasa's own"
     assert "not installed" in caplog.text
-    monkeypatch.setattr(rasa, "__version__", rasa_speedups.PATCHED_RASA_VERSION)
-    assert rasa_speedups.install() is True
-    assert RemoteAction._validate_action_result is rasa_speedups._validate_action_result
+    monkeypatch.setattr(rasa, "__version__", speedups.PATCHED_RASA_VERSION)
+    assert speedups.install() is True
+    assert RemoteAction._validate_action_result is speedups._validate_action_result
 
 
 def test_a_valid_answer_passes():
@@ -87,7 +87,7 @@ def _features(nlp_model, texts: list[str]) -> list[tuple]:
 def test_switching_the_entity_recogniser_off_leaves_every_training_example_featurised_the_same():
     texts = [example.get("text") for example in load_data("data/nlu").training_examples if example.get("text")]
     assert len(texts) > 500
-    with_ner = rasa_speedups._rasa_load_spacy_model("fr_core_news_md")  # Rasa's own loading, a fresh copy
+    with_ner = speedups._rasa_load_spacy_model("fr_core_news_md")  # Rasa's own loading, a fresh copy
     assert "ner" in with_ner.model.pipe_names
     assert _features(SpacyNLP.load_model("fr_core_news_md"), texts) == _features(with_ner, texts)
 

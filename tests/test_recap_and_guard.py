@@ -1,8 +1,8 @@
 import json
 
 from bot import content
-from bot.recap import recap_lines, recap_text
-from bot.text_guard import MAX_MESSAGE_CHARS, guard_text, is_button_payload
+from bot.intake.recap import recap_lines, recap_text
+from bot.channels.text_guard import MAX_MESSAGE_CHARS, guard_text, is_button_payload
 
 
 def test_recap_in_french_with_french_number_format():
@@ -101,7 +101,7 @@ def test_every_button_of_content_and_domain_passes_the_guard():
 
 
 def test_lone_surrogates_and_control_characters_never_reach_the_language_pipeline():
-    from bot.text_guard import guard_text
+    from bot.channels.text_guard import guard_text
 
     guarded = guard_text("bonjour\udfff\x00 voisin\x07", from_button=False)
     assert guarded.text == "bonjour\ufffd  voisin"

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.nlu_safety import SAFETY_INTENT, override
-from bot.safety import CATEGORIES, screen
+from bot.rasa_plugins.nlu_safety import SAFETY_INTENT, override
+from bot.safety.screen import CATEGORIES, screen
 
 SET = yaml.safe_load((Path(__file__).parent / "safety" / "safety_sentences.yml").read_text(encoding="utf-8"))
 HITS = SET["hits"]
@@ -111,7 +111,7 @@ def test_an_ordinary_message_is_untouched():
 # -- the situation rescue component (pure function) ------------------------------------------
 
 def test_a_fallback_between_two_situations_is_decided_by_the_classifier():
-    from bot.nlu_situation import rescue
+    from bot.rasa_plugins.nlu_situation import rescue
     ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "situation_consumer", "confidence": 0.42},
                {"name": "situation_workplace", "confidence": 0.38}]
     chosen = rescue(ranking[0], ranking, "France Travail m'a radié pour deux mois")
@@ -119,7 +119,7 @@ def test_a_fallback_between_two_situations_is_decided_by_the_classifier():
 
 
 def test_a_real_fallback_stays_a_fallback():
-    from bot.nlu_situation import rescue
+    from bot.rasa_plugins.nlu_situation import rescue
     ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "greet", "confidence": 0.3},
                {"name": "situation_family", "confidence": 0.2}]
     assert rescue(ranking[0], ranking, "blabla") is None

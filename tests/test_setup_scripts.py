@@ -93,12 +93,12 @@ def test_rasa_accepts_a_token_that_starts_with_a_dash(tmp_path):
     """secrets.token_urlsafe gives such a token about once in 64 starts."""
     from rasa.__main__ import create_argument_parser
 
-    from bot.rasa_server import rasa_argv
+    from bot.servers.rasa_server import rasa_argv
     from servers import Servers
 
     servers = Servers(tmp_path, token="-Ab3_x")
     command = servers.rasa_command()
-    assert command[1:3] == ["-m", "bot.rasa_server"] and "-Ab3_x" not in " ".join(command)  # not in `ps`
+    assert command[1:3] == ["-m", "bot.servers.rasa_server"] and "-Ab3_x" not in " ".join(command)  # not in `ps`
     argv = rasa_argv(command[3:], servers.env()["RASA_AUTH_TOKEN"])
     assert create_argument_parser().parse_args(argv[1:]).auth_token == "-Ab3_x"
 

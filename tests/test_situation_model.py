@@ -1,9 +1,9 @@
-"""Which situation: DIET's situation mass re-shared by bot/nlu_situation_model.py."""
+"""Which situation: DIET's situation mass re-shared by bot/rasa_plugins/nlu_situation_model.py."""
 from __future__ import annotations
 
 import pytest
 
-from bot.nlu_situation_model import SituationModel, reshare
+from bot.rasa_plugins.nlu_situation_model import SituationModel, reshare
 
 TEXTS = {
     "situation_workplace": ["mon employeur ne paie pas mes heures", "licencié sans raison par mon patron",

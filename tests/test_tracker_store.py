@@ -10,7 +10,7 @@ from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.privacy import crypto
-from bot.tracker_store import ConsentAwareSQLTrackerStore, redact_event
+from bot.rasa_plugins.tracker_store import ConsentAwareSQLTrackerStore, redact_event
 
 SECRET = "ma soeur Ginette refuse de vendre la maison"
 KEY = "cw_0x689RpI-jtRR7oJ8otLs4mMVQ-hsWnOEHY4LB5w="

@@ -11,16 +11,16 @@ import pytest
 import yaml
 
 from bot import content
-from bot.amounts import parse_amount
-from bot.answers import parse_court_status, parse_other_party, parse_urgency
-from bot.complaint import complaint_draft
+from bot.language.amounts import parse_amount
+from bot.language.answers import parse_court_status, parse_other_party, parse_urgency
+from bot.orientation.complaint import complaint_draft
 from bot.legal.engine import default_table, evaluate
 from bot.legal.facts import (CHOICES, CLAIM_TYPES, build_facts, infer_claim_type, infer_customer, infer_from_text,
                              parse_answer, parse_past_date)
-from bot.outcomes import ADVERSITY, OTHERNESS, acknowledgement, explanation, parse_aim
-from bot.routes import routes_message
-from bot.safety import screen
-from bot.triage import allowed_codes, case_verdict, from_code, next_question, verdict_messages
+from bot.orientation.outcomes import ADVERSITY, OTHERNESS, acknowledgement, explanation, parse_aim
+from bot.orientation.routes import routes_message
+from bot.safety.screen import screen
+from bot.orientation.triage import allowed_codes, case_verdict, from_code, next_question, verdict_messages
 
 TODAY = dt.date(2026, 11, 22)
 NEIGHBOUR = {"situation_domain": "neighbourhood", "other_party": "neighbour", "amount_eur": 0.0,

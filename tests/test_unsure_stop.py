@@ -1,4 +1,4 @@
-"""An unsure « stop » is asked, not obeyed (bot/nlu_stop.py, actions/form_validation.py)."""
+"""An unsure « stop » is asked, not obeyed (bot/rasa_plugins/nlu_stop.py, actions/form_validation.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.intake_form import ValidateIntakeForm
 from bot import content
-from bot.nlu_stop import is_unsure_stop
+from bot.rasa_plugins.nlu_stop import is_unsure_stop
 
 
 def test_a_sure_stop_is_obeyed_and_an_unsure_one_or_one_without_letters_is_not():

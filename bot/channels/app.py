@@ -1,4 +1,4 @@
-"""The mobile app's help tab (`/webhooks/app/`), documented in docs/app-openapi.yaml.
+"""The mobile app's help tab (`/webhooks/app/`), documented in bot/channels/app-openapi.yaml.
 
 The app sends a bearer JWT minted by its own back end. The token's `sub` alone
 decides the conversation (`app-<sub>`): nothing in the request body can name another
@@ -16,6 +16,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import jwt
@@ -32,11 +33,10 @@ from bot.channels.conversations import conversation_history, or_none
 from bot.privacy.erasure import erase_person
 from bot.channels.rate_limit import RateLimits, client_ip
 from bot.channels.turn import run_turn
-from bot.paths import ROOT
 
 logger = logging.getLogger(__name__)
 
-SPEC_PATH = ROOT / "docs" / "app-openapi.yaml"
+SPEC_PATH = Path(__file__).with_name("app-openapi.yaml")
 CONVERSATION_PREFIX = conversation_ids.APP
 MAX_SUBJECT_CHARS = 128
 MAX_TOKEN_CHARS = 8192

@@ -21,9 +21,9 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from bot.answers import normalise
+from bot.codes import DOMAINS, OTHER
+from bot.language.answers import normalise
 
-DOMAINS = ("family", "neighbourhood", "consumer", "workplace", "territorial")
 INTENT_PREFIX = "situation_"
 CERTAIN_NLU = 0.97
 CONFIDENT_NLU = 0.6

@@ -3,7 +3,7 @@
 Pure functions over the description (normalised: lower case, no accents, so that SMS spelling
 and missing accents read the same). Each fact is taken only when the words are plain and point
 one way; two readings, or a negation, leave it to the question. What is taken is shown in the
-recap « d'après votre message » for the person to confirm or change (bot/recap.py).
+recap « d'après votre message » for the person to confirm or change (bot/intake/recap.py).
 
 - `intake_facts`: the intake slots (other party, relationship, amount, court case, urgency, place);
 - `triage_facts`: the triage answers (public employer, contested decision, written complaint and its date);
@@ -15,11 +15,11 @@ import datetime as dt
 import re
 from typing import Any, Iterable, Mapping
 
-from bot import geo
-from bot.amounts import amount_in_text
-from bot.answers import normalise
-from bot.dates import find_past_dates
-from bot.postal_codes import departement_of
+from bot.places import geo
+from bot.language.amounts import amount_in_text
+from bot.language.answers import normalise
+from bot.language.dates import find_past_dates
+from bot.places.postal_codes import departement_of
 
 # -- helpers ----------------------------------------------------------------------------------
 
@@ -33,7 +33,7 @@ _ELIDED = re.compile(r"\b([jlcdmnst]) (?=[aeiouyh])")
 
 
 def plain_text(text: str | None) -> str:
-    """Normalised (bot.answers.normalise) with the usual SMS spellings and dropped apostrophes mended."""
+    """Normalised (bot.language.answers.normalise) with the usual SMS spellings and dropped apostrophes mended."""
     plain = normalise(text)
     for pattern, replacement in _SMS:
         plain = re.sub(pattern, replacement, plain)
@@ -389,7 +389,7 @@ FROM_MESSAGE = "from_message"
 
 
 def prefill_codes(text: str | None, slots: Mapping[str, Any]) -> dict[str, Any]:
-    """Slot events for the codes a first message gives, before consent (bot/tracker_store.py keeps codes)."""
+    """Slot events for the codes a first message gives, before consent (bot/rasa_plugins/tracker_store.py keeps codes)."""
     domain = slots.get("situation_domain")
     skipped = set(slots.get("skipped_questions") or ())
     answers = dict(slots.get("triage_answers") or {})

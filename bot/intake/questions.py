@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from bot.extraction import plain_text
+from bot.intake.extraction import plain_text
 
 # Slot names of the intake form (also the Rasa slot names: the contract with the domain).
 DESCRIPTION = "situation_description"
@@ -49,7 +49,7 @@ EDITABLE_FIELDS: dict[str, tuple[str, ...]] = {
     "urgency": (URGENCY,),
     "postal_code": (POSTAL_CODE,),
     "mode": (MODE,),
-    # Triage answers the description gave (bot/extraction.py): changing one clears it, and the
+    # Triage answers the description gave (bot/intake/extraction.py): changing one clears it, and the
     # triage asks it after the recap.
     "employer": (),
     "decision": (),

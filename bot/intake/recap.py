@@ -1,6 +1,6 @@
 """The recap of what the assistant understood, built from the intake slots.
 
-What the description gave without a question (bot/extraction.py) is marked « d'après votre
+What the description gave without a question (bot/intake/extraction.py) is marked « d'après votre
 message », so that the person confirms it or changes it here.
 """
 from __future__ import annotations
@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Mapping
 
-from bot import content, extraction, intake
-from bot.postal_codes import departement_of, departements
+from bot import content
+from bot.intake import extraction, questions
+from bot.places.postal_codes import departement_of, departements
 
 # Recap field -> the slot it shows (for the « d'après votre message » mark).
 _SLOT_OF_FIELD = {"other_party": "other_party", "relationship": "relationship_continues", "amount": "amount_eur",
@@ -51,7 +52,7 @@ def recap_lines(slots: Mapping[str, Any], today: dt.date | None = None) -> list[
         values["relationship"] = content.RELATIONSHIP_LABELS.get(slots.get("relationship_continues"), content.NOT_GIVEN)
     amount = slots.get("amount_eur")
     if amount is None:
-        if intake.amount_matters(slots):
+        if questions.amount_matters(slots):
             values["amount"] = content.NOT_GIVEN
     else:
         values["amount"] = content.NO_AMOUNT if float(amount) == 0 else content.euros(float(amount))
@@ -60,7 +61,7 @@ def recap_lines(slots: Mapping[str, Any], today: dt.date | None = None) -> list[
     code = slots.get("postal_code")
     dep = departement_of(code) if code else None
     values["postal_code"] = f"{code} ({departements()[dep]})" if dep else content.NOT_GIVEN
-    if not slots.get("safety_risk"):  # after danger no meeting is arranged (bot/intake.py)
+    if not slots.get("safety_risk"):  # after danger no meeting is arranged (bot/intake/questions.py)
         values["mode"] = content.MODE_LABELS.get(slots.get("preferred_mode"), content.NOT_GIVEN)
 
     said = extraction.from_message(slots, today)
@@ -73,7 +74,7 @@ def recap_lines(slots: Mapping[str, Any], today: dt.date | None = None) -> list[
         lines.append(line)
     for key, value in triage_values(slots).items():
         line = content.RECAP_TRIAGE_LINES[key].format(value=value)
-        if said & set(intake.TRIAGE_FIELDS[key]):
+        if said & set(questions.TRIAGE_FIELDS[key]):
             line += content.FROM_MESSAGE
         lines.append(line)
     return lines

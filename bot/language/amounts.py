@@ -13,7 +13,7 @@ from enum import Enum
 from price_parser import Price
 from text_to_num import alpha2digit
 
-from bot.answers import is_dont_know, normalise
+from bot.language.answers import is_dont_know, normalise
 
 # Above this we assume a typo rather than a real claim and ask again.
 MAX_PLAUSIBLE_EUR = 100_000_000.0

@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-DONT_KNOW = "unknown"
+from bot.codes import UNKNOWN
+
+DONT_KNOW = UNKNOWN
 
 
 def normalise(text: str | None) -> str:
@@ -140,9 +142,6 @@ _OTHER_PARTY_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("other", (r"\bautre\b", r"\bother\b")),
 )
 
-OTHER_PARTY_CODES = tuple(code for code, _ in _OTHER_PARTY_PATTERNS)
-
-
 def parse_other_party(text: str | None) -> str | None:
     plain = normalise(text)
     if not plain:
@@ -154,8 +153,6 @@ def parse_other_party(text: str | None) -> str | None:
             return code
     return None
 
-
-DOMAIN_CODES = ("family", "neighbourhood", "consumer", "workplace", "territorial", "other")
 
 _DOMAIN_CHOICE_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("family", (r"\bfamil", r"\bfamily\b")),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from bot.answers import normalise
+from bot.language.answers import normalise
 
 _STOPWORDS = {
     "fr": {"le", "la", "les", "un", "une", "des", "du", "de", "et", "est", "je", "j", "il", "elle", "nous", "vous",

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 
 from bot import content
-from bot.answers import is_dont_know, normalise
+from bot.codes import ADVERSITY, OTHERNESS, OUTCOME_CODES
+from bot.language.answers import is_dont_know, normalise
 
-ADVERSITY = ("abandonment", "domination", "resignation")
-OTHERNESS = ("resumption", "rearrangement", "consensual_breakup")
 
 _WORDS = (
     ("undecided", (r"\bpas encore\b", r"\bhesit", r"\bje ne sais\b", r"\bsais pas\b", r"\bundecided\b", r"\bon verra\b")),
@@ -44,7 +43,7 @@ def parse_aim(text: str | None) -> str | None:
     plain = normalise(text)
     if not plain:
         return None
-    if plain in content.OUTCOME_CODES:
+    if plain in OUTCOME_CODES:
         return plain
     for code, patterns in _WORDS:
         if any(re.search(pattern, plain) for pattern in patterns):

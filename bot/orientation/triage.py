@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any, Mapping
 
 from bot import content
-from bot.answers import DONT_KNOW
+from bot.language.answers import DONT_KNOW
 from bot.legal.engine import Verdict, default_table, evaluate
 from bot.legal.facts import ASK_ORDER, CHOICES, CLAIM_TYPES, QUESTION_FOR_FACT, build_facts
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bot.answers import normalise
+from bot.language.answers import normalise
 from bot.paths import VAR
 
 GEO_DIR = Path(os.environ.get("GEO_DATA_DIR", VAR / "geo"))

@@ -1,7 +1,7 @@
 """French postal codes: extraction from free text and validation against real départements.
 
 A regex alone accepts 00000 or 96123; we check the département part against the
-INSEE list of départements and overseas collectivities (bot/data/departements.csv).
+INSEE list of départements and overseas collectivities (bot/places/departements.csv).
 A code is kept as text because of leading zeros (01000).
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-_DATA = Path(__file__).parent / "data" / "departements.csv"
+_DATA = Path(__file__).with_name("departements.csv")
 # Five digits not glued to other digits; "75 011" (a space after the
 # département, as people often type it) is accepted too.
 _CANDIDATE = re.compile(r"(?<!\d)(\d{2})\s?(\d{3})(?!\d)")

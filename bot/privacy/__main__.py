@@ -29,7 +29,7 @@ def read_dotenv(path: Path) -> None:
 def open_store(endpoints: str, domain=None):
     from rasa.utils.endpoints import read_endpoint_config
 
-    from bot.tracker_store import ConsentAwareSQLTrackerStore
+    from bot.rasa_plugins.tracker_store import ConsentAwareSQLTrackerStore
 
     os.environ["TRACKER_DB"] = str(ROOT / os.environ.get("TRACKER_DB", "var/tracker.db"))  # as scripts/servers.py
     os.environ.setdefault("ACTION_SERVER_TOKEN", "")  # endpoints.yml names it; unused here

@@ -1,9 +1,9 @@
-"""NLU component: the danger classifier (bot/danger_model.py), trained with the model.
+"""NLU component: the danger classifier (bot/safety/danger_model.py), trained with the model.
 
-Its danger sentences live beside it, in bot/data/safety_training.yml, and NOT in data/nlu: long
+Its danger sentences live beside it, in bot/safety/training.yml, and NOT in data/nlu: long
 danger stories taught DIET to confuse the situation intents (see data/nlu/safety.yml). Its
 ordinary messages are every NLU example of another intent, plus the idioms of that file. It
-writes `danger` (probability and categories) on each message; bot/nlu_safety.py decides.
+writes `danger` (probability and categories) on each message; bot/rasa_plugins/nlu_safety.py decides.
 """
 from __future__ import annotations
 
@@ -20,12 +20,13 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.danger_model import MAX_FALSE_ALARM_RATE, DangerModel
-from bot.nlu_arrays import read_arrays, write_arrays
-from bot.safety import without_idioms
-from bot.vocabulary import SAFETY_INTENT
+from bot.safety.danger_model import MAX_FALSE_ALARM_RATE, DangerModel
+from bot.rasa_plugins.nlu_arrays import read_arrays, write_arrays
+from bot.safety.screen import without_idioms
+from bot.codes import SAFETY_INTENT
+from bot.paths import ROOT
 
-TRAINING_FILE = Path(__file__).parent / "data" / "safety_training.yml"
+TRAINING_FILE = ROOT / "bot" / "safety" / "training.yml"
 DANGER_KEY = "danger"
 _ARRAYS = "danger_model.npz"
 

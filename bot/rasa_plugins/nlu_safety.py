@@ -1,9 +1,9 @@
 """NLU component: the safety screen decides the intent `safety_alert` on every message.
 
 Three witnesses, any one of which is enough:
-- the deterministic lexicon (bot/safety.py), the authority for certainty: when it fires, the
+- the deterministic lexicon (bot/safety/screen.py), the authority for certainty: when it fires, the
   intent becomes `safety_alert` whatever DIET thought;
-- the danger classifier (bot/nlu_danger.py), for danger said without a keyword: it fires above
+- the danger classifier (bot/rasa_plugins/nlu_danger.py), for danger said without a keyword: it fires above
   the recall-oriented threshold chosen when it was trained;
 - DIET's own `safety_alert` at very high confidence (short cries for help).
 The rest of the ranking is kept (the situation classifier still reads the `situation_*` scores).
@@ -21,9 +21,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu_danger import DANGER_KEY
-from bot.safety import CATEGORIES, screen
-from bot.vocabulary import SAFETY_INTENT
+from bot.rasa_plugins.nlu_danger import DANGER_KEY
+from bot.safety.screen import CATEGORIES, screen
+from bot.codes import SAFETY_INTENT
 
 NLU_ONLY_THRESHOLD = 0.95
 

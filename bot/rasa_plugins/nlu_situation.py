@@ -3,7 +3,7 @@
 The FallbackClassifier answers `nlu_fallback` when the two best intents are close, e.g.
 "ma tante ne me rend pas les 8 000 €" (family 0.45, consumer 0.53). When both leading
 intents are `situation_*`, the message clearly describes a situation: the domain
-classifier (bot/classifier.py, cue lexicon with the legal tie-breakers) then decides,
+classifier (bot/intake/classifier.py, cue lexicon with the legal tie-breakers) then decides,
 instead of a "je n'ai pas compris".
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.classifier import INTENT_PREFIX, classify
+from bot.intake.classifier import INTENT_PREFIX, classify
 
 FALLBACK_INTENT = "nlu_fallback"
 _LEADERS = 2

@@ -4,7 +4,7 @@ DIET tells well whether a message is a situation at all (against « oui », « b
 between the five domains it over-fits: on the held-out set it was certain (≥ 0.99) and wrong on
 « j'ai été licencié pour faute grave » (consumer) or a washing machine's after-sales (workplace).
 A logistic regression on TF-IDF word and character n-grams of the same examples generalised
-better (old held-out set: 93 % against DIET's 88 %, with the cue lexicon of bot/classifier.py on
+better (old held-out set: 93 % against DIET's 88 %, with the cue lexicon of bot/intake/classifier.py on
 top). So, when DIET's best guess is a situation (or a fallback, or danger, whose situation scores
 the classifier still reads), the mass DIET gives to the situation intents is shared among them
 as this model says. Other intents are untouched. Stored as plain arrays (no pickle).
@@ -25,8 +25,8 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from bot.answers import normalise
-from bot.nlu_arrays import read_arrays, write_arrays
+from bot.language.answers import normalise
+from bot.rasa_plugins.nlu_arrays import read_arrays, write_arrays
 
 PREFIX = "situation_"
 _N_FEATURES = 2 ** 18

@@ -19,7 +19,6 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 STOP_INTENT = "stop"
-UNSURE_STOP_KEY = "unsure_stop"
 MIN_CONFIDENCE = 0.7
 _A_LETTER = re.compile(r"[^\W\d_]")
 

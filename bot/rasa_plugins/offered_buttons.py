@@ -11,9 +11,9 @@ So, in the Rasa server, inside the conversation's lock and against its stored tr
 - a bare `/intent` carries no decision the words could not carry too (« oui », « effacer
   mes données »): it passes, and every step it starts still asks its question;
 - anything else starting with « / » is read as the words it is (the leading « / »
-  dropped), exactly as bot/text_guard.py does for what a person typed.
+  dropped), exactly as bot/channels/text_guard.py does for what a person typed.
 
-Installed once by bot/tracker_store.py, the module the Rasa server loads from endpoints.yml.
+Installed once by bot/rasa_plugins/tracker_store.py, the module the Rasa server loads from endpoints.yml.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Per-turn waste of the Rasa server, cut without changing what it does.
 
-Installed once by the modules the Rasa server loads from our configuration
-(bot/tracker_store.py); never imported by the action server or the agenda service.
+Installed once by bot/rasa_plugins/__init__.py, so by the Rasa server (and `rasa train`) as soon
+as it loads a plug-in of our configuration; never imported by the action server or the agenda service.
 
 - Every answer of the action server is checked against Rasa's response schema with
   `jsonschema.validate`, which first re-checks the *schema itself* against the JSON
@@ -126,7 +126,7 @@ def install() -> bool:
     """Idempotent: the Rasa server may load our modules more than once. False (and Rasa's
     own code) on a Rasa version the patches were not checked against."""
     if rasa.__version__ != PATCHED_RASA_VERSION:
-        logger.warning("Rasa %s, not %s: the speed-ups of bot/rasa_speedups.py are not installed.",
+        logger.warning("Rasa %s, not %s: the speed-ups of bot/rasa_plugins/speedups.py are not installed.",
                        rasa.__version__, PATCHED_RASA_VERSION)
         return False
     RemoteAction._validate_action_result = _validate_action_result

@@ -26,11 +26,10 @@ import sqlalchemy
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import offered_buttons, rasa_speedups
 from bot.privacy import crypto
+from bot.rasa_plugins import offered_buttons
 
-rasa_speedups.install()  # the Rasa server loads this module from endpoints.yml: its per-turn speed-ups
-offered_buttons.install()  # and there a payload counts only when its button was offered (issue 16)
+offered_buttons.install()  # the Rasa server loads this module from endpoints.yml: there a payload counts only when its button was offered
 logger = logging.getLogger(__name__)
 CONSENT_SLOT = "consent"
 REDACTED = None

@@ -1,6 +1,6 @@
 """A danger classifier that generalises where the lexicon has no keyword.
 
-The lexicon (bot/safety.py) is kept for certainty; this model is there for what people write
+The lexicon (bot/safety/screen.py) is kept for certainty; this model is there for what people write
 without a violence word (« j'ai écrit une lettre pour mes enfants au cas où », « il m'oblige à… »).
 It is a logistic regression on hashed word and character n-grams of the normalised text, so it
 is small, fast, deterministic and stored without pickle (plain arrays).
@@ -20,8 +20,8 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from bot.answers import normalise
-from bot.safety import CATEGORIES
+from bot.language.answers import normalise
+from bot.safety.screen import CATEGORIES
 
 # 1 % let ordinary stories through as danger (a barking dog, a loan to a brother: 3 of the 52
 # written situations), which takes the mediation away from them: the model must be about as

@@ -2,7 +2,7 @@
 suicidal words, immediate danger (legal-rules.md S1–S4).
 
 It runs on every message, before anything else. It is a lexicon, not a model, so that it
-is predictable and reviewable (the NLU only adds to it, see bot/nlu_safety.py): idioms are
+is predictable and reviewable (the NLU only adds to it, see bot/rasa_plugins/nlu_safety.py): idioms are
 blanked first ("tuer le temps"), then triggers are searched, skipping those negated in
 their clause ("il ne m'a jamais frappée"). The result names categories, never user text.
 """
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.answers import normalise
+from bot.language.answers import normalise
 
-LEXICON_FILE = Path(__file__).parent / "data" / "safety_lexicon.yml"
+LEXICON_FILE = Path(__file__).with_name("lexicon.yml")
 CATEGORIES = ("danger", "violence", "domestic", "child", "suicide")
 _NEGATION_WINDOW_WORDS = 6
 

@@ -1,6 +1,6 @@
 """The action server: rasa_sdk's own, behind a shared secret.
 
-`python -m bot.action_server --port 5055 --actions actions` (same arguments as
+`python -m bot.servers.action_server --port 5055 --actions actions` (same arguments as
 `python -m rasa_sdk`). On top of rasa_sdk:
 - every route needs the header X-Action-Token with ACTION_SERVER_TOKEN (from the
   environment or .env, scripts/make_env.sh); Rasa sends it (endpoints.yml,

@@ -1,6 +1,6 @@
 """`rasa` with the HTTP API token taken from the environment, never from the command line.
 
-`python -m bot.rasa_server run --enable-api …` is `rasa run --enable-api … --auth-token=…`
+`python -m bot.servers.rasa_server run --enable-api …` is `rasa run --enable-api … --auth-token=…`
 with the token read from RASA_AUTH_TOKEN: a command line is readable by every user of the
 host (`ps`, /proc/*/cmdline), a process's environment only by its owner.
 
