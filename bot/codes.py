@@ -7,7 +7,7 @@ labels); the person who adds a sixth domain or a new mode changes this file, and
 A message of one of the NEVER_A_SLOT_VALUE intents always reaches its own rule, whatever question
 is pending: danger gets the numbers, erasure its confirmation, « stop » the goodbye, a person the
 contacts, a question its answer. domain.yml writes the same list once (anchor `never_a_slot_value`)
-and every slot mapping refers to it; tests/test_domain_contract.py keeps the two equal and checks
+and every slot mapping refers to it; tests/unit/test_domain_contract.py keeps the two equal and checks
 that every form of the domain has a rule for each of these intents.
 """
 from __future__ import annotations

@@ -228,7 +228,7 @@ _YES_NO_UNKNOWN = (
 )
 
 # The consent record keeps the version of the notice that was accepted. Change it with
-# the notice text (QUESTIONS["consent"]): tests/test_privacy_conversation.py pins the text's hash.
+# the notice text (QUESTIONS["consent"]): tests/e2e/test_privacy_conversation.py pins the text's hash.
 CONSENT_NOTICE_VERSION = "2026-11-23"
 
 # Form questions, one per slot, with a variation per domain where wording differs.

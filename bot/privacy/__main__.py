@@ -4,7 +4,7 @@
     python -m bot.privacy rotate                         # re-encrypt with the newest key
     python -m bot.privacy erase CONVERSATION_ID          # a person's erasure request, by hand
 
-Reads .env like scripts/servers.py (a variable already set in the environment wins).
+Reads .env like scripts/stack/servers.py (a variable already set in the environment wins).
 Prints counts only.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ def open_store(endpoints: str, domain=None):
 
     from bot.rasa_plugins.tracker_store import ConsentAwareSQLTrackerStore
 
-    os.environ["TRACKER_DB"] = str(ROOT / os.environ.get("TRACKER_DB", "var/tracker.db"))  # as scripts/servers.py
+    os.environ["TRACKER_DB"] = str(ROOT / os.environ.get("TRACKER_DB", "var/tracker.db"))  # as scripts/stack/servers.py
     os.environ.setdefault("ACTION_SERVER_TOKEN", "")  # endpoints.yml names it; unused here
     config = read_endpoint_config(endpoints, "tracker_store")
     if config is None:

@@ -14,7 +14,7 @@ as it loads a plug-in of our configuration; never imported by the action server 
 - Of spaCy's pipeline, Rasa uses the tokens, their lemmas and tags and the word vectors
   (SpacyTokenizer, SpacyFeaturizer); nothing reads the named entities, so the entity
   recogniser (a third of spaCy's time per message) is switched off. Rasa itself already
-  switches the parser off. The features are the same: tests/test_rasa_speedups.py checks
+  switches the parser off. The features are the same: tests/e2e/test_rasa_speedups.py checks
   it on every training example.
 - Loading DIET and TED, Rasa trains each model for one step on one example to create
   its weights (and the optimizer's) before reading the trained ones over them, and that
@@ -22,7 +22,7 @@ as it loads a plug-in of our configuration; never imported by the action server 
   gradients, just to throw it away — most of the 100 s start-up. We create the weights
   with one eager forward pass of the same training loss instead, and read the same
   checkpoint over them: the loaded weights are bit for bit the same
-  (tests/test_rasa_speedups.py); only the optimizer's state, useless to predict, is not
+  (tests/e2e/test_rasa_speedups.py); only the optimizer's state, useless to predict, is not
   restored. Prediction keeps its compiled graph. Fine-tuning (`rasa train --finetune`)
   keeps Rasa's own loading.
 """
@@ -118,7 +118,7 @@ def load_rasa_model(cls: type[RasaModel], model_file_name: str, model_data_examp
 
 
 # The patches replace private Rasa functions whose code they mirror: checked against this
-# version only (tests/test_rasa_speedups.py). Another version runs Rasa's own, slower code.
+# version only (tests/e2e/test_rasa_speedups.py). Another version runs Rasa's own, slower code.
 PATCHED_RASA_VERSION = "3.6.21"
 
 

@@ -1,4 +1,4 @@
-"""Agenda service part of the benchmark (scripts/bench.py runs it on SQLite and on PostgreSQL).
+"""Agenda service part of the benchmark (scripts/bench/run.py runs it on SQLite and on PostgreSQL).
 
 - search latency (sequential searches);
 - hold and confirm latency, one booking after the other;
@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import aiohttp
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_load import latency_summary, require_loopback  # noqa: E402
+from scripts.bench.load import latency_summary, require_loopback
 
 PERSON = {"name": "Bench Démo", "email": "bench@demo-mediation.example", "contact_consent": True}
 BRIEF = {"domain": "bench"}
@@ -33,7 +31,7 @@ def stats(seconds: list[float]) -> dict[str, float]:
             "mean_ms": round(statistics.fmean(values_ms), 1) if values_ms else 0.0}
 
 
-# ---- Correctness checks (pure: tests/test_bench.py feeds them bad outcomes) ----------------------
+# ---- Correctness checks (pure: tests/unit/scripts/test_bench.py feeds them bad outcomes) ----------------------
 
 def storm_problems(statuses: list[int]) -> list[str]:
     """Many holds at once on one slot: exactly one may win, every other one gets 409."""

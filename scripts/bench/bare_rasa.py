@@ -4,7 +4,7 @@ Generated in a temporary directory on each `make bench` (nothing of it is commit
 intents (greet, affirm, deny, inform) with a handful of French examples each, one response
 per intent by rules, WhitespaceTokenizer + CountVectorsFeaturizer + DIETClassifier (a few
 epochs) + RulePolicy, the REST channel, Rasa's in-memory tracker store, no action server.
-Our assistant's figures are reported as ratios to this bot's (scripts/bench.py).
+Our assistant's figures are reported as ratios to this bot's (scripts/bench/run.py).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from servers import RASA, Servers, free_port
+from scripts.stack.servers import RASA, Servers, free_port
 
 EXAMPLES = {
     "greet": ["Bonjour", "bonsoir", "salut", "hello", "bonjour à vous", "coucou"],

@@ -1,7 +1,7 @@
-"""Channel part of the benchmark (called by scripts/bench.py, or alone).
+"""Channel part of the benchmark (called by scripts/bench/run.py, or alone).
 
 On the real servers on loopback, with every outgoing platform call sent to a local
-fake (tests/fake_platform.py):
+fake (tests/support/fake_platform.py):
 - widget: socket.io turn latency, from emitting the message to the end-of-turn event;
 - WhatsApp: how fast a signed webhook is acknowledged, and the time until the fake
   Graph API received the reply (ack first, turn in the background).
@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-for path in (ROOT, ROOT / "scripts", ROOT / "tests"):
-    sys.path.insert(0, str(path))
-import socketio  # noqa: E402
+from bot.paths import ROOT
+import socketio
 
-from fake_platform import CHANNEL_TEST_SECRETS  # noqa: E402
-from meta_payloads import signed_post, whatsapp_payload, whatsapp_text  # noqa: E402
+from tests.support.fake_platform import CHANNEL_TEST_SECRETS
+from tests.support.meta_payloads import signed_post, whatsapp_payload, whatsapp_text
 
 WIDGET_TURNS = [{"message": "Bonjour"}, {"payload": "/affirm"},
                 {"message": "Ma sœur et moi ne sommes pas d'accord sur la vente de la maison de nos parents"},
@@ -78,8 +75,8 @@ def measure(url: str, platform, conversations: int = 4) -> dict:
 if __name__ == "__main__":
     import tempfile
 
-    from fake_platform import FakePlatform, channel_test_env
-    from servers import running_servers
+    from tests.support.fake_platform import FakePlatform, channel_test_env
+    from scripts.stack.servers import running_servers
 
     fake = FakePlatform().start()
     with tempfile.TemporaryDirectory() as workdir, running_servers(Path(workdir), extra_env=channel_test_env(fake)) as s:

@@ -16,10 +16,9 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterable
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bot.paths import ROOT
 
-from bot.intake.classifier import DOMAINS, classify  # noqa: E402
+from bot.intake.classifier import DOMAINS, classify
 
 HELDOUT = ROOT / "tests" / "nlu" / "heldout_situations.yml"
 # Written by someone who never saw the training data, before the changes of 2026-12-03.

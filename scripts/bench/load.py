@@ -2,7 +2,7 @@
 
     measure_load("http://127.0.0.1:5005", conversations=10, seconds=45)
 
-The same function measures our assistant, the bare Rasa baseline of scripts/bench.py and,
+The same function measures our assistant, the bare Rasa baseline of scripts/bench/run.py and,
 later, a cluster behind a load balancer: it only needs a base URL serving
 `/webhooks/rest/webhook`. Each simulated person sends the intake conversation below turn
 after turn (no think time: the server is kept busy), starts again with a new sender id when

@@ -1,9 +1,9 @@
 """Load test (issue 6, resilience): N concurrent people on the REST channel for a bounded time.
 
-    .venv/bin/python scripts/load_test.py [--conversations 25] [--duration 180]
-    .venv/bin/python scripts/load_test.py --url http://127.0.0.1:5005 --token "$RASA_AUTH_TOKEN"
+    .venv/bin/python -m scripts.bench.load_test [--conversations 25] [--duration 180]
+    .venv/bin/python -m scripts.bench.load_test --url http://127.0.0.1:5005 --token "$RASA_AUTH_TOKEN"
 
-Without --url it starts its own servers (scripts/servers.py: free loopback ports, private
+Without --url it starts its own servers (scripts/stack/servers.py: free loopback ports, private
 SQLite stores, rate limits off, platform calls sent to a local fake). Each simulated person
 goes through a French intake conversation, waits a short seeded random time between turns,
 and starts a new conversation with a new sender id when one ends, until the duration is
@@ -41,14 +41,11 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parents[1]
-for _path in (ROOT, ROOT / "scripts", ROOT / "tests"):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
-from bot import content  # noqa: E402
-from bot.places.geo import GEO_DIR  # noqa: E402
-from bot.channels.text_guard import guard_text  # noqa: E402
-from servers import rss_mb  # noqa: E402
+from bot.paths import ROOT
+from bot import content
+from bot.places.geo import GEO_DIR
+from bot.channels.text_guard import guard_text
+from scripts.stack.servers import rss_mb
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 FIRST_AMOUNT_EUR, AMOUNT_STEP_EUR = 20_000, 7  # same triage whatever the amount in both scripts
@@ -147,7 +144,7 @@ class Findings:
     mixed: dict[str, list[str]] = field(default_factory=dict)  # sender -> what is wrong
 
 
-# ---- Checks on the trackers (pure functions: tests/test_load.py feeds them fakes) -------------
+# ---- Checks on the trackers (pure functions: tests/e2e/test_load.py feeds them fakes) -------------
 
 def expected_user_texts(conversation: Conversation) -> list[str | None]:
     """The user events the tracker must hold, in order.
@@ -454,7 +451,7 @@ def run_load_test(settings: Settings | None = None, url: str | None = None, toke
 
 
 def measure(servers, settings: Settings) -> dict:
-    """The load test on servers started by scripts/servers.py (here, or by scripts/bench.py),
+    """The load test on servers started by scripts/stack/servers.py (here, or by scripts/bench/run.py),
     including the errors they logged."""
     result = asyncio.run(load(servers.url, servers.token, settings, servers.processes["rasa"].pid))
     result["server_log_errors"] = server_log_errors(servers.workdir)[:DETAILS_KEPT]
@@ -463,8 +460,8 @@ def measure(servers, settings: Settings) -> dict:
 
 
 def _with_own_servers(settings: Settings) -> dict:
-    from fake_platform import FakePlatform, channel_test_env
-    from servers import running_servers
+    from tests.support.fake_platform import FakePlatform, channel_test_env
+    from scripts.stack.servers import running_servers
 
     fake = FakePlatform().start()  # platform calls stay on the machine
     with tempfile.TemporaryDirectory(prefix="load-") as workdir, \

@@ -1,19 +1,19 @@
 """Benchmark: `make bench` writes reports/bench.md and reports/bench.json.
 
 On this machine, loopback only, bounded (about 25 minutes):
-1. The bare Rasa baseline (scripts/bare_rasa.py): a trivial bot generated in a temporary
+1. The bare Rasa baseline (scripts/bench/bare_rasa.py): a trivial bot generated in a temporary
    directory, trained (training time), started (start-up, memory) and put under the load below.
-2. Our assistant (scripts/servers.py: Rasa server, action server, agenda service, SQLite
+2. Our assistant (scripts/stack/servers.py: Rasa server, action server, agenda service, SQLite
    stores): start-up, the same load, memory of each process (RSS now and peak), the
-   channels (scripts/bench_channels.py), the 25-people load test with its checks
-   (scripts/load_test.py, also writes reports/load.md), and the agenda service
-   (scripts/bench_agenda.py).
-3. The agenda service again on a throwaway PostgreSQL (scripts/pg_cluster.py).
-4. Scale-out (scripts/cluster.py): the same load through nginx on a cluster of 1, then of 2
+   channels (scripts/bench/channels.py), the 25-people load test with its checks
+   (scripts/bench/load_test.py, also writes reports/load.md), and the agenda service
+   (scripts/bench/agenda.py).
+3. The agenda service again on a throwaway PostgreSQL (scripts/stack/postgres_server.py).
+4. Scale-out (scripts/stack/cluster.py): the same load through nginx on a cluster of 1, then of 2
    Rasa replicas (PostgreSQL tracker store, Redis lock store and channel state, 2 action
    servers, the agenda on PostgreSQL), with the ratio 2 replicas / 1 replica, each
    cluster's start-up and the memory of every process.
-"The load" (scripts/bench_load.py measure_load): N conversations at once on the REST channel
+"The load" (scripts/bench/load.py measure_load): N conversations at once on the REST channel
 for a fixed time, for N in --levels; latency p50/p95/p99 and turns per second.
 Our figures are also given as ratios to the bare bot's (× slower, × the memory, …).
 Training time: the last one recorded by scripts/train.sh (reports/training.json), or measured
@@ -26,25 +26,21 @@ import json
 import os
 import platform
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-for _path in (ROOT, ROOT / "scripts", ROOT / "tests"):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
-import bare_rasa  # noqa: E402
-import load_test  # noqa: E402
-from bench_agenda import measure as measure_agenda  # noqa: E402
-from bench_channels import measure as measure_channels  # noqa: E402
-from bench_load import CONVERSATION, measure_load  # noqa: E402
-from cluster import running_cluster  # noqa: E402
-from fake_platform import FakePlatform, channel_test_env  # noqa: E402
-from pg_cluster import PostgresMissing, postgres_url  # noqa: E402
-from servers import RASA, Servers, rss_mb, running_servers  # noqa: E402
+from bot.paths import ROOT
+from scripts.bench import bare_rasa
+from scripts.bench import load_test
+from scripts.bench.agenda import measure as measure_agenda
+from scripts.bench.channels import measure as measure_channels
+from scripts.bench.load import CONVERSATION, measure_load
+from scripts.stack.cluster import running_cluster
+from tests.support.fake_platform import FakePlatform, channel_test_env
+from scripts.stack.postgres_server import PostgresMissing, postgres_url
+from scripts.stack.servers import RASA, Servers, rss_mb, running_servers
 
 TRAINING_RECORD = ROOT / "reports" / "training.json"
 
@@ -80,7 +76,7 @@ def from_scratch(training: dict) -> bool:
     return training.get("cache") == "cold"
 
 
-# ---- Ratios and report (pure: tests/test_bench.py) --------------------------------------------------
+# ---- Ratios and report (pure: tests/unit/scripts/test_bench.py) --------------------------------------------------
 
 def ratio(ours: float | None, bare: float | None) -> float | None:
     """ours / bare, rounded; None when either is missing or the baseline is zero."""

@@ -1,5 +1,5 @@
 """Several Rasa replicas and action servers behind nginx, on PostgreSQL and Redis, all on
-127.0.0.1: `make run-cluster` (this file's main) and tests/test_cluster.py.
+127.0.0.1: `make run-cluster` (this file's main) and tests/e2e/test_cluster.py.
 
     PostgreSQL   tracker store (database `mediation`, DATABASE_URL) and agenda (`agenda`)
     Redis        Rasa's lock store and the widget's socket.io bus (REDIS_URL)
@@ -8,7 +8,7 @@
     rasa-N       stateless `rasa run` replicas, same token and endpoints.yml, behind nginx
     nginx        round robin over the replicas; /socket.io/ sticky by client address
 
-Built on scripts/servers.py (same environment, logs and process handling as `make run`).
+Built on scripts/stack/servers.py (same environment, logs and process handling as `make run`).
 Tests get throwaway PostgreSQL and Redis; `make run-cluster` keeps their data under
 var/cluster/ (passwords generated once into var/cluster/secrets.json). docs/deploy.md
 describes the same deployment for an operator.
@@ -21,17 +21,15 @@ import os
 import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pg_cluster import create_database, postgres_server  # noqa: E402
-from redis_server import redis_server  # noqa: E402
-from servers import (ROOT, Servers, _ready, database_location, free_port, private_data_dirs,  # noqa: E402
+from scripts.stack.postgres_server import create_database, postgres_server
+from scripts.stack.redis_server import redis_server
+from scripts.stack.servers import (ROOT, Servers, _ready, database_location, free_port, private_data_dirs,
                      read_dotenv, rss_mb, serve_in_foreground)
 
 NGINX_TEMPLATE = Path(__file__).resolve().parent / "nginx-cluster.conf"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, ContextManager, Iterator
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.paths import ROOT
 RASA = str(ROOT / ".venv" / "bin" / "rasa")
 
 
@@ -68,7 +68,7 @@ class Servers:
     action_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     tracker_db: Path | None = None
     agenda_db_url: str | None = None  # SQLite beside the tracker unless given (e.g. PostgreSQL)
-    # The shared stores of a deployment with several replicas (scripts/cluster.py). Unset, they
+    # The shared stores of a deployment with several replicas (scripts/stack/cluster.py). Unset, they
     # are removed from the servers' environment: a test never reaches an exported production one.
     database_url: str | None = None  # tracker store (DATABASE_URL), instead of `tracker_db`
     redis_url: str | None = None  # lock store and the widget's socket.io bus (REDIS_URL)

@@ -25,11 +25,11 @@ from sanic import Sanic
 from bot import content
 from bot.channels.app import (AppInput, JwtSettings, TokenRejected, TokenVerifier, app_messages,
                               parse_message_body)
-from fake_platform import CHANNEL_TEST_SECRETS
-from openapi_checks import operations, refs, resolve
+from tests.support.fake_platform import CHANNEL_TEST_SECRETS
+from tests.support.openapi_checks import operations, refs, resolve
 
-ROOT = Path(__file__).resolve().parents[1]
-SPEC_PATH = ROOT / "docs" / "app-openapi.yaml"
+from bot.paths import ROOT
+SPEC_PATH = ROOT / "bot" / "channels" / "app-openapi.yaml"
 SECRET = CHANNEL_TEST_SECRETS["APP_JWT_SECRET"]
 CONSENT = ["/affirm", "/deny", "/ask_confidentiality"]
 

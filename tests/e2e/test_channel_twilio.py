@@ -21,7 +21,7 @@ from bot import content
 from bot.channels.choices import ChoiceMemory
 from bot.channels.twilio import (SignedTwilioInput, TwilioOutput, TwilioSettings, choose, conversation_id,
                                  form_params, numbered_text, signed_url)
-from fake_platform import CHANNEL_TEST_SECRETS
+from tests.support.fake_platform import CHANNEL_TEST_SECRETS
 
 SID = CHANNEL_TEST_SECRETS["TWILIO_ACCOUNT_SID"]
 AUTH_TOKEN = CHANNEL_TEST_SECRETS["TWILIO_AUTH_TOKEN"]

@@ -1,5 +1,5 @@
 """WhatsApp Cloud API end to end: signed webhooks posted to the real Rasa server on
-loopback, the replies captured by the fake Graph API (tests/fake_platform.py)."""
+loopback, the replies captured by the fake Graph API (tests/support/fake_platform.py)."""
 from __future__ import annotations
 
 import json
@@ -9,10 +9,10 @@ import urllib.request
 
 import pytest
 
-import meta_payloads as fx
+from tests.support import meta_payloads as fx
 from bot import content
 from bot.channels import whatsapp
-from fake_platform import CHANNEL_TEST_SECRETS
+from tests.support.fake_platform import CHANNEL_TEST_SECRETS
 
 pytestmark = [pytest.mark.model, pytest.mark.usefixtures("conversation_id_key")]
 

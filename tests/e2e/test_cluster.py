@@ -1,11 +1,10 @@
 """Two Rasa replicas and two action servers behind nginx, on PostgreSQL and Redis
-(scripts/cluster.py, `make run-cluster`): conversations whose turns alternate between the
+(scripts/stack/cluster.py, `make run-cluster`): conversations whose turns alternate between the
 replicas lose nothing and mix nothing, the widget works through the load balancer and
 across replicas, the conversations are in PostgreSQL and the locks in Redis."""
 import asyncio
 import json
 import secrets
-import sys
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -16,9 +15,8 @@ import redis
 import socketio
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-import load_test  # noqa: E402
+from bot.paths import ROOT
+from scripts.bench import load_test
 
 pytestmark = pytest.mark.model
 ALTERNATING, THROUGH_NGINX = 6, 2
@@ -26,8 +24,8 @@ ALTERNATING, THROUGH_NGINX = 6, 2
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory, fake_platform):
-    from cluster import running_cluster
-    from fake_platform import channel_test_env
+    from scripts.stack.cluster import running_cluster
+    from tests.support.fake_platform import channel_test_env
 
     if not any((ROOT / "models").glob("*.tar.gz")):
         pytest.fail("No trained model: run `make train` (make test does it for you).")
@@ -141,7 +139,7 @@ def widget_session(url):
 
 
 class Tab:
-    """One browser tab on `url` (nginx or a replica), as tests/test_channel_widget.py drives it."""
+    """One browser tab on `url` (nginx or a replica), as tests/e2e/test_channel_widget.py drives it."""
 
     def __init__(self, url, token):
         self.url, self.token, self.events = url, token, []
@@ -224,8 +222,8 @@ def test_memory_and_start_up_are_measured(cluster):
 
 
 def test_the_run_cluster_banner_says_where_everything_is(cluster):
-    """`make run-cluster` prints this once the cluster is up (scripts/cluster.py main)."""
-    from cluster import _banner
+    """`make run-cluster` prints this once the cluster is up (scripts/stack/cluster.py main)."""
+    from scripts.stack.cluster import _banner
     banner = _banner(cluster, ROOT / "var" / "cluster", ROOT / "var" / "cluster" / "log")
     for where in (cluster.url, *cluster.replica_urls, cluster.agenda_url, "var/cluster/secrets.json"):
         assert where in banner

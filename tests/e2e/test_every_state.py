@@ -13,7 +13,7 @@ import pytest
 
 from bot import content
 from bot.legal.engine import default_table
-from conversation_walk import Scenario, answer, declared_form_states, replay, state_of, walk
+from tests.support.conversation_walk import Scenario, answer, declared_form_states, replay, state_of, walk
 
 pytestmark = pytest.mark.model
 

@@ -12,7 +12,6 @@ REST sender used to end the Rasa server). Bounded: a few hundred requests per da
 from __future__ import annotations
 
 import json
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, shared_state_env
-from test_channel_app import token
+from tests.conftest import ROOT, shared_state_env
+from tests.e2e.test_channel_app import token
 
 pytestmark = pytest.mark.model
 
@@ -82,10 +81,9 @@ def fuzz_servers(request, tmp_path_factory, fake_platform, shared_redis):
     if request.param == "sqlite":
         yield request.getfixturevalue("servers")
         return
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from fake_platform import channel_test_env
-    from pg_cluster import create_database, postgres_server
-    from servers import running_servers
+    from tests.support.fake_platform import channel_test_env
+    from scripts.stack.postgres_server import create_database, postgres_server
+    from scripts.stack.servers import running_servers
 
     with postgres_server() as server_url:
         extra_env = {**channel_test_env(fake_platform), **shared_state_env(shared_redis, "fuzz-pg")}

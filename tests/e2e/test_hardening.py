@@ -1,7 +1,7 @@
 """One request must never stop the service (issue 16), on the real servers on loopback:
 the REST sender id, the action server's shared secret and error answers, the agenda's
 bounds, the caps on request bodies, client metadata never stored, no token in `ps`,
-private files. Supervision (a stopped process is started again) is in tests/test_make_run.py."""
+private files. Supervision (a stopped process is started again) is in tests/e2e/test_make_run.py."""
 from __future__ import annotations
 
 import json
@@ -183,8 +183,8 @@ def test_logs_and_databases_are_private(servers):
 
 @pytest.fixture(scope="module")
 def servers_without_redis(tmp_path_factory, fake_platform):
-    from fake_platform import channel_test_env
-    from servers import running_servers
+    from tests.support.fake_platform import channel_test_env
+    from scripts.stack.servers import running_servers
 
     with running_servers(tmp_path_factory.mktemp("no-redis"), extra_env=channel_test_env(fake_platform)) as running:
         yield running

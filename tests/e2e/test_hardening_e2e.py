@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-import meta_payloads as fx
+from tests.support import meta_payloads as fx
 from bot import content
-from test_booking_rest import agenda_rows, intake_until_offers, slot_buttons
-from test_channel_messenger import Person, text_of
-from test_channel_twilio import NUMBER, Phone
-from test_channel_widget import Tab, http, new_session
+from tests.e2e.test_booking_rest import agenda_rows, intake_until_offers, slot_buttons
+from tests.e2e.test_channel_messenger import Person, text_of
+from tests.e2e.test_channel_twilio import NUMBER, Phone
+from tests.e2e.test_channel_widget import Tab, http, new_session
 
 pytestmark = [pytest.mark.model, pytest.mark.usefixtures("conversation_id_key")]
-ROOT = Path(__file__).resolve().parents[1]
+from bot.paths import ROOT
 
 
 def book(chat):

@@ -1,4 +1,4 @@
-"""The load test of issue 6 (scripts/load_test.py): its checks on fakes, then the real load.
+"""The load test of issue 6 (scripts/bench/load_test.py): its checks on fakes, then the real load.
 
 The real load runs 25 people at once for 3 minutes against its own servers (rate limits
 off, private stores), about 4 minutes with the start-up."""
@@ -8,9 +8,10 @@ import json
 
 import pytest
 
-import load_test
+from scripts.bench import load_test
 from bot import content
-from load_test import Conversation, Marker, Settings
+from scripts.bench.load_test import Conversation, Marker, Settings
+from bot.paths import ROOT
 
 OURS, THEIRS = Marker("38100", 20_007), Marker("29000", 20_014)
 

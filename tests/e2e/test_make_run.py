@@ -1,4 +1,4 @@
-"""`make run` (scripts/run.sh → scripts/servers.py), the README's first command: it starts the
+"""`make run` (scripts/run.sh → scripts/stack/servers.py), the README's first command: it starts the
 three servers on loopback, prints where they are, answers, starts again a server that stops
 (the others keep serving), keeps its token off the command lines and its files private, and
 stops cleanly on SIGTERM."""
@@ -7,16 +7,14 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-from servers import free_port  # noqa: E402
+from bot.paths import ROOT
+from scripts.stack.servers import free_port
 
 pytestmark = pytest.mark.model
 

@@ -3,13 +3,14 @@ from pathlib import Path
 
 import pytest
 
-from eval_nlu import BLIND, evaluate, heldout_examples, write_report
+from scripts.bench.eval_nlu import BLIND, evaluate, heldout_examples, write_report
+from bot.paths import ROOT
 
 pytestmark = pytest.mark.model
 
 
 def test_heldout_set_is_not_in_the_training_data():
-    nlu_dir = Path(__file__).resolve().parents[1] / "data" / "nlu"
+    nlu_dir = ROOT / "data" / "nlu"
     train_text = "\n".join(path.read_text(encoding="utf-8").lower() for path in nlu_dir.glob("*.yml"))
     overlap = [text for text, _ in heldout_examples() if f"- {text.lower()}\n" in train_text]
     assert overlap == []
@@ -35,7 +36,7 @@ BLIND_MIN_ACCURACY = 0.87
 
 
 def test_blind_set_is_not_in_the_training_data():
-    nlu_dir = Path(__file__).resolve().parents[1] / "data" / "nlu"
+    nlu_dir = ROOT / "data" / "nlu"
     train_text = "\n".join(path.read_text(encoding="utf-8").lower() for path in nlu_dir.glob("*.yml"))
     overlap = [text for text, _ in heldout_examples(BLIND) if f"- {text.lower()}\n" in train_text]
     assert overlap == []

@@ -9,9 +9,9 @@ import urllib.request
 import pytest
 from twilio.request_validator import RequestValidator
 
-import meta_payloads as fx
+from tests.support import meta_payloads as fx
 from bot.channels import messenger, twilio, whatsapp
-from fake_platform import CHANNEL_TEST_SECRETS
+from tests.support.fake_platform import CHANNEL_TEST_SECRETS
 
 pytestmark = [pytest.mark.model, pytest.mark.usefixtures("conversation_id_key")]
 

@@ -1,6 +1,6 @@
 """« effacer mes données » typed on each channel, confirmed with that channel's own
 button, erases the conversation: the real servers on loopback, the platforms faked
-(tests/fake_platform.py), the tracker database read afterwards."""
+(tests/support/fake_platform.py), the tracker database read afterwards."""
 from __future__ import annotations
 
 import asyncio
@@ -8,14 +8,14 @@ import time
 
 import pytest
 
-import meta_payloads as fx
+from tests.support import meta_payloads as fx
 from bot import content
 from bot.channels.twilio import conversation_id as twilio_conversation
-from test_channel_messenger import Person as MessengerPerson, text_of as messenger_text
-from test_channel_twilio import Phone
-from test_channel_whatsapp import Person as WhatsAppPerson, text_of as whatsapp_text
-from test_channel_widget import Tab, new_session
-from test_privacy_erasure import tracker_rows
+from tests.e2e.test_channel_messenger import Person as MessengerPerson, text_of as messenger_text
+from tests.e2e.test_channel_twilio import Phone
+from tests.e2e.test_channel_whatsapp import Person as WhatsAppPerson, text_of as whatsapp_text
+from tests.e2e.test_channel_widget import Tab, new_session
+from tests.e2e.test_privacy_erasure import tracker_rows
 
 pytestmark = [pytest.mark.model, pytest.mark.usefixtures("conversation_id_key")]
 

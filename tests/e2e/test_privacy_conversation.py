@@ -9,9 +9,9 @@ import uuid
 import pytest
 
 from bot import content
-from test_booking_rest import agenda_rows
-from test_channel_app import AppClient
-from test_privacy_erasure import book_through_the_app, tracker_rows
+from tests.e2e.test_booking_rest import agenda_rows
+from tests.e2e.test_channel_app import AppClient
+from tests.e2e.test_privacy_erasure import book_through_the_app, tracker_rows
 
 pytestmark = pytest.mark.model
 
@@ -41,7 +41,7 @@ def test_consent_is_recorded_with_its_time_and_notice_version(chat):
 
 
 def test_withdrawing_consent_during_the_intake_asks_then_erases_everything(servers):
-    from conftest import Chat
+    from tests.conftest import Chat
     chat = Chat(servers, sender("intake"))
     chat.say("Bonjour")
     chat.say("/affirm")
@@ -70,7 +70,7 @@ def test_withdrawing_consent_during_the_intake_asks_then_erases_everything(serve
 
 
 def test_erasure_before_consent_has_nothing_to_erase(servers):
-    from conftest import Chat
+    from tests.conftest import Chat
     chat = Chat(servers, sender("before-consent"))
     chat.say("Bonjour")
     reply = chat.say("effacer mes données")

@@ -8,8 +8,8 @@ import sqlite3
 
 import pytest
 
-from test_booking_rest import agenda_rows, slot_buttons
-from test_channel_app import AppClient
+from tests.e2e.test_booking_rest import agenda_rows, slot_buttons
+from tests.e2e.test_channel_app import AppClient
 
 pytestmark = pytest.mark.model
 

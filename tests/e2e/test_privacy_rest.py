@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from bot.privacy import crypto
-from fake_platform import CHANNEL_TEST_SECRETS
+from tests.support.fake_platform import CHANNEL_TEST_SECRETS
 
 pytestmark = pytest.mark.model
 SENTENCE = "Mon voisin Barnabé a planté une haie de thuyas qui dépasse chez moi et il refuse de la tailler"

@@ -20,7 +20,7 @@ from bot.rasa_plugins import speedups
 
 # The Rasa server loads our tracker store from endpoints.yml, and that installs the speed-ups.
 importlib.import_module("bot.rasa_plugins.tracker_store")
-ROOT = Path(__file__).resolve().parents[1]
+from bot.paths import ROOT
 ANSWER = {"events": [{"event": "slot", "timestamp": None, "name": "consent", "value": "given"},
                      {"event": "active_loop", "name": None}],
           "responses": [{"text": "Bien noté."}]}

@@ -22,7 +22,7 @@ import socketio
 from bot import content
 
 pytestmark = pytest.mark.model
-ROOT = Path(__file__).resolve().parents[1]
+from bot.paths import ROOT
 PER_SENDER, PER_IP = 3, 8
 ADMIN_TOKEN = "test-agenda-admin-token-rate-limit"
 FOREIGN_ORIGIN = "https://evil.example"
@@ -30,13 +30,13 @@ FOREIGN_ORIGIN = "https://evil.example"
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory, fake_platform, shared_redis):
-    from conftest import shared_state_env
-    from fake_platform import channel_test_env
-    from servers import running_servers
+    from tests.conftest import shared_state_env
+    from tests.support.fake_platform import channel_test_env
+    from scripts.stack.servers import running_servers
 
     if not any((ROOT / "models").glob("*.tar.gz")):
         pytest.fail("No trained model: run `make train` (make test does it for you).")
-    # The limits are counted in Redis, as with several replicas (tests/test_shared_state.py
+    # The limits are counted in Redis, as with several replicas (tests/e2e/test_shared_state.py
     # checks the in-memory and the shared counters alike).
     extra = {**channel_test_env(fake_platform), **shared_state_env(shared_redis, "limited"),
              "RATE_LIMIT_PER_SENDER": str(PER_SENDER), "RATE_LIMIT_PER_IP": str(PER_IP),
@@ -96,7 +96,7 @@ def test_rest_refuses_a_ninth_request_a_minute_from_one_address(limited):
 
 
 def test_the_app_api_answers_rate_limited_in_its_own_error_shape(limited):
-    from fake_platform import CHANNEL_TEST_SECRETS
+    from tests.support.fake_platform import CHANNEL_TEST_SECRETS
 
     bearer = jwt.encode({"sub": "rl-app-user", "exp": int(time.time()) + 600},
                         CHANNEL_TEST_SECRETS["APP_JWT_SECRET"], algorithm="HS256")

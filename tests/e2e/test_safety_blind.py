@@ -16,11 +16,11 @@ import pytest
 import yaml
 
 from bot.legal.engine import default_table
-from conversation_walk import Scenario, replay, walk
+from tests.support.conversation_walk import Scenario, replay, walk
 
 pytestmark = pytest.mark.model
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.paths import ROOT
 BLIND = yaml.safe_load((ROOT / "tests" / "safety" / "blind_safety_2026_12.yml").read_text(encoding="utf-8"))
 HELPLINES = {line.number for line in default_table().helplines}
 STATES = ("first_message", "description_after_greeting", "intake_answer")

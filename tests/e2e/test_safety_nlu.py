@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_safety import HITS, NEAR_MISSES
+from tests.unit.safety.test_safety import HITS, NEAR_MISSES
 
 pytestmark = pytest.mark.model
 

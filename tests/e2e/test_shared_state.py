@@ -2,7 +2,7 @@
 and its users): each state type against both backends, two replicas sharing one Redis, Redis
 stopped in the middle, and what the keys and values hold (never a clear number or address).
 
-Redis is a throwaway `redis-server` on loopback (scripts/redis_server.py; TEST_REDIS_URL to
+Redis is a throwaway `redis-server` on loopback (scripts/stack/redis_server.py; TEST_REDIS_URL to
 use another one). Each test has its own key prefix, removed afterwards."""
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import pytest
 import redis
 from twilio.request_validator import RequestValidator
 
-import meta_payloads as fx
+from tests.support import meta_payloads as fx
 from bot import content
 from bot.channels import shared_store, whatsapp
 from bot.channels.choices import ChoiceMemory, SharedChoiceMemory, choice_memory
@@ -31,10 +31,10 @@ from bot.channels.service_window import ServiceWindow, SharedServiceWindow, serv
 from bot.channels.shared_store import SharedStore
 from bot.channels.signatures import meta_signature
 from bot.channels.twilio import SignedTwilioInput, TwilioSettings, conversation_id
-from fake_platform import CHANNEL_TEST_SECRETS
-from redis_server import redis_server, redis_url
+from tests.support.fake_platform import CHANNEL_TEST_SECRETS
+from scripts.stack.redis_server import redis_server, redis_url
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.paths import ROOT
 WA_SECRET = CHANNEL_TEST_SECRETS["WHATSAPP_APP_SECRET"]
 PHONE_NUMBER_ID = CHANNEL_TEST_SECRETS["WHATSAPP_PHONE_NUMBER_ID"]
 TEMPLATE = CHANNEL_TEST_SECRETS["WHATSAPP_TEMPLATE_NAME"]

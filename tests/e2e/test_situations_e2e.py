@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import Chat
+from tests.conftest import Chat
 
 pytestmark = pytest.mark.model
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.paths import ROOT
 SITUATIONS = yaml.safe_load((ROOT / "tests" / "situations" / "situations.yml").read_text(encoding="utf-8"))["situations"]
 MAX_TURNS = 40
 INTAKE_SLOTS = ("situation_description", "domain_confirmed", "domain_choice", "other_party", "relationship_continues",

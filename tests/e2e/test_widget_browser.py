@@ -19,7 +19,8 @@ import pytest
 
 from bot import content
 from bot.channels import rendering
-from conftest import ROOT
+from tests.conftest import ROOT
+from bot.paths import ROOT
 
 pytestmark = pytest.mark.model
 

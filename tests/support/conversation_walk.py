@@ -18,7 +18,7 @@ import yaml
 
 from bot.codes import NEVER_A_SLOT_VALUE_IN_BOOKING
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.paths import ROOT
 MAX_TURNS = 60
 
 # Typed answers for the questions that have no button (or whose buttons only say "skip").
@@ -128,7 +128,7 @@ def answer(conversation: Conversation, tracker: dict, scenario: Scenario) -> str
         return buttons[0]["payload"]
     if state == "recap":
         return "/affirm"
-    raise AssertionError(f"no way to answer in state {state}: add a typed answer to tests/conversation_walk.py")
+    raise AssertionError(f"no way to answer in state {state}: add a typed answer to tests/support/conversation_walk.py")
 
 
 def walk(servers, scenario: Scenario, opening: str = "Bonjour") -> dict[str, list[dict]]:

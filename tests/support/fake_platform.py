@@ -115,6 +115,6 @@ def channel_test_env(platform: FakePlatform) -> dict[str, str]:
     """Environment for the Rasa server under test: every channel configured, every
     outgoing platform call sent to the fake."""
     # SLOW_TURN_SECONDS: on a loaded CI machine a first turn can pass 8 s; tests that count
-    # replies must not get the "please wait" notice (tested on its own in tests/test_turn.py).
+    # replies must not get the "please wait" notice (tested on its own in tests/unit/channels/test_turn.py).
     return {**CHANNEL_TEST_SECRETS, "META_GRAPH_URL": platform.url, "TWILIO_API_URL": platform.url,
             "SLOW_TURN_SECONDS": "60"}

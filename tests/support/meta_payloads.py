@@ -14,7 +14,7 @@ from bot.channels.signatures import meta_signature
 
 PAGE_ID = "106421234567890"
 WABA_ID = "102290129340398"
-PHONE_NUMBER_ID = "100200300"  # tests/fake_platform.py CHANNEL_TEST_SECRETS
+PHONE_NUMBER_ID = "100200300"  # tests/support/fake_platform.py CHANNEL_TEST_SECRETS
 _ids = itertools.count(1)
 
 

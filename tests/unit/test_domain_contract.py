@@ -13,7 +13,7 @@ import yaml
 
 from bot.codes import NEVER_A_SLOT_VALUE, NEVER_A_SLOT_VALUE_IN_BOOKING
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.paths import ROOT
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 RULES = [rule for path in sorted((ROOT / "data" / "rules").glob("*.yml"))
          for rule in yaml.safe_load(path.read_text(encoding="utf-8")).get("rules") or []]

@@ -18,8 +18,8 @@ from bot import content
 from bot.agenda.client import AgendaRefused, AgendaUnavailable
 from bot.agenda.schema import bookings, holds
 from bot.agenda.store import AgendaError
-from test_actions import make_tracker, run
-from tests.agenda_fixtures import Clock, seeded_store, slot_ids
+from tests.unit.actions.test_actions import make_tracker, run
+from tests.support.agenda_fixtures import Clock, seeded_store, slot_ids
 
 DOMAIN = {"forms": {"booking_form": {"required_slots": booking_actions.FULL_FORM}}}
 READY = {"consent": "given", "situation_domain": "family", "postal_code": "75011", "preferred_mode": "video",

@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.orientation import ActionAskTriageAnswer, ValidateOrientationForm
 from actions.recap import ActionAskEdit, ActionResetField, ActionShowRecap, field_from_words
 from bot import content
-from test_actions import DOMAIN, make_tracker, run, validate
+from tests.unit.actions.test_actions import DOMAIN, make_tracker, run, validate
 
 MAIRIE = "Je travaille à la mairie et on me refuse mes congés annuels"
 

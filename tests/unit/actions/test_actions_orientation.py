@@ -8,7 +8,7 @@ from actions.orientation import (ActionAskOutcomeAim, ActionAskTriageAnswer, Act
 from actions.recap import ActionResetField
 from actions.safety import ActionSafetyScreen, safety_message
 from bot import content
-from test_actions import make_tracker, run
+from tests.unit.actions.test_actions import make_tracker, run
 
 DOMAIN = {"forms": {"orientation_form": {"required_slots": ["triage_answer", "outcome_aim"]}}}
 NEIGHBOUR = {"consent": "given", "situation_domain": "neighbourhood", "other_party": "neighbour", "amount_eur": 0.0,

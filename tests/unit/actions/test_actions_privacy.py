@@ -16,9 +16,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.privacy import ActionEraseData, ValidateConsentForm
 from bot import content
 from bot.agenda.schema import bookings, holds
-from test_actions import make_tracker, run
-from test_actions_booking import DOMAIN, FakeAgenda, agenda_behind_fake_client, booked, held
-from tests.agenda_fixtures import Clock
+from tests.unit.actions.test_actions import make_tracker, run
+from tests.unit.actions.test_actions_booking import DOMAIN, FakeAgenda, agenda_behind_fake_client, booked, held
+from tests.support.agenda_fixtures import Clock
 
 # The notice text the version CONSENT_NOTICE_VERSION stands for. A change to the notice must
 # come with a new version (and a new hash here), or recorded consents would name the wrong text.

@@ -6,7 +6,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.agenda.service import create_app
-from tests.agenda_fixtures import Clock, seeded_store, slot_ids
+from tests.support.agenda_fixtures import Clock, seeded_store, slot_ids
 
 TOKEN, ADMIN = "service-token", "admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -18,10 +18,9 @@ from pathlib import Path
 import aiohttp
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-from pg_cluster import postgres_url  # noqa: E402
-from servers import free_port  # noqa: E402
+from bot.paths import ROOT
+from scripts.stack.postgres_server import postgres_url
+from scripts.stack.servers import free_port
 
 CONCURRENT = 200
 TOKEN = "concurrency-token"

@@ -40,7 +40,7 @@ def test_bookings_made_before_keyed_hashes_keep_their_code_and_the_file_is_priva
     from bot.agenda import references
     from bot.agenda.schema import bookings, holds, slots as slot_table, mediators
     from bot.agenda.store import AgendaStore
-    from tests.agenda_fixtures import mediator_row
+    from tests.support.agenda_fixtures import mediator_row
 
     monkeypatch.setenv("AGENDA_SECRET_KEY", "a-test-key-of-the-agenda-service-0123456789")
     engine = db.make_engine(f"sqlite:///{tmp_path}/agenda.db")

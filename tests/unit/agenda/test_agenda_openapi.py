@@ -8,10 +8,10 @@ import yaml
 from bot.agenda import db
 from bot.agenda.service import POOL, create_app
 from bot.agenda.store import AgendaStore
-from openapi_checks import operations, refs, resolve
+from tests.support.openapi_checks import operations, refs, resolve
 
-ROOT = Path(__file__).resolve().parents[1]
-SPEC_PATH = ROOT / "docs" / "agenda-openapi.yaml"
+from bot.paths import ROOT
+SPEC_PATH = ROOT / "bot" / "agenda" / "openapi.yaml"
 
 try:
     from openapi_spec_validator import validate_spec

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from bot.agenda.schema import bookings, slots
 from bot.agenda.store import AgendaError, Conflict, Forbidden, NotFound
-from tests.agenda_fixtures import Clock, seeded_store, slot_ids
+from tests.support.agenda_fixtures import Clock, seeded_store, slot_ids
 
 PERSON = {"name": "Marie Dupont", "email": "marie@exemple.fr", "contact_consent": True}
 

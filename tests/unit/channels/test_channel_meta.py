@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-import meta_payloads as fx
+from tests.support import meta_payloads as fx
 from bot.channels import meta, messenger, whatsapp
 from bot.channels.signatures import meta_signature
 
@@ -175,7 +175,7 @@ async def test_graph_client_posts_with_a_bearer_token_and_retries_once_on_5xx(fa
 
 
 async def test_graph_client_survives_an_unreachable_platform_and_a_missing_token(caplog):
-    from servers import free_port
+    from scripts.stack.servers import free_port
 
     graph = meta.GraphClient("unit", "tok", f"http://127.0.0.1:{free_port()}", retry_delay=0.01)
     with caplog.at_level(logging.ERROR):
@@ -255,7 +255,7 @@ def test_whatsapp_payloads_are_read_and_statuses_reactions_and_other_numbers_ski
 # ---- The 24-hour customer-service window -----------------------------------------------
 
 
-# The shared (Redis) window passes the same checks: tests/test_shared_state.py.
+# The shared (Redis) window passes the same checks: tests/e2e/test_shared_state.py.
 
 
 async def test_service_window_opens_on_a_message_and_closes_after_24_hours():

@@ -106,9 +106,9 @@ def test_a_leading_slash_typed_by_a_person_is_never_an_intent(typed, expected):
 
 # ---------------------------------------------------------------- links and emergency numbers
 
-from actions.safety import safety_message  # noqa: E402
-from bot import content  # noqa: E402
-from bot.legal.engine import default_table  # noqa: E402
+from actions.safety import safety_message
+from bot import content
+from bot.legal.engine import default_table
 
 ICS = "http://127.0.0.1:8000/public/bookings/MED-7K2Q.ics?code=PLUME-4821"
 

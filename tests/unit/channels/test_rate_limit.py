@@ -63,7 +63,7 @@ def test_memory_is_bounded_and_idle_keys_expire():
 
 
 async def test_rate_limits_per_sender_and_per_ip():
-    # The shared (Redis) limits pass the same checks: tests/test_shared_state.py.
+    # The shared (Redis) limits pass the same checks: tests/e2e/test_shared_state.py.
     clock = Clock()
     limits = RateLimits(per_sender=2, per_ip=3, window=60, clock=clock)
     assert (await limits.check("alice", "10.0.0.1")).allowed
@@ -86,17 +86,17 @@ def test_configuration_from_the_environment():
 
 # ---- Meta and Twilio: the platform is the caller, the person is told once --------------
 
-import asyncio  # noqa: E402
-import urllib.parse  # noqa: E402
-from types import SimpleNamespace  # noqa: E402
+import asyncio
+import urllib.parse
+from types import SimpleNamespace
 
-import pytest  # noqa: E402
+import pytest
 
-from rasa.core.channels.channel import CollectingOutputChannel  # noqa: E402
+from rasa.core.channels.channel import CollectingOutputChannel
 
-from bot import content  # noqa: E402
-from bot.channels import meta  # noqa: E402
-from bot.channels.twilio import SignedTwilioInput, TwilioSettings  # noqa: E402
+from bot import content
+from bot.channels import meta
+from bot.channels.twilio import SignedTwilioInput, TwilioSettings
 
 
 class FakeMeta(meta.MetaWebhookInput):
@@ -140,7 +140,7 @@ def test_meta_floods_are_cut_per_person_and_told_once_never_a_429_to_meta():
 def test_twilio_floods_are_cut_per_person_and_twilio_always_gets_its_200():
     from twilio.request_validator import RequestValidator
 
-    from fake_platform import CHANNEL_TEST_SECRETS
+    from tests.support.fake_platform import CHANNEL_TEST_SECRETS
 
     sid, auth, number = (CHANNEL_TEST_SECRETS[k] for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
                                                             "TWILIO_NUMBER"))
@@ -179,7 +179,7 @@ def test_twilio_floods_are_cut_per_person_and_twilio_always_gets_its_200():
 
 @pytest.mark.usefixtures("conversation_id_key")  # Twilio names conversations with it
 def test_twilio_notice_goes_out_without_a_turn(fake_platform):
-    from fake_platform import CHANNEL_TEST_SECRETS
+    from tests.support.fake_platform import CHANNEL_TEST_SECRETS
 
     settings = TwilioSettings(CHANNEL_TEST_SECRETS["TWILIO_ACCOUNT_SID"], CHANNEL_TEST_SECRETS["TWILIO_AUTH_TOKEN"],
                               CHANNEL_TEST_SECRETS["TWILIO_NUMBER"], api_url=fake_platform.url)

@@ -1,5 +1,5 @@
 """bot/channels/dedup.py (issue 16, 6): every event is keyed (its id, else a digest of the
-event), and events past the age bound are dropped. Servers' tests: tests/test_hardening_e2e.py."""
+event), and events past the age bound are dropped. Servers' tests: tests/e2e/test_hardening_e2e.py."""
 import time
 
 from bot.channels.dedup import Deduplicator, event_key, max_event_age, too_old

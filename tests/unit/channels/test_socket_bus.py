@@ -2,7 +2,6 @@
 sealed messages, nothing in clear on the channel, foreign or replayed messages dropped."""
 import asyncio
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,9 +11,8 @@ from cryptography.fernet import Fernet
 from bot.channels import socket_bus
 from bot.channels.widget import WidgetInput
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-from redis_server import redis_server  # noqa: E402
+from bot.paths import ROOT
+from scripts.stack.redis_server import redis_server
 
 SECRET = "w" * 40
 REPLY = "Votre dossier concerne Mme Ginette Lefort, 69003"

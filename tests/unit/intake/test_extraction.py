@@ -14,6 +14,7 @@ from bot.language.dates import find_past_date
 from bot.legal.facts import parse_answer
 from bot.intake.recap import recap_lines
 from bot.orientation.triage import next_question
+from bot.paths import ROOT
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -312,7 +313,7 @@ def test_a_decision_outside_the_buttons_is_understood_in_words():
 
 # -- the written situations: what a description gives agrees with the answers written for it ---
 
-_SITUATIONS = yaml.safe_load((Path(__file__).parent / "situations" / "situations.yml").read_text(encoding="utf-8"))
+_SITUATIONS = yaml.safe_load((ROOT / "tests" / "situations" / "situations.yml").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("situation", _SITUATIONS["situations"], ids=lambda s: s["id"])

@@ -24,8 +24,8 @@ def test_skipped_questions_are_not_required():
 
 
 def test_every_domain_asks_postal_code_and_mode():
-    for domain, questions in questions.QUESTIONS_BY_DOMAIN.items():
-        assert questions.POSTAL_CODE in questions and questions.MODE in questions, domain
+    for domain, asked in questions.QUESTIONS_BY_DOMAIN.items():
+        assert questions.POSTAL_CODE in asked and questions.MODE in asked, domain
 
 
 def test_editable_fields():

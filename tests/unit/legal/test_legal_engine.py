@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from bot.legal.engine import VERDICTS, default_table, evaluate, load_table, match
+from bot.paths import ROOT
 
 TODAY = dt.date(2026, 11, 22)
 TABLE = default_table()
@@ -145,7 +146,7 @@ def test_every_rule_is_sourced_dated_and_rated():
 
 def test_the_row_ids_exist_in_the_reference_note():
     # docs/reference/legal-rules.md is the dated copy of the research note the rules come from.
-    note = Path(__file__).resolve().parents[1] / "docs" / "reference" / "legal-rules.md"
+    note = ROOT / "docs" / "reference" / "legal-rules.md"
     rows_in_note = set(re.findall(r"^\| ([GVFCTRPS]\d) \|", note.read_text(encoding="utf-8"), re.M))
     assert {rule.row for rule in TABLE.rules} <= rows_in_note
 

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from bot import content
+from bot.codes import OUTCOME_CODES
 from bot.language.amounts import parse_amount
 from bot.language.answers import parse_court_status, parse_other_party, parse_urgency
 from bot.orientation.complaint import complaint_draft
@@ -21,6 +22,7 @@ from bot.orientation.outcomes import ADVERSITY, OTHERNESS, acknowledgement, expl
 from bot.orientation.routes import routes_message
 from bot.safety.screen import screen
 from bot.orientation.triage import allowed_codes, case_verdict, from_code, next_question, verdict_messages
+from bot.paths import ROOT
 
 TODAY = dt.date(2026, 11, 22)
 NEIGHBOUR = {"situation_domain": "neighbourhood", "other_party": "neighbour", "amount_eur": 0.0,
@@ -221,7 +223,7 @@ def test_the_aim_in_the_persons_words(text, aim):
 
 
 def test_acknowledgement_never_judges_the_choice():
-    for code in content.OUTCOME_CODES:
+    for code in OUTCOME_CODES:
         text = acknowledgement(code)
         assert "sans rien vous imposer" in text
 
@@ -250,7 +252,7 @@ def test_a_prior_administrative_appeal_is_not_called_an_amicable_step():
 
 # -- legal answers a person can trust (issue 15 §4) ------------------------------------------
 
-NOTE = Path(__file__).resolve().parents[1] / "docs" / "reference" / "legal-rules.md"
+NOTE = ROOT / "docs" / "reference" / "legal-rules.md"
 _URL = re.compile(r"https://\S+")
 _RULE_ID = re.compile(r"(?<![\w.-])[GVFCTRPS]\d(?:-[\w-]+)?(?!\w)")
 _INTERNAL_WORDS = ("legal-rules", ".md", ".yml", "aucune source", "source :", "source trouvée", "sources :",
@@ -298,7 +300,7 @@ _VALUES = {
 
 def _walk(count: int = 1500):
     """Every case of the rule table, then a seeded random walk over every fact and value."""
-    from test_legal_engine import CASES
+    from tests.unit.legal.test_legal_engine import CASES
     cases = [dict(case) for case, _ in CASES.values()]
     rng = random.Random(15)
     for _ in range(count):
@@ -579,7 +581,7 @@ def test_the_other_corrections_of_the_errata():
 
 # -- the written situations, through the engine (no NLU): behaviour otherwise unchanged ----------
 
-SITUATIONS = yaml.safe_load((Path(__file__).resolve().parent / "situations" / "situations.yml")
+SITUATIONS = yaml.safe_load((ROOT / "tests" / "situations" / "situations.yml")
                             .read_text(encoding="utf-8"))["situations"]
 
 

@@ -16,7 +16,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.privacy import crypto, retention
 from bot.rasa_plugins.tracker_store import ConsentAwareSQLTrackerStore
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.paths import ROOT
 OLD_KEY, NEW_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 SENTENCE = "mon beau-frère Anatole garde la tondeuse depuis mars"
 DAY = 86400
@@ -199,9 +199,8 @@ def closed_port():
 
 
 def test_postgresql_rows_hold_no_clear_text_and_purge_works(monkeypatch):
-    sys.path.insert(0, str(ROOT / "scripts"))
     import sqlalchemy as sa
-    from pg_cluster import postgres_url
+    from scripts.stack.postgres_server import postgres_url
 
     with postgres_url() as url:
         parsed = sa.engine.make_url(url)

@@ -1,7 +1,6 @@
 """The lock store of endpoints.yml (bot/rasa_plugins/lock_store.py): Rasa's RedisLockStore when REDIS_URL
 is set, in memory otherwise; two processes on one Redis wait for each other's lock."""
 import asyncio
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,9 +10,8 @@ from rasa.utils.endpoints import read_endpoint_config
 
 from bot.rasa_plugins.lock_store import EnvLockStore, LockStoreSettingError, redis_lock_store
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-from redis_server import redis_server  # noqa: E402
+from bot.paths import ROOT
+from scripts.stack.redis_server import redis_server
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +85,7 @@ def test_with_redis_url_two_processes_share_the_locks(monkeypatch, redis_url):
 
 def test_an_unreachable_redis_fails_the_turn_instead_of_skipping_the_lock(monkeypatch):
     from rasa.core.lock_store import LockError
-    from redis_server import _free_port
+    from scripts.stack.redis_server import _free_port
 
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{_free_port()}/0")
     store = endpoints_lock_store()

@@ -1,5 +1,5 @@
 """bot/rasa_plugins/offered_buttons.py (issue 16, 5): a payload with a decision passes only when its
-button was offered in the bot's latest turn; the servers' test is in tests/test_hardening_e2e.py."""
+button was offered in the bot's latest turn; the servers' test is in tests/e2e/test_hardening_e2e.py."""
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
 from bot.rasa_plugins.offered_buttons import checked_text, latest_offered, payload_offered

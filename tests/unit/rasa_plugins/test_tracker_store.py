@@ -116,8 +116,7 @@ def test_database_url_moves_the_store_to_postgresql_with_explicit_pool_sizes(tmp
 
     import sqlalchemy as sa
 
-    sys.path.insert(0, "scripts")
-    from pg_cluster import postgres_url
+    from scripts.stack.postgres_server import postgres_url
 
     monkeypatch.setenv("TRACKER_ENCRYPTION_KEYS", KEY)
     domain = Domain.load("domain.yml")
@@ -181,8 +180,7 @@ def test_an_unbindable_sender_is_an_error_not_an_exit_on_sqlite(store, sender):
 def test_an_unbindable_sender_is_an_error_not_an_exit_on_postgresql(tmp_path, monkeypatch):
     import sys
 
-    sys.path.insert(0, "scripts")
-    from pg_cluster import postgres_url
+    from scripts.stack.postgres_server import postgres_url
 
     monkeypatch.setenv("TRACKER_ENCRYPTION_KEYS", KEY)
     domain = Domain.load("domain.yml")

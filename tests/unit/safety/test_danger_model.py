@@ -12,7 +12,7 @@ from bot.rasa_plugins.nlu_danger import TRAINING_FILE, training_sentences
 from bot.rasa_plugins.nlu_safety import SAFETY_INTENT, override
 from bot.safety.screen import CATEGORIES
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.paths import ROOT
 
 DANGERS = [
     ("j'ai écrit une lettre d'adieu à mes enfants", ("suicide",)),
@@ -84,4 +84,4 @@ def test_the_training_file_is_well_formed_and_shares_no_sentence_with_any_test_s
         tested = [entry["text"] if isinstance(entry, dict) else entry
                   for key in ("hits", "near_misses") for entry in data.get(key) or []]
         assert not training & {text.strip().lower() for text in tested}, path.name
-    assert TRAINING_FILE.parent.name == "data"
+    assert TRAINING_FILE.parent == ROOT / "bot" / "safety"  # beside the screen, not in data/nlu

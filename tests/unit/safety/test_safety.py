@@ -8,8 +8,9 @@ import yaml
 
 from bot.rasa_plugins.nlu_safety import SAFETY_INTENT, override
 from bot.safety.screen import CATEGORIES, screen
+from bot.paths import ROOT
 
-SET = yaml.safe_load((Path(__file__).parent / "safety" / "safety_sentences.yml").read_text(encoding="utf-8"))
+SET = yaml.safe_load((ROOT / "tests" / "safety" / "safety_sentences.yml").read_text(encoding="utf-8"))
 HITS = SET["hits"]
 NEAR_MISSES = SET["near_misses"]
 

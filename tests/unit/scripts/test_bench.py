@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-import bare_rasa
-import bench
-from bench_agenda import booking_problems, stats, storm_problems
-from bench_load import latency_summary, percentile, require_loopback
+from scripts.bench import bare_rasa
+from scripts.bench import run as bench
+from scripts.bench.agenda import booking_problems, stats, storm_problems
+from scripts.bench.load import latency_summary, percentile, require_loopback
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.paths import ROOT
 
 
 def test_percentiles_are_nearest_rank():
@@ -235,8 +235,8 @@ def test_train_sh_records_whether_rasa_s_training_cache_was_warm(tmp_path):
         (tmp_path / name).write_text(name)
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "nlu.yml").write_text("v1")
-    (tmp_path / "bot" / "data").mkdir(parents=True)
-    (tmp_path / "bot" / "data" / "safety_training.yml").write_text("dangers: []")  # read by the training too
+    (tmp_path / "bot" / "safety").mkdir(parents=True)
+    (tmp_path / "bot" / "safety" / "training.yml").write_text("dangers: []")  # read by the training too
     fake_rasa = tmp_path / ".venv" / "bin" / "rasa"
     fake_rasa.parent.mkdir(parents=True)
     fake_rasa.write_text('#!/usr/bin/env bash\nmkdir -p models .rasa/cache\ntouch models/mediation-accueil.tar.gz '

@@ -1,13 +1,11 @@
-"""nginx's configuration for the cluster (scripts/nginx-cluster.conf, filled by scripts/cluster.py):
+"""nginx's configuration for the cluster (scripts/stack/nginx-cluster.conf, filled by scripts/stack/cluster.py):
 nginx accepts it, every placeholder is filled, and its logs hold no address and no query string."""
 import re
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-from cluster import nginx_binary, nginx_config  # noqa: E402
+from bot.paths import ROOT
+from scripts.stack.cluster import nginx_binary, nginx_config
 
 
 def test_nginx_accepts_the_generated_configuration(tmp_path):

@@ -2,7 +2,7 @@
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.paths import ROOT
 SCRIPT = ROOT / "scripts" / "find_python310.sh"
 
 
@@ -42,7 +42,7 @@ def test_a_wrong_version_in_python310_is_not_accepted(tmp_path):
 
 
 def test_environment_wins_over_dotenv(tmp_path):
-    from servers import read_dotenv
+    from scripts.stack.servers import read_dotenv
 
     dotenv = tmp_path / ".env"
     dotenv.write_text("# Local secrets\nRASA_AUTH_TOKEN=from-file\nRASA_PORT=6000\n")
@@ -94,7 +94,7 @@ def test_rasa_accepts_a_token_that_starts_with_a_dash(tmp_path):
     from rasa.__main__ import create_argument_parser
 
     from bot.servers.rasa_server import rasa_argv
-    from servers import Servers
+    from scripts.stack.servers import Servers
 
     servers = Servers(tmp_path, token="-Ab3_x")
     command = servers.rasa_command()
