@@ -13,7 +13,7 @@ run:
 run-cluster: setup train
 	scripts/ensure_postgres.sh
 	scripts/ensure_cluster_packages.sh
-	.venv/bin/python scripts/cluster.py
+	.venv/bin/python -m scripts.stack.cluster
 
 test: setup train validate
 	scripts/ensure_postgres.sh
@@ -32,7 +32,7 @@ validate: setup
 	$(RASA) data validate --fail-on-warnings --quiet
 
 unit: setup
-	.venv/bin/python -m pytest tests -m "not model"
+	.venv/bin/python -m pytest tests/unit
 
 stories: train
 	ACTION_SERVER_PORT=5055 ACTION_SERVER_TOKEN=unused TRACKER_DB=var/test-tracker.db $(RASA) test core --model models \
@@ -40,12 +40,12 @@ stories: train
 	@.venv/bin/python -c "import glob, yaml; n = sum(len(yaml.safe_load(open(f))['stories']) for f in glob.glob('tests/stories/*.yml')); print(f'Rasa test stories: {n} passed, 0 failed')"
 
 eval: train
-	.venv/bin/python scripts/eval_nlu.py
+	.venv/bin/python -m scripts.bench.eval_nlu
 
 bench: train
 	scripts/ensure_postgres.sh
 	scripts/ensure_cluster_packages.sh
-	.venv/bin/python scripts/bench.py
+	.venv/bin/python -m scripts.bench.run
 
 shell:
 	scripts/shell.sh

@@ -19,8 +19,8 @@ from actions.tracker_reading import latest_entity, latest_intent, latest_text
 from bot import booking, content
 from bot.agenda.client import AgendaClient, AgendaRefused, AgendaUnavailable, conversation_key
 from bot.agenda.references import find_reference, find_secret
+from bot.codes import MODE_CODES, NO_PREFERENCE
 
-HOLD_MINUTES = 10
 FULL_FORM = ["booking_slot", "booking_name", "booking_contact", "booking_contact_consent", "booking_confirmed"]
 RESCHEDULE_FORM = ["booking_slot", "booking_confirmed"]
 
@@ -46,7 +46,7 @@ def _tz(tracker: Tracker) -> str:
 
 def _mode(tracker: Tracker) -> str | None:
     mode = tracker.get_slot("preferred_mode")
-    return mode if mode in ("phone", "video", "in_person", "no_preference") else None
+    return mode if mode in MODE_CODES else None
 
 
 async def _search(tracker: Tracker, exclude: list[int]) -> tuple[list[dict], str]:
@@ -56,7 +56,7 @@ async def _search(tracker: Tracker, exclude: list[int]) -> tuple[list[dict], str
     found = await client.search(domain, postal_code, mode, exclude=exclude)
     if found["slots"] or mode != "in_person":
         return found["slots"], ""
-    found = await client.search(domain, postal_code, "no_preference", exclude=exclude)
+    found = await client.search(domain, postal_code, NO_PREFERENCE, exclude=exclude)
     return found["slots"], content.BOOKING_REMOTE_INSTEAD
 
 
@@ -71,7 +71,7 @@ async def release_hold(tracker: Tracker) -> None:
         try:
             await agenda().release(hold["hold_id"])
         except (AgendaUnavailable, AgendaRefused):
-            pass  # an unreleased hold expires by itself after HOLD_MINUTES
+            pass  # an unreleased hold expires by itself (AGENDA_HOLD_MINUTES)
 
 
 def _credentials(tracker: Tracker) -> tuple[str | None, str | None, list[dict]]:
@@ -198,7 +198,9 @@ class ValidateBookingForm(FormValidation):
         except AgendaUnavailable:
             dispatcher.utter_message(text=content.BOOKING_UNAVAILABLE)
             return {"booking_slot": None, "booking_status": "unavailable"}
-        dispatcher.utter_message(text=content.BOOKING_HELD.format(minutes=HOLD_MINUTES))
+        minutes = booking.minutes_left(hold.get("expires_at"))
+        dispatcher.utter_message(text=content.BOOKING_HELD.format(minutes=minutes) if minutes
+                                 else content.BOOKING_HELD_A_FEW_MINUTES)
         label = booking.offer_label(picked, _tz(tracker))
         return {"booking_slot": str(picked["slot_id"]),
                 "booking_hold": {"hold_id": hold["hold_id"], "slot_id": picked["slot_id"], "mode": picked["mode"],

@@ -1,6 +1,6 @@
 """The base of every form's validation: an unsure « stop » is asked, not obeyed.
 
-When the NLU was not sure the person wanted to stop (bot/nlu_stop.py), the form asks
+When the NLU was not sure the person wanted to stop (bot/rasa_plugins/nlu_stop.py), the form asks
 « Voulez-vous arrêter ? » with a button that really stops, then asks its question again: no
 answer is lost and nothing is taken from that message.
 """
@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from bot import content
-from bot.nlu_stop import UNSURE_STOP_KEY
+from bot.codes import UNSURE_STOP_KEY
 
 
 class FormValidation(FormValidationAction, metaclass=ABCMeta):

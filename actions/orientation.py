@@ -16,12 +16,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.form_validation import FormValidation
 from actions.ask import utter_prompt
 from actions.tracker_reading import button_choice, latest_intent, latest_text
-from bot import content, outcomes, triage
-from bot.answers import DONT_KNOW
-from bot.complaint import complaint_draft
-from bot.extraction import decision_category
+from bot import content
+from bot.codes import OUTCOME_CODES
+from bot.orientation import outcomes, triage
+from bot.language.answers import DONT_KNOW
+from bot.orientation.complaint import complaint_draft
+from bot.intake.extraction import decision_category
 from bot.legal.facts import parse_answer
-from bot.routes import routes_message
+from bot.orientation.routes import routes_message
 
 TRIAGE_ANSWER = "triage_answer"
 OUTCOME_AIM = "outcome_aim"
@@ -102,7 +104,7 @@ class ValidateOrientationForm(FormValidation):
     async def validate_outcome_aim(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
-        aim = button_choice(tracker, content.OUTCOME_CODES) or outcomes.parse_aim(latest_text(tracker))
+        aim = button_choice(tracker, OUTCOME_CODES) or outcomes.parse_aim(latest_text(tracker))
         if aim is None and latest_intent(tracker) == "dont_know":
             aim = "undecided"
         if aim is None:

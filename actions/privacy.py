@@ -4,7 +4,7 @@
 - « effacer mes données » / « je retire mon consentement »: confirm, then remove the
   personal fields of the booking (agenda `anonymise`), free a held slot, and set
   `consent` to "refused": the tracker store then deletes the whole conversation when it
-  saves this turn (bot/tracker_store.py), so nothing of it outlives the answer.
+  saves this turn (bot/rasa_plugins/tracker_store.py), so nothing of it outlives the answer.
   The rules (data/rules/privacy.yml) branch on the `erasure` slot set here.
 """
 from __future__ import annotations

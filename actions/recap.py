@@ -8,9 +8,10 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tracker_reading import latest_entity, latest_text
-from bot import content, intake
-from bot.answers import normalise
-from bot.recap import recap_text, triage_values
+from bot import content
+from bot.intake import questions
+from bot.language.answers import normalise
+from bot.intake.recap import recap_text, triage_values
 
 # Words people use for each editable field ("modifier le montant", "changer mon code postal").
 _FIELD_WORDS = {
@@ -37,11 +38,11 @@ def field_from_words(text: str) -> str | None:
 
 
 def edit_buttons(slots: dict[str, Any]) -> list[dict[str, str]]:
-    asked = set(intake.required_slots(slots)) | set(slots.get("skipped_questions") or ())
+    asked = set(questions.required_slots(slots)) | set(slots.get("skipped_questions") or ())
     shown = set(triage_values(slots))  # triage answers the description gave
     buttons = []
     for field, label in content.EDIT_BUTTONS.items():
-        if field == "domain" or set(intake.EDITABLE_FIELDS[field]) & asked or field in shown:
+        if field == "domain" or set(questions.EDITABLE_FIELDS[field]) & asked or field in shown:
             buttons.append({"title": label, "payload": f'/modify_answer{{"field":"{field}"}}'})
     return buttons
 
@@ -77,21 +78,21 @@ class ActionResetField(Action):
         return "action_reset_field"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        field = intake.editable_field(latest_entity(tracker, "field")) or field_from_words(latest_text(tracker))
+        field = questions.editable_field(latest_entity(tracker, "field")) or field_from_words(latest_text(tracker))
         if field is None:
             dispatcher.utter_message(text=content.EDIT_QUESTION, buttons=edit_buttons(tracker.slots))
             return [FollowupAction("action_listen")]
-        cleared = intake.EDITABLE_FIELDS[field]
+        cleared = questions.EDITABLE_FIELDS[field]
         skipped = [slot for slot in (tracker.get_slot("skipped_questions") or []) if slot not in cleared]
         events = [SlotSet(slot, None) for slot in cleared]
-        if field in intake.TRIAGE_FIELDS:
+        if field in questions.TRIAGE_FIELDS:
             # Taken from the description: forgotten, and asked by the triage after the recap.
             answers = {question: value for question, value in (tracker.get_slot("triage_answers") or {}).items()
-                       if question not in intake.TRIAGE_FIELDS[field]}
+                       if question not in questions.TRIAGE_FIELDS[field]}
             events.append(SlotSet("triage_answers", answers))
             dispatcher.utter_message(text=content.EDIT_TRIAGE_LATER)
         # A changed answer can change the verdict: it is worked out again after the recap.
         events += [SlotSet("prelitigation", None), SlotSet("triage_result", None)]
         if field == "domain":
-            events += [SlotSet(intake.DOMAIN_CONFIRMED, False), SlotSet("triage_answers", None)]
+            events += [SlotSet(questions.DOMAIN_CONFIRMED, False), SlotSet("triage_answers", None)]
         return events + [SlotSet("skipped_questions", skipped)]

@@ -14,10 +14,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tracker_reading import intent_ranking, latest_text
 from bot import content
-from bot.classifier import classify
+from bot.intake.classifier import classify
 from bot.legal.engine import default_table, evaluate
 from bot.legal.facts import VIOLENCE_CATEGORIES, build_facts
-from bot.safety import CATEGORIES, screen
+from bot.safety.screen import CATEGORIES, screen
 
 
 def categories_of(tracker: Tracker) -> list[str]:

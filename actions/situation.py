@@ -8,8 +8,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tracker_reading import intent_ranking, latest_text
-from bot.classifier import classify
-from bot.extraction import prefill_codes
+from bot.intake.classifier import classify
+from bot.intake.extraction import prefill_codes
 
 
 class ActionClassifySituation(Action):

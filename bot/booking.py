@@ -14,11 +14,10 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
-from bot import content, geo
-from bot.answers import normalise
+from bot import content
+from bot.language.answers import normalise
+from bot.language.contacts import parse_contact, parse_name  # noqa: F401 (booking.parse_name for the actions)
+from bot.places import geo
 
 logger = logging.getLogger(__name__)
 MORE, LATER = "more", "later"
@@ -111,37 +110,6 @@ def parse_slot_choice(choice: str | None, text: str | None, offers: list[Mapping
     return None
 
 
-_NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ '’\-.])*[^\W\d_.]?$")
-
-
-def parse_name(text: str | None) -> str | None:
-    """A person's name as typed, lightly cleaned; None for anything that is not a name."""
-    name = re.sub(r"^(je m['’]appelle|je suis|mon nom est|moi c['’]est|c['’]est)\s+", "", (text or "").strip(), flags=re.I)
-    name = re.sub(r"\s+", " ", name).strip(" .")
-    if not 2 <= len(name) <= 80 or not _NAME.match(name) or len(name.split()) > 6:
-        return None
-    return name
-
-
-# Numbers typed the national way ("0692 …") are read for mainland France, then overseas.
-_PHONE_REGIONS = ("FR", "RE", "GP", "MQ", "GF", "YT", "PM")
-
-
-def parse_contact(text: str | None) -> dict[str, str] | None:
-    """{'email': …} or {'phone': E.164}, validated by email-validator and phonenumbers."""
-    text = (text or "").strip()
-    email = re.search(r"[^\s<>()\[\],;:]+@[^\s<>()\[\],;:]+", text)
-    if email:
-        try:
-            return {"email": validate_email(email.group(0).strip("."), check_deliverability=False).normalized}
-        except EmailNotValidError:
-            return None
-    for region in _PHONE_REGIONS:
-        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
-            return {"phone": phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)}
-    return None
-
-
 def masked_contact(contact: Mapping[str, str]) -> str:
     """'m•••@exemple.fr' or '+336 •• •• 78': shown back without spelling it out in full."""
     if contact.get("email"):
@@ -201,3 +169,18 @@ def parse_confirmation(choice: str | None, intent: str | None, text: str | None)
     if intent == "affirm" or re.search(r"\b(oui|confirme[rz]?|d'accord|ok|c'est bon|parfait)\b", words):
         return "confirm"
     return None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def minutes_left(expires_at: str | None) -> int | None:
+    """The whole minutes a hold has left, from the `expires_at` the agenda returned (its own
+    AGENDA_HOLD_MINUTES, so the person is told the real time); None when it cannot be read."""
+    try:
+        expires = datetime.fromisoformat(str(expires_at).removesuffix("Z")).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    seconds = (expires - _now()).total_seconds()
+    return max(1, round(seconds / 60)) if seconds > 0 else None

@@ -71,7 +71,7 @@ RECAP_LINES = {
     "postal_code": "Lieu : {value}",
     "mode": "Mode de rendez-vous souhaité : {value}",
 }
-# Lines of facts the description gave (bot/extraction.py): shown for confirmation, editable.
+# Lines of facts the description gave (bot/intake/extraction.py): shown for confirmation, editable.
 RECAP_TRIAGE_LINES = {
     "employer": "Employeur public : {value}",
     "decision": "Décision contestée : {value}",
@@ -116,7 +116,7 @@ EDIT_BUTTONS = {
     "complaint": "La réclamation écrite",
 }
 
-# Channel-level guards (bot/text_guard.py).
+# Channel-level guards (bot/channels/text_guard.py).
 EMPTY_MESSAGE = "Je n'ai reçu aucun texte. Écrivez-moi votre message, en quelques mots."
 MESSAGE_TRUNCATED = (
     "Votre message est très long : j'en ai lu les {limit} premiers caractères. "
@@ -131,7 +131,7 @@ REST_SENDER_INVALID = (
 REST_TOO_LARGE = "Le contenu de la requête est trop volumineux (64 ko au plus)."
 REST_SENDER_RESERVED = "Cet identifiant de conversation est réservé à un autre canal."
 
-# Action server (bot/action_server.py): answers to the Rasa server, never to a person.
+# Action server (bot/servers/action_server.py): answers to the Rasa server, never to a person.
 ACTION_SERVER_REFUSED = "Requête refusée : l'en-tête X-Action-Token est absent ou ne correspond pas."
 ACTION_SERVER_BAD_REQUEST = "Requête invalide : le corps doit être un appel d'action JSON bien formé."
 ACTION_SERVER_FAILED = "Erreur interne du serveur d'actions."
@@ -186,7 +186,7 @@ ONLY_FRENCH_IN_FORM = (
 # « recommencer » (actions/restart.py), said once before the first question.
 RESTARTED = "D'accord, on repart de zéro."
 
-# A « stop » the NLU was not sure of (bot/nlu_stop.py, actions/form_validation.py): asked, not obeyed.
+# A « stop » the NLU was not sure of (bot/rasa_plugins/nlu_stop.py, actions/form_validation.py): asked, not obeyed.
 STOP_UNSURE = "Voulez-vous arrêter ici ? Vos réponses sont gardées. Sinon, répondez simplement à la question ci-dessous."
 STOP_UNSURE_BUTTON = "Oui, arrêter"
 SKIPPED_AFTER_RETRIES = "Pas de souci, passons à la suite : le médiateur pourra vous le demander."
@@ -228,7 +228,7 @@ _YES_NO_UNKNOWN = (
 )
 
 # The consent record keeps the version of the notice that was accepted. Change it with
-# the notice text (QUESTIONS["consent"]): tests/test_privacy_conversation.py pins the text's hash.
+# the notice text (QUESTIONS["consent"]): tests/e2e/test_privacy_conversation.py pins the text's hash.
 CONSENT_NOTICE_VERSION = "2026-11-23"
 
 # Form questions, one per slot, with a variation per domain where wording differs.
@@ -546,8 +546,6 @@ COMPLAINT_AFTER = "Ensuite, vous aurez un an, à partir de cette réclamation, p
 # ---------------------------------------------------------------------------------------
 # Outcomes (médiation professionnelle: adversity against otherness)
 # ---------------------------------------------------------------------------------------
-OUTCOME_CODES = ("resumption", "rearrangement", "consensual_breakup", "abandonment", "domination", "resignation",
-                 "undecided")
 OUTCOME_NAMES = {
     "resumption": "la reprise",
     "rearrangement": "l'aménagement",
@@ -808,3 +806,8 @@ ERASE_UNAVAILABLE = (
     "Je ne peux pas joindre l'agenda pour retirer vos coordonnées du rendez-vous {reference} : je n'ai rien "
     "effacé pour l'instant. Réessayez dans quelques minutes en écrivant « effacer mes données »."
 )
+
+# ---------------------------------------------------------------------------------------
+# Booking: a held slot whose expiry the agenda did not say (bot/booking.py: minutes_left)
+# ---------------------------------------------------------------------------------------
+BOOKING_HELD_A_FEW_MINUTES = "C'est noté : je vous réserve ce créneau quelques minutes, le temps de finir."

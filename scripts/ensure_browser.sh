@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The website widget's browser test (tests/test_widget_browser.py) needs Debian's
+# The website widget's browser test (tests/e2e/test_widget_browser.py) needs Debian's
 # Chromium, Node.js with npm, and the widget's locked npm packages (socket.io-client,
 # playwright-core, axe-core) in widget/node_modules. Installs whatever is missing;
 # never downloads a browser build of its own (Playwright drives /usr/bin/chromium).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The cluster (scripts/cluster.py, tests/test_cluster.py) runs Debian's nginx and redis-server
+# The cluster (scripts/stack/cluster.py, tests/e2e/test_cluster.py) runs Debian's nginx and redis-server
 # as its own processes on loopback: make sure the binaries are here. The system services the
 # packages start on install are stopped and disabled: nothing listens beyond what we start.
 set -euo pipefail

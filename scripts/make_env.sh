@@ -34,7 +34,7 @@ if ! grep -q '^CONVERSATION_ID_KEY=' "$env_file"; then
   echo "==> Added CONVERSATION_ID_KEY to $env_file"
 fi
 if ! grep -q '^ACTION_SERVER_TOKEN=' "$env_file"; then
-  # The action server's shared secret: Rasa sends it (endpoints.yml), bot/action_server.py
+  # The action server's shared secret: Rasa sends it (endpoints.yml), bot/servers/action_server.py
   # refuses any request without it.
   printf 'ACTION_SERVER_TOKEN=%s\n' "$(new_token)" >> "$env_file"
   echo "==> Added ACTION_SERVER_TOKEN to $env_file"

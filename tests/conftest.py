@@ -1,15 +1,11 @@
 import json
 import secrets
-import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-for path in (ROOT, ROOT / "scripts"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+from bot.paths import ROOT
 
 
 def pytest_configure(config):
@@ -33,8 +29,8 @@ def pytest_unconfigure(config):
 
 @pytest.fixture(scope="session")
 def fake_platform():
-    """Meta's Graph API and Twilio's API, faked on loopback (tests/fake_platform.py)."""
-    from fake_platform import FakePlatform
+    """Meta's Graph API and Twilio's API, faked on loopback (tests/support/fake_platform.py)."""
+    from tests.support.fake_platform import FakePlatform
 
     return FakePlatform().start()
 
@@ -43,7 +39,7 @@ def fake_platform():
 def conversation_id_key(monkeypatch):
     """The test servers' CONVERSATION_ID_KEY in this process too, so a test computes the
     pseudonymous conversation ids of Messenger, WhatsApp and Twilio the servers use."""
-    from fake_platform import CHANNEL_TEST_SECRETS
+    from tests.support.fake_platform import CHANNEL_TEST_SECRETS
 
     monkeypatch.setenv("CONVERSATION_ID_KEY", CHANNEL_TEST_SECRETS["CONVERSATION_ID_KEY"])
     monkeypatch.delenv("CONVERSATION_ID_OLD_KEYS", raising=False)
@@ -51,8 +47,8 @@ def conversation_id_key(monkeypatch):
 
 @pytest.fixture(scope="session")
 def shared_redis():
-    """A throwaway Redis on loopback (scripts/redis_server.py; TEST_REDIS_URL to use another)."""
-    from redis_server import redis_url
+    """A throwaway Redis on loopback (scripts/stack/redis_server.py; TEST_REDIS_URL to use another)."""
+    from scripts.stack.redis_server import redis_url
 
     with redis_url() as url:
         yield url
@@ -69,8 +65,8 @@ def servers(tmp_path_factory, fake_platform, shared_redis):
     """The real action server and Rasa server on 127.0.0.1, with a private SQLite tracker
     store; every channel is configured with test secrets and talks to the fake platform,
     and keeps its state in Redis (the in-memory state is what the unit tests and `make run` use)."""
-    from fake_platform import channel_test_env
-    from servers import running_servers
+    from tests.support.fake_platform import channel_test_env
+    from scripts.stack.servers import running_servers
 
     if not any((ROOT / "models").glob("*.tar.gz")):
         pytest.fail("No trained model: run `make train` (make test does it for you).")

@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'agenda.db'}"
+from bot.paths import VAR
+
+DEFAULT_URL = f"sqlite:///{VAR / 'agenda.db'}"
 DEFAULT_POOL_SIZE, DEFAULT_MAX_OVERFLOW = 10, 10
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from bot import geo
+from bot.places import geo
 from bot.agenda.importers import ImportReport, import_directory_csv, iter_days
 from bot.agenda.schema import mediators, slots
 

@@ -23,9 +23,9 @@ import icalendar
 import recurring_ical_events
 import sqlalchemy as sa
 
-from bot import geo
-from bot.answers import normalise
-from bot.agenda.matching import DOMAINS, MODES
+from bot.places import geo
+from bot.language.answers import normalise
+from bot.codes import DOMAINS, MODES
 from bot.agenda.schema import mediators, slots
 
 CSV_COLUMNS = ("external_id", "name", "specialities", "sub_specialities", "modes", "address", "postal_code",

@@ -7,11 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import geo
+from bot.codes import DOMAINS, MODES, NO_PREFERENCE
+from bot.places import geo
 
-DOMAINS = ("family", "neighbourhood", "consumer", "workplace", "territorial")
-MODES = ("phone", "video", "in_person")
-NO_PREFERENCE = "no_preference"
 REMOTE_TIER = 0  # phone and video are not limited by place
 
 

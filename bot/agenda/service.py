@@ -1,4 +1,4 @@
-"""The agenda HTTP service (aiohttp). Documented in docs/agenda-openapi.yaml.
+"""The agenda HTTP service (aiohttp). Documented in bot/agenda/openapi.yaml.
 
 The database work is synchronous SQLAlchemy run in a thread pool, so the event loop
 never blocks. Every error is JSON {"error": {"code", "message"}}; no stack trace leaves.
@@ -27,13 +27,13 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from bot.agenda import db, demo, ics, references
-from bot.booking import parse_contact
-from bot.agenda.matching import DOMAINS, MODES, NO_PREFERENCE
+from bot.language.contacts import parse_contact
+from bot.codes import DOMAINS, MODES, NO_PREFERENCE
 from bot.agenda.schema import bookings, mediators, slots
 from bot.agenda.store import AgendaError, AgendaStore, CodeLimits, Forbidden, NotFound
 
 log = logging.getLogger("agenda")
-OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "agenda-openapi.yaml"
+OPENAPI = Path(__file__).with_name("openapi.yaml")
 STORE = web.AppKey("store", AgendaStore)
 POOL = web.AppKey("pool", ThreadPoolExecutor)
 SETTINGS = web.AppKey("settings", dict)

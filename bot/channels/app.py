@@ -1,4 +1,4 @@
-"""The mobile app's help tab (`/webhooks/app/`), documented in docs/app-openapi.yaml.
+"""The mobile app's help tab (`/webhooks/app/`), documented in bot/channels/app-openapi.yaml.
 
 The app sends a bearer JWT minted by its own back end. The token's `sub` alone
 decides the conversation (`app-<sub>`): nothing in the request body can name another
@@ -36,7 +36,7 @@ from bot.channels.turn import run_turn
 
 logger = logging.getLogger(__name__)
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "app-openapi.yaml"
+SPEC_PATH = Path(__file__).with_name("app-openapi.yaml")
 CONVERSATION_PREFIX = conversation_ids.APP
 MAX_SUBJECT_CHARS = 128
 MAX_TOKEN_CHARS = 8192

@@ -8,7 +8,7 @@ import logging
 from typing import Any, Awaitable, TypeVar
 
 from bot import content
-from bot.text_guard import is_button_payload
+from bot.channels.text_guard import is_button_payload
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -24,17 +24,11 @@ async def or_none(operation: Awaitable[T], what: str) -> T | None:
         return None
 
 
-def primary_tracker_store(agent: Any) -> Any:
-    """The configured store, under Rasa's fail-safe wrapper."""
-    store = agent.tracker_store
-    return getattr(store, "_tracker_store", store)
-
-
 def history_from_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What the person saw: their messages and the assistant's, in order.
 
     A tapped button shows as its label, like in the chat. Words sent before consent
-    were never stored (bot/tracker_store.py) and show as a short notice.
+    were never stored (bot/rasa_plugins/tracker_store.py) and show as a short notice.
     """
     messages: list[dict[str, Any]] = []
     last_buttons: list[dict[str, Any]] = []
@@ -65,12 +59,3 @@ async def conversation_history(agent: Any, sender_id: str) -> list[dict[str, Any
     if tracker is None:
         return []
     return history_from_events([event.as_dict() for event in tracker.events])
-
-
-async def erase_conversation(agent: Any, sender_id: str) -> int:
-    """Delete every stored event of this conversation; waits for a turn in progress."""
-    store = primary_tracker_store(agent)
-    if not hasattr(store, "erase"):
-        raise RuntimeError("the configured tracker store cannot erase a conversation")
-    async with agent.lock_store.lock(sender_id):
-        return store.erase(sender_id)

@@ -25,7 +25,7 @@ from bot.channels.rate_limit import RateLimits, client_ip
 from bot.channels.turn import run_turn
 
 MAX_SENDER_CHARS = conversation_ids.MAX_CHARS
-# A message is read up to 2,000 characters (bot/text_guard.py); 64 kB leaves room for a long
+# A message is read up to 2,000 characters (bot/channels/text_guard.py); 64 kB leaves room for a long
 # paste that is then cut, with the person told, and for JSON escapes (\ud83d\ude42 per emoji).
 MAX_BODY_BYTES = 64 * 1024
 

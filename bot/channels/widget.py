@@ -18,7 +18,6 @@ import logging
 import os
 import secrets
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -36,9 +35,9 @@ from bot.privacy.erasure import erase_person
 from bot.channels.rate_limit import RateLimits, client_ip
 from bot.channels.session_tokens import SessionTokens
 from bot.channels.turn import CountingOutputChannel, run_turn
+from bot.paths import ROOT
 
 logger = logging.getLogger(__name__)
-ROOT = Path(__file__).resolve().parents[2]
 WIDGET_DIR = ROOT / "widget"
 STATIC_FILES = {
     "widget.js": (WIDGET_DIR / "src" / "widget.js", "application/javascript; charset=utf-8"),

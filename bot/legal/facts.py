@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 import dateparser
 
-from bot.answers import DONT_KNOW, is_dont_know, normalise, parse_yes_no
+from bot.language.answers import DONT_KNOW, is_dont_know, normalise, parse_yes_no
 
 # Questions the triage may ask, in the order it asks them (the first open one wins).
 ASK_ORDER = (

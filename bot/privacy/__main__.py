@@ -4,7 +4,7 @@
     python -m bot.privacy rotate                         # re-encrypt with the newest key
     python -m bot.privacy erase CONVERSATION_ID          # a person's erasure request, by hand
 
-Reads .env like scripts/servers.py (a variable already set in the environment wins).
+Reads .env like scripts/stack/servers.py (a variable already set in the environment wins).
 Prints counts only.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.paths import ROOT
 
 
 def read_dotenv(path: Path) -> None:
@@ -29,9 +29,9 @@ def read_dotenv(path: Path) -> None:
 def open_store(endpoints: str, domain=None):
     from rasa.utils.endpoints import read_endpoint_config
 
-    from bot.tracker_store import ConsentAwareSQLTrackerStore
+    from bot.rasa_plugins.tracker_store import ConsentAwareSQLTrackerStore
 
-    os.environ["TRACKER_DB"] = str(ROOT / os.environ.get("TRACKER_DB", "var/tracker.db"))  # as scripts/servers.py
+    os.environ["TRACKER_DB"] = str(ROOT / os.environ.get("TRACKER_DB", "var/tracker.db"))  # as scripts/stack/servers.py
     os.environ.setdefault("ACTION_SERVER_TOKEN", "")  # endpoints.yml names it; unused here
     config = read_endpoint_config(endpoints, "tracker_store")
     if config is None:

@@ -18,9 +18,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.agenda.client import AgendaClient, AgendaRefused, AgendaUnavailable, conversation_key
-from bot.channels.conversations import erase_conversation
 
 logger = logging.getLogger(__name__)
+
+
+def primary_tracker_store(agent: Any) -> Any:
+    """The configured store, under Rasa's fail-safe wrapper."""
+    store = agent.tracker_store
+    return getattr(store, "_tracker_store", store)
+
+
+async def erase_conversation(agent: Any, sender_id: str) -> int:
+    """Delete every stored event of this conversation; waits for a turn in progress."""
+    store = primary_tracker_store(agent)
+    if not hasattr(store, "erase"):
+        raise RuntimeError("the configured tracker store cannot erase a conversation")
+    async with agent.lock_store.lock(sender_id):
+        return store.erase(sender_id)
 
 
 @dataclass(frozen=True)

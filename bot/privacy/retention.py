@@ -87,7 +87,7 @@ def rotate(store) -> int:
                 break
             for row in rows:
                 row.data = crypto.rotate_column(store.fernet, row.data)
-                row.intent_name = None  # legacy rows had them in clear (see bot/tracker_store.py)
+                row.intent_name = None  # legacy rows had them in clear (see bot/rasa_plugins/tracker_store.py)
                 if row.type_name != "slot":
                     row.action_name = None
                 rewritten += 1

@@ -3,11 +3,11 @@
 //   node tests/browser/widget.mjs <demo URL> <artefacts dir> <fixtures.json>
 //
 // fixtures.json: assistant messages rendered by bot/channels/rendering.py (written by
-// tests/test_widget_browser.py), injected on the real socket where a scenario would need
+// tests/e2e/test_widget_browser.py), injected on the real socket where a scenario would need
 // a long conversation to reach them (a booking confirmation).
 //
 // e.g. node tests/browser/widget.mjs http://127.0.0.1:5005/webhooks/widget/demo reports/browser
-// Runs against the real servers (tests/test_widget_browser.py starts them). Every
+// Runs against the real servers (tests/e2e/test_widget_browser.py starts them). Every
 // scenario asserts; the first failure prints a clear message, saves a screenshot and
 // exits 1. Screenshots of each screen go to the artefacts directory.
 import { createRequire } from 'node:module';

@@ -1,0 +1,156 @@
+"""Which of the five domains a described situation belongs to.
+
+The NLU model proposes a domain through its `situation_<domain>` intents; the cue
+lexicon of legal-rules.md §2 encodes the tie-breakers a mediator applies: the
+employer makes it workplace, a neighbour makes it neighbourhood even for money, a
+local authority makes it territorial, a professional seller makes it consumer (also
+seen from the other side: a tradesman whose private customer does not pay), people
+who work or run something together (colleagues, partners in a company, the members
+and board of an association or a club) make it workplace; only friends, private
+sales between individuals and disputes between companies are none of the five
+("other"). The NLU tends to read any money story as consumer, so:
+
+1. a near-certain NLU answer stands;
+2. otherwise a decisive cue (strong and clearly ahead of the others) wins;
+3. otherwise a confident NLU answer stands;
+4. otherwise any cue, then a weak NLU guess; else no domain (ask again).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from bot.codes import DOMAINS, OTHER
+from bot.language.answers import normalise
+
+INTENT_PREFIX = "situation_"
+CERTAIN_NLU = 0.97
+CONFIDENT_NLU = 0.6
+WEAK_NLU = 0.25
+DECISIVE_CUE = 3.0
+DECISIVE_MARGIN = 2.0
+
+
+@dataclass(frozen=True)
+class Classification:
+    domain: str  # one of DOMAINS or "other"
+    confidence: float
+    source: str  # "nlu", "lexicon" or "nlu_weak"
+
+
+# Weighted cues: (pattern on normalised text, weight). Weights encode the tie-breakers.
+_CUES: dict[str, tuple[tuple[str, float], ...]] = {
+    "workplace": (
+        (r"\bpatron", 3), (r"\bemployeur", 3), (r"\bsalaire", 2), (r"\bheures? sup", 2), (r"\blicenci", 3),
+        (r"\bprud'?hom", 3), (r"\barret maladie", 2), (r"\bcollegue", 2), (r"\bmanager\b", 2), (r"\bchef(?:fe)?\b", 1),
+        (r"\bcontrat de travail", 3), (r"\bfonctionnaire", 3), (r"\bagent (?:public|territorial)", 3),
+        (r"\bcentre de gestion", 3), (r"\brectorat", 3), (r"\bdisponibilite\b", 1), (r"\bdetachement", 2),
+        (r"\bfrance travail", 3), (r"\bpole emploi", 3), (r"\bradi(?:e|ation)", 1), (r"\bboulot", 2),
+        (r"\bdemission", 2), (r"\bharcelement au travail", 3), (r"\brupture conventionnelle", 3), (r"\bstage", 1),
+        (r"\bentreprise ou je travaille", 3), (r"\bje travaille", 3), (r"\bembauch", 2), (r"\bprime", 1),
+        # Organisations people run together: partners, co-founders, an association's or a club's board.
+        (r"\bassocie(?:e|s|es)?\b", 3), (r"\bco-?fondat", 3), (r"\bconseil d'administration", 3),
+        (r"\bbureau de (?:l'|notre |mon )?(?:asso|club)", 3), (r"\bassociation\b|\basso\b", 2), (r"\bclub\b", 2),
+        (r"\bbenevole", 2), (r"\bentraineur|\bcoach\b", 2), (r"\bequipe\b", 1), (r"\bcollectif\b", 1),
+        (r"\bagents?\b", 1), (r"\bhopital\b|\bchu\b|\behpad\b", 1), (r"\bconges? (?:payes|annuels)|\bmes conges\b", 3),
+    ),
+    "family": (
+        (r"\bmon ex\b", 3), (r"\bex[- ](?:mari|femme|conjoint|compagn)", 3), (r"\bgarde (?:des|de mes|de ma|de mon)", 3),
+        (r"\bresidence (?:des|de mes) enfants", 3), (r"\bdroit de visite", 3), (r"\bpension alimentaire", 3),
+        (r"\bjaf\b", 3), (r"\bjuge aux affaires familiales", 3), (r"\bdivorc", 3), (r"\bsepar", 2),
+        (r"\bsuccession", 3), (r"\bheritage", 3), (r"\bherit", 2), (r"\bfrere", 2), (r"\bsoeur", 2),
+        (r"\bparents ages", 3), (r"\bindivision", 2), (r"\bmes enfants", 2), (r"\bnotre fils|notre fille", 2),
+        (r"\bmon mari\b", 2), (r"\bma femme\b", 2), (r"\bbelle-mere|beau-pere|belle-famille", 2),
+        (r"\bmaman\b|\bpapa\b|\bma mere\b|\bmon pere\b", 2), (r"\bco-?parentalite", 3), (r"\bgrands?-parents", 2),
+        (r"\bcousin", 2), (r"\boncle\b|\btante\b|\bneveu|\bniece", 2),
+    ),
+    "neighbourhood": (
+        (r"\bvoisin", 4), (r"\bhaie", 3), (r"\bthuya", 3), (r"\barbres?\b", 2), (r"\bbranches?", 2), (r"\bracines?", 2),
+        (r"\bmur mitoyen|mitoyen", 3), (r"\bbornage", 3), (r"\blimite de (?:propriete|terrain)", 3), (r"\bgeometre", 3),
+        (r"\bcloture", 2), (r"\bbruit", 2), (r"\baboie", 3), (r"\bodeurs?\b", 2), (r"\bfumee", 2), (r"\bbarbecue", 2),
+        (r"\bfuite d'eau", 2), (r"\bdegat des eaux", 2), (r"\becoulement", 2), (r"\bfosse\b", 2), (r"\bservitude", 3),
+        (r"\bdroit de passage", 3), (r"\bcopropri", 2), (r"\bsyndic\b", 2), (r"\bdu dessus\b|\bdu dessous\b", 2),
+        (r"\btapage", 3), (r"\bstationne devant", 2), (r"\bimmeuble", 1), (r"\bpalier", 2),
+    ),
+    "consumer": (
+        (r"\bachet", 2), (r"\bcommande", 2), (r"\blivr", 2), (r"\bgarantie", 2), (r"\bsav\b", 3), (r"\brembours", 1),
+        (r"\boperateur", 3), (r"\babonnement", 3), (r"\bfactur", 2), (r"\bartisan", 3), (r"\bdevis", 3), (r"\bcgv\b", 3),
+        (r"\bbanque", 2), (r"\bassurance", 2), (r"\bassureur", 2), (r"\bvendeu", 2), (r"\bmagasin", 3),
+        (r"\bsite (?:internet|web|en ligne)", 2), (r"\bcolis", 3), (r"\bgaragiste|\bgarage\b", 3), (r"\bplombier", 2),
+        (r"\bfournisseur", 2), (r"\bcredit", 1), (r"\bproprietaire ne me rend|\bcaution|depot de garantie", 2),
+        (r"\bbailleur|\bproprio", 2), (r"\bloyer", 1), (r"\bbillet", 2), (r"\bvoyage", 2), (r"\bcompagnie aerienne", 3),
+        (r"\bcontrat d'energie|\bfournisseur d'electricite|\bedf\b", 2), (r"\bcommercial", 1), (r"\bpanne", 1),
+        (r"\bplate-?forme|\bmarketplace|\bamazon\b|\bairbnb\b|\bbooking\b|\bsite marchand", 3),
+        (r"\bcompte (?:ferme|suspendu|bloque|desactive|clos)", 2),
+        # A tradesman or a small business whose private customer does not pay: consumer law, other side.
+        (r"\b(?:mon|ma|mes|un|une|le|la) (?:client|cliente|clients|clientes)\b(?! (?:professionnel|entreprise))", 2),
+        (r"\bfactures? impayee|\bne (?:me )?paie pas (?:ma|la) facture|\bchantier\b", 2),
+    ),
+    "territorial": (
+        (r"\bmairie", 3), (r"\bla commune\b", 3), (r"\bmaire\b", 3), (r"\bconseil departemental", 3),
+        (r"\bcommunaute de communes", 3), (r"\bagglo", 2), (r"\bmetropole", 2), (r"\bpermis de construire", 3),
+        (r"\bplu\b", 3), (r"\beolien", 3), (r"\bantenne", 2), (r"\benquete publique", 3), (r"\brsa\b", 3),
+        (r"\bforfait post-?stationnement|\bfps\b|\bstationnement", 2), (r"\bvoirie", 3), (r"\bprefecture", 2),
+        (r"\bcollectivite", 3), (r"\bregion\b", 1), (r"\bservice public", 2), (r"\btravaux (?:publics|de la ville)", 3),
+        (r"\bcantine", 2), (r"\bramassage des (?:ordures|dechets)", 3), (r"\bparc (?:eolien|solaire)", 3),
+        (r"\bdeclaration prealable", 3), (r"\burbanisme", 3),
+        (r"\bconseil municipal|\bmunicipalite|\bintercommunal|\bsyndicat (?:mixte|intercommunal)", 3),
+        (r"\bdeux communes|\bcommune voisine|\bdepartement\b", 2), (r"\bcaf\b|\bcpam\b|\bsecurite sociale", 2),
+        (r"\bbailleur social|\boffice (?:public )?(?:hlm|de l'habitat)", 2), (r"\bcreche\b|\bcollege\b", 1),
+    ),
+    # None of the five (legal-rules.md §3.11): friends, private sales, disputes between companies.
+    "other": (
+        (r"\bpote\b", 3), (r"\bun(?:e)? ami(?:e)?\b|\bmon ami(?:e)?\b", 2),
+        (r"\bleboncoin|\bvinted\b|\bentre particuliers|\ba un particulier|\bd'un particulier", 3),
+        (r"\bcolocs?\b|\bcolocataire", 3), (r"\bentre (?:deux )?societes|\bsous-?traitant", 3),
+        (r"\bclient professionnel|\bsociete cliente|\bclient entreprise", 4),  # a business owed by a business
+        (r"\bma (?:start-?up|societe|boite)\b|\bnotre (?:entreprise|societe|boite)\b", 2),
+    ),
+}
+_COMPILED = {domain: tuple((re.compile(p), w) for p, w in cues) for domain, cues in _CUES.items()}
+
+
+def cue_scores(text: str) -> dict[str, float]:
+    plain = normalise(text)
+    scores = {domain: sum(w for pattern, w in cues if pattern.search(plain)) for domain, cues in _COMPILED.items()}
+    # Tie-breakers of legal-rules.md §2: the employer (even a public one) makes it
+    # workplace, so work cues beat a bare "mairie".
+    if scores["workplace"] >= 3 and scores["territorial"] > 0:
+        scores["territorial"] = max(0.0, scores["territorial"] - 3)
+    return scores
+
+
+def domain_of_intent(intent_name: str | None) -> str | None:
+    if not intent_name or not intent_name.startswith(INTENT_PREFIX):
+        return None
+    domain = intent_name[len(INTENT_PREFIX):]
+    return domain if domain in DOMAINS or domain == "other" else None
+
+
+def classify(text: str, intent_ranking: Iterable[Mapping]) -> Classification | None:
+    """Best domain for a description, or None when the text describes no situation."""
+    situation_scores: dict[str, float] = {}
+    for entry in intent_ranking or ():
+        domain = domain_of_intent(entry.get("name"))
+        if domain:
+            situation_scores[domain] = situation_scores.get(domain, 0.0) + float(entry.get("confidence") or 0.0)
+
+    best_nlu = max(situation_scores, key=situation_scores.get, default=None)
+    nlu_confidence = situation_scores.get(best_nlu, 0.0) if best_nlu else 0.0
+    if best_nlu and nlu_confidence >= CERTAIN_NLU:
+        return Classification(best_nlu, nlu_confidence, "nlu")
+
+    cues = cue_scores(text)
+    best_cue = max(cues, key=cues.get)
+    runner_up = max((score for domain, score in cues.items() if domain != best_cue), default=0.0)
+    if cues[best_cue] >= DECISIVE_CUE and cues[best_cue] - runner_up >= DECISIVE_MARGIN:
+        return Classification(best_cue, cues[best_cue] / sum(cues.values()), "lexicon")
+    if best_nlu and nlu_confidence >= CONFIDENT_NLU:
+        return Classification(best_nlu, nlu_confidence, "nlu")
+    if cues[best_cue] >= 2:
+        total = sum(cues.values())
+        return Classification(best_cue, cues[best_cue] / total, "lexicon")
+    if best_nlu and nlu_confidence >= WEAK_NLU:
+        return Classification(best_nlu, nlu_confidence, "nlu_weak")
+    return None

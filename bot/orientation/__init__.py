@@ -1,0 +1,1 @@
+"""Orientation: pre-litigation triage, the outcomes, the routes and the written complaint."""

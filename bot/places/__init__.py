@@ -1,0 +1,1 @@
+"""Places: French postal codes and départements, communes and their proximity."""

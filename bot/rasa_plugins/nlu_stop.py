@@ -1,0 +1,53 @@
+"""NLU component: a « stop » the model is not sure of is not obeyed, it is asked.
+
+« 😡😡😡 » was read as `stop` with 0.41 and ended the conversation, the form lost. Below
+`min_confidence`, or when the message has no letter at all, the intent becomes `nlu_fallback`
+and the message carries `unsure_stop`: a form then asks « Voulez-vous arrêter ? » and keeps
+every answer (actions/form_validation.py); outside forms the person is told they were not
+understood. A sure « stop » still stops, in every state.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+STOP_INTENT = "stop"
+MIN_CONFIDENCE = 0.7
+_A_LETTER = re.compile(r"[^\W\d_]")
+
+
+def is_unsure_stop(intent: Dict[Text, Any] | None, text: str | None, min_confidence: float = MIN_CONFIDENCE) -> bool:
+    if not intent or intent.get(INTENT_NAME_KEY) != STOP_INTENT or (text or "").startswith("/"):
+        return False  # a button's payload is sure by construction
+    return (intent.get("confidence") or 0.0) < min_confidence or not _A_LETTER.search(text or "")
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class UnsureStop(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"min_confidence": MIN_CONFIDENCE}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._min_confidence = float(config.get("min_confidence", MIN_CONFIDENCE))
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "UnsureStop":
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = message.get(INTENT)
+            if is_unsure_stop(intent, message.get(TEXT), self._min_confidence):
+                message.set(INTENT, {INTENT_NAME_KEY: "nlu_fallback", "confidence": intent.get("confidence") or 0.0},
+                            add_to_output=True)
+                message.set(UNSURE_STOP_KEY, True, add_to_output=True)
+        return messages

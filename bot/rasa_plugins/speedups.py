@@ -1,0 +1,135 @@
+"""Per-turn waste of the Rasa server, cut without changing what it does.
+
+Installed once by bot/rasa_plugins/__init__.py, so by the Rasa server (and `rasa train`) as soon
+as it loads a plug-in of our configuration; never imported by the action server or the agenda service.
+
+- Every answer of the action server is checked against Rasa's response schema with
+  `jsonschema.validate`, which first re-checks the *schema itself* against the JSON
+  Schema meta-schema and builds a new validator: half of the Rasa server's CPU time
+  under load (py-spy, docs/performance.md). We build the validator once and check each
+  answer with it: same validator class, same schema, same error (`best_match`) raised.
+- The model's graph has two SpacyNLP nodes (one provides the spaCy model, one runs it)
+  and Rasa loads `fr_core_news_md` for each: 330 MB and seconds of start-up for a copy
+  that is never used. Both now get the same loaded model.
+- Of spaCy's pipeline, Rasa uses the tokens, their lemmas and tags and the word vectors
+  (SpacyTokenizer, SpacyFeaturizer); nothing reads the named entities, so the entity
+  recogniser (a third of spaCy's time per message) is switched off. Rasa itself already
+  switches the parser off. The features are the same: tests/e2e/test_rasa_speedups.py checks
+  it on every training example.
+- Loading DIET and TED, Rasa trains each model for one step on one example to create
+  its weights (and the optimizer's) before reading the trained ones over them, and that
+  step runs through `tf.function`: TensorFlow traces the whole training graph, with its
+  gradients, just to throw it away — most of the 100 s start-up. We create the weights
+  with one eager forward pass of the same training loss instead, and read the same
+  checkpoint over them: the loaded weights are bit for bit the same
+  (tests/e2e/test_rasa_speedups.py); only the optimizer's state, useless to predict, is not
+  restored. Prediction keeps its compiled graph. Fine-tuning (`rasa train --finetune`)
+  keeps Rasa's own loading.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+import rasa
+from jsonschema import exceptions, validators
+from rasa.core.actions.action import RemoteAction
+from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
+from rasa.shared.constants import DOCS_BASE_URL
+from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+from rasa.utils.tensorflow.model_data import RasaModelData
+from rasa.utils.tensorflow.models import RasaModel
+
+UNUSED_SPACY_COMPONENTS = ("ner",)  # "parser": Rasa loads it disabled already
+_rasa_load_spacy_model = SpacyNLP.load_model
+_rasa_model_load = RasaModel.load.__func__
+
+logger = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=1)
+def action_response_validator() -> Any:
+    """Rasa's own response schema, checked once, in the validator `jsonschema.validate` picks."""
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
+def validate_with_cached_schema(result: Any) -> None:
+    """`jsonschema.validate(result, schema)` without re-checking the schema: raises the same
+    ValidationError (the best match of all errors) for an invalid answer."""
+    error = exceptions.best_match(action_response_validator().iter_errors(result))
+    if error is not None:
+        raise error
+
+
+def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+    """RemoteAction._validate_action_result of Rasa 3.6 with the validator built once."""
+    try:
+        validate_with_cached_schema(result)
+        return True
+    except exceptions.ValidationError as error:
+        # Rasa's own hint, word for word (rasa/core/actions/action.py).
+        error.message += (
+            f". Failed to validate Action server response from API, "
+            f"make sure your response from the Action endpoint is valid. "
+            f"For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
+        raise error
+
+
+@functools.lru_cache(maxsize=None)
+def load_spacy_model_once(spacy_model_name: str) -> SpacyModel:
+    """Rasa's SpacyNLP.load_model (its checks and error messages), once per model name,
+    with the components nothing uses switched off."""
+    spacy_model = _rasa_load_spacy_model(spacy_model_name)
+    for name in UNUSED_SPACY_COMPONENTS:
+        if name in spacy_model.model.pipe_names:
+            spacy_model.model.disable_pipe(name)
+    return spacy_model
+
+
+def load_rasa_model(cls: type[RasaModel], model_file_name: str, model_data_example: RasaModelData,
+                    predict_data_example: RasaModelData | None = None, finetune_mode: bool = False,
+                    *args: Any, **kwargs: Any) -> RasaModel:
+    """RasaModel.load of Rasa 3.6, its weights created by one eager forward pass."""
+    if finetune_mode:  # training goes on: the optimizer's state is needed
+        return _rasa_model_load(cls, model_file_name, model_data_example, predict_data_example,
+                                finetune_mode, *args, **kwargs)
+    import tensorflow as tf
+
+    model = cls(*args, **kwargs)
+    config = kwargs.get("config", {})
+    model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
+                  run_eagerly=config.get(RUN_EAGERLY))
+    batch_in, _ = RasaBatchDataGenerator(model_data_example, batch_size=1)[0]
+    model._training = True  # the training forward pass, as in RasaModel.train_step: every layer is built
+    model.batch_loss(batch_in)
+    model._training = None
+    # The optimizer's saved state is only needed to train further: not restored.
+    model.load_weights(model_file_name).expect_partial()
+    if predict_data_example:
+        model.run_inference(predict_data_example)  # traces the prediction graph now, not on the first turn
+    return model
+
+
+# The patches replace private Rasa functions whose code they mirror: checked against this
+# version only (tests/e2e/test_rasa_speedups.py). Another version runs Rasa's own, slower code.
+PATCHED_RASA_VERSION = "3.6.21"
+
+
+def install() -> bool:
+    """Idempotent: the Rasa server may load our modules more than once. False (and Rasa's
+    own code) on a Rasa version the patches were not checked against."""
+    if rasa.__version__ != PATCHED_RASA_VERSION:
+        logger.warning("Rasa %s, not %s: the speed-ups of bot/rasa_plugins/speedups.py are not installed.",
+                       rasa.__version__, PATCHED_RASA_VERSION)
+        return False
+    RemoteAction._validate_action_result = _validate_action_result
+    SpacyNLP.load_model = staticmethod(load_spacy_model_once)
+    RasaModel.load = classmethod(load_rasa_model)
+    return True

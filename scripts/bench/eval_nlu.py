@@ -1,0 +1,111 @@
+"""Held-out evaluation of the situation classification (NLU model + bot/intake/classifier.py).
+
+`make eval` loads the trained model in-process, classifies every sentence of the
+held-out sets (never used for training) exactly as the assistant does: the project's
+tests/nlu/heldout_situations.yml and the blind tests/nlu/blind_situations_2026_12.yml.
+It prints the accuracy and recall per class of each, and writes precision/recall, the
+confusion matrix and the errors to reports/nlu_eval_<set>.md and .json; the errors are
+printed only with `--errors` (read them only once a change is final: a set whose errors
+were tuned on is a training set).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Callable, Iterable
+
+from bot.paths import ROOT
+
+from bot.intake.classifier import DOMAINS, classify
+
+HELDOUT = ROOT / "tests" / "nlu" / "heldout_situations.yml"
+# Written by someone who never saw the training data, before the changes of 2026-12-03.
+BLIND = ROOT / "tests" / "nlu" / "blind_situations_2026_12.yml"
+SETS = {"heldout": HELDOUT, "blind": BLIND}
+LABELS = list(DOMAINS) + ["other", "none"]
+
+
+def heldout_examples(path: Path = HELDOUT) -> list[tuple[str, str]]:
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    examples = []
+    for block in data["nlu"]:
+        domain = block["intent"].removeprefix("situation_")
+        for line in block["examples"].splitlines():
+            line = line.strip()
+            if line.startswith("- "):
+                examples.append((line[2:].strip(), domain))
+    return examples
+
+
+def predict(parse: Callable[[str], dict], text: str) -> str:
+    """The domain the assistant would propose for `text` ("none" if it would ask again)."""
+    parsed = parse(text)
+    result = classify(text, parsed.get("intent_ranking") or [parsed.get("intent") or {}])
+    return result.domain if result else "none"
+
+
+def evaluate(parse: Callable[[str], dict], examples: Iterable[tuple[str, str]] | None = None) -> dict:
+    from sklearn.metrics import classification_report, confusion_matrix
+
+    examples = list(examples or heldout_examples())
+    expected = [domain for _, domain in examples]
+    predicted = [predict(parse, text) for text, _ in examples]
+    errors = [{"text": t, "expected": e, "predicted": p} for (t, e), p in zip(examples, predicted) if e != p]
+    report = classification_report(expected, predicted, labels=LABELS[:-1], output_dict=True, zero_division=0)
+    return {
+        "examples": len(examples),
+        "accuracy": sum(e == p for e, p in zip(expected, predicted)) / len(examples),
+        "per_class": {label: {k: round(report[label][k], 3) for k in ("precision", "recall", "f1-score", "support")}
+                      for label in LABELS[:-1]},
+        "labels": LABELS,
+        "confusion_matrix": confusion_matrix(expected, predicted, labels=LABELS).tolist(),
+        "errors": errors,
+    }
+
+
+def markdown(result: dict) -> str:
+    lines = [f"# Situation classification on the held-out set ({result['examples']} sentences)", "",
+             f"Accuracy: **{result['accuracy']:.1%}**", "", "| class | precision | recall | f1 | support |",
+             "|---|---|---|---|---|"]
+    for label, row in result["per_class"].items():
+        lines.append(f"| {label} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1-score']:.3f} | "
+                     f"{int(row['support'])} |")
+    lines += ["", "Confusion matrix (rows: expected, columns: predicted; `none` = asked to describe again)", "",
+              "| | " + " | ".join(result["labels"]) + " |", "|---" * (len(result["labels"]) + 1) + "|"]
+    for label, row in zip(result["labels"], result["confusion_matrix"]):
+        lines.append(f"| **{label}** | " + " | ".join(str(n) for n in row) + " |")
+    lines += ["", "Errors:", ""] + [f"- {e['expected']} → {e['predicted']}: {e['text']}" for e in result["errors"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(result: dict, name: str = "nlu_eval") -> Path:
+    reports = ROOT / "reports"
+    reports.mkdir(exist_ok=True)
+    (reports / f"{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    path = reports / f"{name}.md"
+    path.write_text(markdown(result), encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    from rasa.core.agent import Agent
+
+    model = sorted((ROOT / "models").glob("*.tar.gz"))[-1]
+    agent = Agent.load(str(model))
+    loop = asyncio.new_event_loop()
+    show_errors = "--errors" in sys.argv
+    for name, path in SETS.items():
+        result = evaluate(lambda text: loop.run_until_complete(agent.parse_message(text)), heldout_examples(path))
+        report = write_report(result, f"nlu_eval_{name}")
+        summary = {label: row["recall"] for label, row in result["per_class"].items()}
+        print(f"{name}: {result['accuracy']:.1%} of {result['examples']} (recall per class {summary}); report {report}")
+        if show_errors:
+            print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""bot/rasa_plugins/speedups.py: the Rasa server's per-turn work made cheaper, its results unchanged."""
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib
+import tarfile
+from pathlib import Path
+
+import pytest
+from jsonschema import ValidationError, validate
+from rasa.core.actions.action import RemoteAction
+from rasa.nlu.featurizers.dense_featurizer.spacy_featurizer import SpacyFeaturizer
+from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
+from rasa.nlu.utils.spacy_utils import SpacyNLP
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.rasa_plugins import speedups
+
+# The Rasa server loads our tracker store from endpoints.yml, and that installs the speed-ups.
+importlib.import_module("bot.rasa_plugins.tracker_store")
+from bot.paths import ROOT
+ANSWER = {"events": [{"event": "slot", "timestamp": None, "name": "consent", "value": "given"},
+                     {"event": "active_loop", "name": None}],
+          "responses": [{"text": "Bien noté."}]}
+BAD_ANSWERS = [
+    {"events": "not a list", "responses": []},
+    {"events": [{"event": "slot", "value": 1}], "responses": []},  # a slot event without its name
+    {"events": [{"event": "no_such_event"}], "responses": []},
+    {"events": [], "responses": ["not an object"]},
+]
+
+
+def test_the_server_modules_install_the_speedups():
+    assert RemoteAction._validate_action_result is speedups._validate_action_result
+    assert SpacyNLP.load_model("fr_core_news_md") is SpacyNLP.load_model("fr_core_news_md")
+
+
+def test_another_rasa_version_keeps_rasa_s_own_code(monkeypatch, caplog):
+    import rasa
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", "rasa's own")
+    monkeypatch.setattr(rasa, "__version__", "3.6.22")
+    assert speedups.install() is False
+    assert RemoteAction._validate_action_result == "rasa's own"
+    assert "not installed" in caplog.text
+    monkeypatch.setattr(rasa, "__version__", speedups.PATCHED_RASA_VERSION)
+    assert speedups.install() is True
+    assert RemoteAction._validate_action_result is speedups._validate_action_result
+
+
+def test_a_valid_answer_passes():
+    assert RemoteAction("action_x", None)._validate_action_result(copy.deepcopy(ANSWER)) is True
+
+
+@pytest.mark.parametrize("answer", BAD_ANSWERS)
+def test_an_invalid_answer_raises_the_error_jsonschema_validate_raises(answer):
+    with pytest.raises(ValidationError) as expected:
+        validate(answer, RemoteAction.action_response_format_spec())
+    with pytest.raises(ValidationError) as ours:
+        RemoteAction("action_x", None)._validate_action_result(answer)
+    assert ours.value.message.startswith(expected.value.message + ". Failed to validate Action server response")
+    assert list(ours.value.path) == list(expected.value.path)
+
+
+def test_the_shared_spacy_model_runs_without_the_entity_recogniser():
+    model = SpacyNLP.load_model("fr_core_news_md").model
+    assert "ner" in model.disabled and "parser" in model.disabled
+    assert {"tok2vec", "morphologizer", "attribute_ruler", "lemmatizer"} <= set(model.pipe_names)
+
+
+def _features(nlp_model, texts: list[str]) -> list[tuple]:
+    """What SpacyTokenizer and SpacyFeaturizer make of each text: tokens, lemmas, tags, vectors."""
+    spacy_nlp = SpacyNLP(nlp_model, SpacyNLP.get_default_config())
+    tokenizer = SpacyTokenizer(SpacyTokenizer.get_default_config())
+    featurizer = SpacyFeaturizer({**SpacyFeaturizer.get_default_config(), "alias": "spacy"}, "spacy")
+    messages = [Message(data={"text": text}) for text in texts]
+    messages = featurizer.process(tokenizer.process(spacy_nlp.process(messages, nlp_model)))
+    result = []
+    for message in messages:
+        tokens = [(t.text, t.start, t.lemma, t.data.get("pos")) for t in message.get("text_tokens")]
+        sequence, sentence = message.get_dense_features("text")
+        result.append((tokens, sequence.features.tolist(), sentence.features.tolist()))
+    return result
+
+
+def test_switching_the_entity_recogniser_off_leaves_every_training_example_featurised_the_same():
+    texts = [example.get("text") for example in load_data("data/nlu").training_examples if example.get("text")]
+    assert len(texts) > 500
+    with_ner = speedups._rasa_load_spacy_model("fr_core_news_md")  # Rasa's own loading, a fresh copy
+    assert "ner" in with_ner.model.pipe_names
+    assert _features(SpacyNLP.load_model("fr_core_news_md"), texts) == _features(with_ner, texts)
+
+
+@pytest.fixture(scope="module")
+def loaded_models(tmp_path_factory):
+    """DIET and TED as the Rasa server loads them (with the speed-ups), each with the
+    directory of its files in the unpacked model."""
+    from rasa.core.agent import Agent
+
+    model_files = sorted(ROOT.glob("models/*.tar.gz"))
+    if not model_files:
+        pytest.fail("No trained model: run `make train`.")
+    unpacked = tmp_path_factory.mktemp("model")
+    with tarfile.open(model_files[-1]) as archive:
+        archive.extractall(unpacked)
+    agent = Agent.load(str(model_files[-1]))
+    return {name: (node._component.model, unpacked / "components" / node._component._resource.name)
+            for name, node in agent.processor.graph_runner._instantiated_nodes.items()
+            if name.startswith(("run_DIETClassifier", "run_TEDPolicy"))}
+
+
+def _checkpoint_values(component_dir: Path) -> dict[str, set[tuple]]:
+    """Every trained weight in the component's saved checkpoint (not the optimizer's state,
+    not the training metrics' counters): the value or values the model may hold for it.
+    A randomly connected layer multiplies its kernel by its fixed mask when it is called,
+    so a kernel with a mask is the saved one, or the saved one masked."""
+    import tensorflow as tf
+
+    prefix = str(next(component_dir.glob("*.tf_model.index"))).removesuffix(".index")
+    reader = tf.train.load_checkpoint(prefix)
+    keys = {key for key in reader.get_variable_to_shape_map()
+            if key.startswith("model/") and key.endswith("/.ATTRIBUTES/VARIABLE_VALUE")
+            and "/optimizer/" not in key and "_metric/" not in key}
+    values = {}
+    for key in keys:
+        value = reader.get_tensor(key)
+        values[key] = {_digest(value)}
+        mask = key.replace("/kernel/.ATTRIBUTES", "/kernel_mask/.ATTRIBUTES")
+        if mask != key and mask in keys:
+            values[key].add(_digest(value * reader.get_tensor(mask)))
+    return values
+
+
+def _unmatched(weights: list[tuple], saved: dict[str, set[tuple]]) -> list:
+    """Weights without a saved value of their own, and saved values no weight holds."""
+    left = dict(saved)
+    strays = []
+    for weight in weights:
+        key = next((key for key, values in left.items() if weight in values), None)
+        if key is None:
+            strays.append(weight[:2])
+        else:
+            del left[key]
+    return strays + sorted(left)
+
+
+def _digest(array) -> tuple:
+    return (tuple(array.shape), str(array.dtype), hashlib.sha256(array.tobytes()).hexdigest())
+
+
+@pytest.mark.model
+def test_diet_and_ted_load_with_exactly_their_trained_weights(loaded_models):
+    assert {name.split("_")[1].rstrip("0123456789") for name in loaded_models} == {"DIETClassifier", "TEDPolicy"}
+    for name, (model, component_dir) in loaded_models.items():
+        assert model is not None, f"{name} loaded without its model"  # TEDPolicy.load swallows a ValueError
+        assert _unmatched([_digest(weight.numpy()) for weight in model.weights],
+                          _checkpoint_values(component_dir)) == [], name
+        assert not model.run_eagerly  # predictions run in the compiled graph
+
+
+@pytest.mark.model
+def test_the_loaded_models_predict(loaded_models):
+    for name, (model, _) in loaded_models.items():
+        assert model._tf_predict_step is not None, f"{name}: the prediction graph was not traced at load"

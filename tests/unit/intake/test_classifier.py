@@ -1,0 +1,48 @@
+import pytest
+
+from bot.intake.classifier import classify, cue_scores, domain_of_intent
+
+
+def ranking(*pairs):
+    return [{"name": name, "confidence": conf} for name, conf in pairs]
+
+
+def test_confident_nlu_decides():
+    result = classify("n'importe quel texte", ranking(("situation_family", 0.9), ("greet", 0.1)))
+    assert (result.domain, result.source) == ("family", "nlu")
+
+
+def test_situation_scores_are_summed_per_domain_only():
+    result = classify("bla", ranking(("situation_consumer", 0.55), ("situation_other", 0.3), ("affirm", 0.15)))
+    # consumer 0.55 < confident threshold, no cue in "bla": weak NLU guess
+    assert (result.domain, result.source) == ("consumer", "nlu_weak")
+
+
+@pytest.mark.parametrize("text, domain", [
+    ("mon voisin me réclame 800 euros pour sa clôture", "neighbourhood"),
+    ("la mairie, mon employeur, refuse ma disponibilité", "workplace"),
+    ("mon patron ne me paie plus les heures sup", "workplace"),
+    ("la mairie a refusé mon permis de construire", "territorial"),
+    ("le garagiste a mal réparé ma voiture", "consumer"),
+    ("mon ex ne respecte pas le droit de visite", "family"),
+])
+def test_lexicon_tie_breakers_when_nlu_is_unsure(text, domain):
+    result = classify(text, ranking(("inform", 0.8)))
+    assert result.domain == domain and result.source == "lexicon"
+
+
+def test_no_situation_returns_none():
+    assert classify("bonjour", ranking(("greet", 0.99))) is None
+    assert classify("", []) is None
+
+
+def test_domain_of_intent():
+    assert domain_of_intent("situation_territorial") == "territorial"
+    assert domain_of_intent("situation_other") == "other"
+    assert domain_of_intent("situation_unknown") is None
+    assert domain_of_intent("greet") is None
+
+
+def test_cue_scores_workplace_beats_bare_mairie():
+    scores = cue_scores("je suis agent territorial, la mairie refuse mon détachement")
+    assert scores["workplace"] > scores["territorial"]

@@ -1,0 +1,57 @@
+"""Which situation: DIET's situation mass re-shared by bot/rasa_plugins/nlu_situation_model.py."""
+from __future__ import annotations
+
+import pytest
+
+from bot.rasa_plugins.nlu_situation_model import SituationModel, reshare
+
+TEXTS = {
+    "situation_workplace": ["mon employeur ne paie pas mes heures", "licencié sans raison par mon patron",
+                            "conflit avec ma cheffe au bureau", "ma prime a disparu, mon employeur refuse"],
+    "situation_consumer": ["mon colis n'est jamais arrivé", "le vendeur refuse de rembourser",
+                           "le SAV ne répond pas pour ma machine", "l'artisan a mal fait les travaux"],
+    "situation_neighbourhood": ["mon voisin fait du bruit la nuit", "la haie du voisin est trop haute",
+                                "le chien des voisins aboie", "dispute de parking avec le voisin"],
+}
+
+
+@pytest.fixture(scope="module")
+def model():
+    texts = [t for ts in TEXTS.values() for t in ts]
+    labels = [label for label, ts in TEXTS.items() for _ in ts]
+    return SituationModel.fit(texts, labels)
+
+
+def test_it_tells_the_domains_apart_on_new_words(model):
+    probabilities = model.probabilities("mon employeur a supprimé ma prime")
+    assert max(probabilities, key=probabilities.get) == "situation_workplace"
+    assert abs(sum(probabilities.values()) - 1.0) < 1e-9
+
+
+def test_the_stored_arrays_give_the_same_answers(model):
+    again = SituationModel.from_arrays(model.to_arrays())
+    assert again.probabilities("le voisin fait la fête") == pytest.approx(model.probabilities("le voisin fait la fête"))
+
+
+def test_a_certain_but_wrong_diet_is_overruled_and_the_situation_mass_kept():
+    intent = {"name": "situation_consumer", "confidence": 0.99}
+    ranking = [intent, {"name": "situation_workplace", "confidence": 0.005}, {"name": "greet", "confidence": 0.005}]
+    new_intent, new_ranking = reshare(intent, ranking, {"situation_workplace": 0.8, "situation_consumer": 0.2})
+    assert new_intent["name"] == "situation_workplace"
+    situations = [e for e in new_ranking if e["name"].startswith("situation_")]
+    assert sum(e["confidence"] for e in situations) == pytest.approx(0.995)
+    assert {"name": "greet", "confidence": 0.005} in new_ranking
+
+
+def test_other_intents_are_untouched():
+    intent = {"name": "affirm", "confidence": 0.95}
+    ranking = [intent, {"name": "situation_family", "confidence": 0.01}]
+    assert reshare(intent, ranking, {"situation_workplace": 1.0}) == (intent, ranking)
+
+
+def test_a_fallback_keeps_its_name_and_gets_the_situation_scores():
+    intent = {"name": "nlu_fallback", "confidence": 0.4}
+    ranking = [intent, {"name": "situation_family", "confidence": 0.3}, {"name": "situation_consumer", "confidence": 0.3}]
+    new_intent, new_ranking = reshare(intent, ranking, {"situation_family": 0.1, "situation_consumer": 0.9})
+    assert new_intent == intent
+    assert [e["name"] for e in new_ranking][:2] == ["situation_consumer", "nlu_fallback"]

@@ -1,0 +1,127 @@
+"""Safety screen: the lexicon on the independent test set, negations, and the NLU override."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.rasa_plugins.nlu_safety import SAFETY_INTENT, override
+from bot.safety.screen import CATEGORIES, screen
+from bot.paths import ROOT
+
+SET = yaml.safe_load((ROOT / "tests" / "safety" / "safety_sentences.yml").read_text(encoding="utf-8"))
+HITS = SET["hits"]
+NEAR_MISSES = SET["near_misses"]
+
+
+def test_the_test_set_is_big_enough_and_covers_every_category():
+    assert len(HITS) + len(NEAR_MISSES) >= 60
+    assert len(NEAR_MISSES) >= 30
+    for category in CATEGORIES:
+        assert sum(1 for hit in HITS if hit["categories"][0] == category) >= 7, category
+
+
+@pytest.mark.parametrize("hit", HITS, ids=[hit["text"][:40] for hit in HITS])
+def test_every_hit_is_detected_with_its_main_category(hit):
+    result = screen(hit["text"])
+    assert result.hit
+    assert hit["categories"][0] in result.categories
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES, ids=[text[:40] for text in NEAR_MISSES])
+def test_near_misses_do_not_fire(text):
+    assert not screen(text).hit
+
+
+@pytest.mark.parametrize("text", [
+    "mon voisin a tué l'ambiance",  # the issue's own examples
+    "je vais tuer le temps",
+    "il ne me frappe plus depuis qu'il est parti",
+    "du coup je suis allé voir le syndic",
+    "tout à coup la mairie a changé d'avis",
+    "on s'est dit des choses blessantes",
+])
+def test_examples_from_the_issue_and_common_words_are_not_danger(text):
+    assert not screen(text).hit
+
+
+@pytest.mark.parametrize("text, category", [
+    ("il est de plus en plus violent avec moi", "violence"),  # "plus" is not a negation here
+    ("il ne me frappe plus mais il me menace", "violence"),  # the second clause is not negated
+    ("il ma frapé", "violence"),
+    ("jveux en finir avec la vie", "suicide"),
+    ("on me harcèle sexuellement au bureau", "domestic"),
+    ("mon fils est en danger chez son père", "child"),
+])
+def test_typos_and_clauses(text, category):
+    assert category in screen(text).categories
+
+
+def test_a_partner_or_a_child_named_adds_the_matching_category():
+    result = screen("mon ex m'a giflée devant les enfants")
+    assert {"violence", "domestic", "child"} <= set(result.categories)
+
+
+def test_the_result_names_categories_and_trigger_ids_never_the_text():
+    result = screen("il m'a frappée")
+    assert all(t in {"physical_violence", "threats", "weapons", "kill_threat_danger", "sexual_violence",
+                     "conjugal_control", "partner_control", "child_at_risk", "suicide", "immediate_danger"} for t in result.triggers)
+
+
+def test_empty_text_is_not_danger():
+    assert not screen("").hit and not screen(None).hit
+
+
+# -- the NLU component (pure function) -------------------------------------------------------
+
+def _parse(name, confidence, *others):
+    ranking = [{"name": name, "confidence": confidence}] + [{"name": n, "confidence": c} for n, c in others]
+    return {"intent": ranking[0], "intent_ranking": ranking}
+
+
+def test_a_lexicon_hit_overrides_the_intent_and_keeps_the_situation_scores():
+    result = override(_parse("situation_family", 0.8, ("affirm", 0.1)), "mon mari me bat")
+    assert result["intent"]["name"] == SAFETY_INTENT
+    assert [entry["name"] for entry in result["intent_ranking"]] == [SAFETY_INTENT, "situation_family", "affirm"]
+    assert "domestic" in result["safety"]
+
+
+def test_the_lexicon_wins_over_the_fallback():
+    result = override(_parse("nlu_fallback", 0.4), "au secours il essaie d'entrer")
+    assert result["intent"]["name"] == SAFETY_INTENT
+
+
+def test_a_very_sure_nlu_alone_fires_with_the_generic_danger_category():
+    result = override(_parse(SAFETY_INTENT, 0.99, ("situation_family", 0.01)), "il a dit qu'il me ferait payer")
+    assert result["intent"]["name"] == SAFETY_INTENT and result["safety"] == ["danger"]
+
+
+def test_a_hesitant_nlu_alone_is_overruled_by_the_next_guess():
+    result = override(_parse(SAFETY_INTENT, 0.7, ("situation_neighbourhood", 0.2)), "mon voisin a tué l'ambiance")
+    assert result["intent"]["name"] == "situation_neighbourhood"
+    assert all(entry["name"] != SAFETY_INTENT for entry in result["intent_ranking"])
+    assert result["safety"] == []
+
+
+def test_an_ordinary_message_is_untouched():
+    parse = _parse("situation_consumer", 0.9)
+    assert override(parse, "mon colis n'est jamais arrivé")["intent"] == parse["intent"]
+
+
+# -- the situation rescue component (pure function) ------------------------------------------
+
+def test_a_fallback_between_two_situations_is_decided_by_the_classifier():
+    from bot.rasa_plugins.nlu_situation import rescue
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "situation_consumer", "confidence": 0.42},
+               {"name": "situation_workplace", "confidence": 0.38}]
+    chosen = rescue(ranking[0], ranking, "France Travail m'a radié pour deux mois")
+    assert chosen["name"] == "situation_workplace"
+
+
+def test_a_real_fallback_stays_a_fallback():
+    from bot.rasa_plugins.nlu_situation import rescue
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "greet", "confidence": 0.3},
+               {"name": "situation_family", "confidence": 0.2}]
+    assert rescue(ranking[0], ranking, "blabla") is None
+    assert rescue({"name": "greet", "confidence": 0.9}, ranking, "bonjour") is None
