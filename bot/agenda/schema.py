@@ -87,3 +87,75 @@ code_attempts = sa.Table(
     sa.Column("window_started", sa.DateTime, nullable=False),
     sa.Column("locked_until", sa.DateTime),
 )
+
+# ---- the mediator's space (migration 0004) --------------------------------------------
+# Kept in tables of their own rather than new columns of mediators and bookings: the
+# directory import and the booking rows stay as they were.
+
+# Weekly recurring availability, in the mediator's local time, for one mode each.
+mediator_hours = sa.Table(
+    "mediator_hours", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mediator_id", sa.Integer, sa.ForeignKey("mediators.id"), nullable=False, index=True),
+    sa.Column("weekday", sa.Integer, nullable=False),          # 0 Monday … 6 Sunday
+    sa.Column("starts", sa.String(5), nullable=False),          # "HH:MM", local time
+    sa.Column("ends", sa.String(5), nullable=False),
+    sa.Column("mode", sa.String(16), nullable=False),           # phone, video, in_person
+)
+
+# Closed periods (holidays, a closed afternoon): no slot is generated inside them.
+mediator_exceptions = sa.Table(
+    "mediator_exceptions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mediator_id", sa.Integer, sa.ForeignKey("mediators.id"), nullable=False, index=True),
+    sa.Column("starts_at", sa.DateTime, nullable=False),        # naive UTC
+    sa.Column("ends_at", sa.DateTime, nullable=False),
+    sa.Column("label", sa.String(80), nullable=False),
+)
+
+# One row per mediator who uses the space: session length, calendar feed, busy-times source.
+mediator_accounts = sa.Table(
+    "mediator_accounts", metadata,
+    sa.Column("mediator_id", sa.Integer, sa.ForeignKey("mediators.id"), primary_key=True),
+    sa.Column("session_minutes", sa.Integer, nullable=False),
+    sa.Column("feed_token_hash", sa.String(64), unique=True),   # NULL: no subscription (or revoked)
+    sa.Column("busy_url", sa.String(500)),                      # re-read regularly when set
+    sa.Column("busy_imported_at", sa.DateTime),
+)
+
+# The mediator's other commitments (times only, never their titles): no slot over them.
+busy_periods = sa.Table(
+    "busy_periods", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mediator_id", sa.Integer, sa.ForeignKey("mediators.id"), nullable=False),
+    sa.Column("starts_at", sa.DateTime, nullable=False),
+    sa.Column("ends_at", sa.DateTime, nullable=False),
+    sa.Index("ix_busy_periods_mediator", "mediator_id", "starts_at"),
+)
+
+# Done or missed, as the mediator marks it after the appointment.
+booking_outcomes = sa.Table(
+    "booking_outcomes", metadata,
+    sa.Column("booking_id", sa.Integer, sa.ForeignKey("bookings.id"), primary_key=True),
+    sa.Column("outcome", sa.String(16), nullable=False),        # done, missed
+    sa.Column("marked_at", sa.DateTime, nullable=False),
+)
+
+# Single-use sign-in links (keyed hash of the token), valid 15 minutes.
+signin_links = sa.Table(
+    "signin_links", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("mediator_id", sa.Integer, sa.ForeignKey("mediators.id"), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("used_at", sa.DateTime),
+)
+
+# Signed-in sessions (keyed hash of the cookie's random id).
+mediator_sessions = sa.Table(
+    "mediator_sessions", metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("mediator_id", sa.Integer, sa.ForeignKey("mediators.id"), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+)
