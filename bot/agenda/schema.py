@@ -65,11 +65,12 @@ bookings = sa.Table(
     sa.Column("secret_scheme", sa.String(16)),                 # hmac-sha256; NULL: legacy SHA-256
     sa.Column("calendar_token_hash", sa.String(64), unique=True),  # the .ics link; NULL: revoked
     sa.Column("conversation_key_hash", sa.String(64), index=True),  # keyed digest of the conversation
-    sa.Column("person_name", sa.String(120), nullable=False),
-    sa.Column("person_email", sa.String(254)),
-    sa.Column("person_phone", sa.String(32)),
+    # Encrypted at rest (sealed.py, migration 0003): Text, a token is longer than the value.
+    sa.Column("person_name", sa.Text, nullable=False),
+    sa.Column("person_email", sa.Text),
+    sa.Column("person_phone", sa.Text),
     sa.Column("contact_consent_at", sa.DateTime, nullable=False),
-    sa.Column("brief", sa.JSON, nullable=False),
+    sa.Column("brief", sa.JSON, nullable=False),               # {"enc", "token"} (sealed.py)
     sa.Column("status", sa.String(16), nullable=False),        # confirmed, cancelled
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
@@ -86,6 +87,35 @@ code_attempts = sa.Table(
     sa.Column("failures", sa.Integer, nullable=False),
     sa.Column("window_started", sa.DateTime, nullable=False),
     sa.Column("locked_until", sa.DateTime),
+)
+
+# Messages to send (migration 0003, outbox.py): written in the transaction of the booking, the
+# cancellation or the move that causes them, delivered by the sender (sender.py). The recipient,
+# the bodies and the attachments are encrypted (sealed.py); last_error never holds personal data.
+outbox = sa.Table(
+    "outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("dedup_key", sa.String(200), nullable=False),  # one message per key and recipient
+    sa.Column("booking_id", sa.Integer, sa.ForeignKey("bookings.id"), index=True),
+    sa.Column("mediator_id", sa.Integer, sa.ForeignKey("mediators.id")),
+    sa.Column("recipient_kind", sa.String(16), nullable=False),  # person, mediator
+    sa.Column("channel", sa.String(8), nullable=False),          # email, sms
+    sa.Column("recipient", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("body_text", sa.Text, nullable=False),
+    sa.Column("body_html", sa.Text),
+    sa.Column("attachments", sa.Text),                           # sealed JSON [[filename, type, base64]]
+    sa.Column("send_after", sa.DateTime, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),          # pending, sending, sent, failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime, nullable=False),
+    sa.Column("last_error", sa.String(200)),
+    sa.Column("claimed_by", sa.String(64)),
+    sa.Column("claimed_until", sa.DateTime),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("sent_at", sa.DateTime),
+    sa.UniqueConstraint("dedup_key", name="uq_outbox_dedup_key"),
+    sa.Index("ix_outbox_due", "status", "next_attempt_at"),
 )
 
 # ---- the mediator's space (migration 0004) --------------------------------------------
