@@ -808,3 +808,214 @@ ERASE_UNAVAILABLE = (
     "Je ne peux pas joindre l'agenda pour retirer vos coordonnées du rendez-vous {reference} : je n'ai rien "
     "effacé pour l'instant. Réessayez dans quelques minutes en écrivant « effacer mes données »."
 )
+
+
+# ---- The mediator's space (bot/agenda/space/, issue 18 §2) -----------------------------------
+# Pages, e-mails and errors seen by mediators; the templates take their words from SPACE_PAGES.
+SPACE_PAGES = {
+    "site": "Médiation Accueil – espace médiateur",
+    "skip": "Aller au contenu",
+    "nav_label": "Espace médiateur",
+    "nav_appointments": "Mes rendez-vous",
+    "nav_hours": "Mes disponibilités",
+    "nav_calendar": "Mon agenda",
+    "signed_in_as": "Connecté(e) :",
+    "signout": "Se déconnecter",
+    "back_home": "Retour à l'espace médiateur",
+    "signin_title": "Connexion à l'espace médiateur",
+    "signin_intro": ("Indiquez l'adresse e-mail sous laquelle vous figurez dans l'annuaire des médiateurs. "
+                     "Vous recevrez un lien de connexion, valable 15 minutes et utilisable une seule fois. "
+                     "Aucun mot de passe n'est nécessaire."),
+    "signin_email_label": "Adresse e-mail",
+    "signin_email_hint": "Exemple : prenom.nom@exemple.fr",
+    "signin_submit": "Recevoir un lien de connexion",
+    "signin_sent_title": "Vérifiez votre messagerie",
+    "signin_sent": ("Si cette adresse est celle d'un médiateur de l'annuaire, un lien de connexion vient de lui "
+                    "être envoyé. Il est valable 15 minutes et ne sert qu'une fois. Pensez à regarder dans les "
+                    "indésirables."),
+    "signin_again": "Demander un nouveau lien",
+    "signin_link_title": "Se connecter",
+    "signin_link_intro": "Vous y êtes presque : confirmez la connexion à votre espace médiateur.",
+    "signin_link_submit": "Me connecter",
+    "appointments_title": "Mes rendez-vous",
+    "upcoming": "À venir",
+    "upcoming_caption": "Rendez-vous à venir, du plus proche au plus lointain",
+    "no_upcoming": "Aucun rendez-vous à venir pour l'instant.",
+    "past": "Passés",
+    "past_caption": "Rendez-vous passés, du plus récent au plus ancien",
+    "no_past": "Aucun rendez-vous passé.",
+    "col_when": "Date et heure",
+    "col_reference": "Référence",
+    "col_person": "Personne",
+    "col_mode": "Modalité",
+    "col_status": "État",
+    "open_booking": "voir le rendez-vous",
+    "appointment_title": "Rendez-vous",
+    "contact_title": "Coordonnées",
+    "contact_name": "Nom",
+    "contact_email": "E-mail",
+    "contact_phone": "Téléphone",
+    "brief_title": "Résumé de la demande",
+    "brief_empty": "Aucun résumé n'accompagne ce rendez-vous.",
+    "cancel_title": "Annuler ce rendez-vous",
+    "cancel_intro": ("La personne recevra un message l'informant de l'annulation et l'invitant à reprendre "
+                     "rendez-vous. Le créneau ne sera plus proposé."),
+    "cancel_confirm": "Je confirme l'annulation de ce rendez-vous",
+    "cancel_submit": "Annuler le rendez-vous",
+    "mark_title": "Suite du rendez-vous",
+    "mark_legend": "Le rendez-vous a-t-il eu lieu ?",
+    "mark_done": "Oui, il a eu lieu",
+    "mark_missed": "Non, la personne n'est pas venue",
+    "mark_submit": "Enregistrer",
+    "back_list": "Retour à mes rendez-vous",
+    "hours_title": "Mes disponibilités",
+    "hours_intro": ("Vos horaires de chaque semaine, par modalité. L'agenda en tire vos créneaux pour les quatre "
+                    "semaines à venir. Un créneau déjà réservé n'est jamais supprimé par une modification. "
+                    "Heures locales"),
+    "hours_open_slots": "Créneaux libres proposés actuellement : {count}.",
+    "rules_title": "Horaires de la semaine",
+    "rules_caption": "Vos horaires hebdomadaires",
+    "no_rules": "Vous n'avez pas encore indiqué d'horaires.",
+    "col_day": "Jour",
+    "col_hours": "Horaires",
+    "col_action": "Action",
+    "delete": "Supprimer",
+    "add_rule_title": "Ajouter des horaires",
+    "rule_from": "De",
+    "rule_to": "à",
+    "rule_modes": "Modalités proposées sur ces horaires",
+    "add_rule_submit": "Ajouter ces horaires",
+    "duration_title": "Durée d'un rendez-vous",
+    "duration_label": "Durée",
+    "duration_submit": "Enregistrer la durée",
+    "minutes": "{minutes} minutes",
+    "exceptions_title": "Fermetures et absences",
+    "exceptions_intro": "Congés, demi-journée fermée… aucun créneau n'est proposé pendant ces périodes.",
+    "exceptions_caption": "Vos fermetures à venir",
+    "no_exceptions": "Aucune fermeture à venir.",
+    "col_label": "Motif",
+    "col_from": "Du",
+    "col_to": "Au",
+    "add_exception_title": "Ajouter une fermeture",
+    "exception_placeholder": "Congés",
+    "exception_from_date": "Premier jour",
+    "exception_from_time": "à partir de (facultatif)",
+    "exception_to_date": "Dernier jour (facultatif)",
+    "exception_to_time": "jusqu'à (facultatif)",
+    "exception_hint": ("Sans heure, la fermeture couvre les journées entières. Pour un après-midi fermé, indiquez "
+                       "le même jour, de 12:00 à 18:00 par exemple."),
+    "add_exception_submit": "Ajouter la fermeture",
+    "calendar_title": "Mon agenda",
+    "feed_title": "Abonnement à vos rendez-vous",
+    "feed_intro": ("Une adresse privée que Google Agenda, Outlook ou Apple Calendrier peuvent suivre : vos "
+                   "rendez-vous y apparaissent et s'y mettent à jour. Elle ne contient ni le résumé ni les "
+                   "coordonnées, qui restent dans cet espace. Ne la partagez pas."),
+    "feed_created": ("Voici votre adresse d'abonnement. Copiez-la maintenant : pour votre sécurité, elle ne sera "
+                     "plus affichée. Vous pourrez en créer une nouvelle à tout moment."),
+    "feed_url_label": "Adresse d'abonnement (webcal)",
+    "feed_subscribe": "S'abonner avec mon application d'agenda",
+    "feed_https_label": "Même adresse en https (pour « Ajouter depuis une URL » dans Google Agenda)",
+    "feed_active": "Un abonnement est actif. Si vous avez perdu son adresse, créez-en une nouvelle : l'ancienne cessera de fonctionner.",
+    "feed_none": "Aucun abonnement n'est actif.",
+    "feed_create": "Créer mon adresse d'abonnement",
+    "feed_regenerate": "Remplacer par une nouvelle adresse",
+    "feed_revoke": "Désactiver l'abonnement",
+    "busy_title": "Mes autres engagements",
+    "busy_intro": ("Importez votre agenda habituel (fichier .ics ou adresse de publication) : aucun créneau ne "
+                   "sera proposé pendant vos autres engagements. Seules les heures de début et de fin sont "
+                   "conservées, jamais les titres."),
+    "busy_state": "{count} période(s) occupée(s) importée(s), dernière mise à jour : {when}.",
+    "busy_from_url": "L'adresse est relue toutes les heures.",
+    "busy_file": "Fichier .ics",
+    "busy_url": "ou adresse https de l'agenda",
+    "busy_hint": "Un fichier remplace l'import précédent ; une adresse est relue automatiquement toutes les heures.",
+    "busy_submit": "Importer",
+}
+SPACE_NOTICES = {
+    "hours": "Vos horaires sont enregistrés et vos créneaux mis à jour.",
+    "exception": "La fermeture est enregistrée : aucun créneau libre n'est proposé pendant cette période.",
+    "deleted": "C'est supprimé, et vos créneaux sont mis à jour.",
+    "duration": "La durée est enregistrée et vos créneaux mis à jour.",
+    "cancelled": "Le rendez-vous est annulé. La personne va recevoir un message.",
+    "marked": "C'est enregistré.",
+    "revoked": "L'abonnement est désactivé : l'ancienne adresse ne fonctionne plus.",
+    "busy": "Vos engagements sont importés : aucun créneau n'est proposé pendant ces périodes.",
+}
+SPACE_STATUS_LABELS = {"confirmed": "confirmé", "cancelled": "annulé", "done": "a eu lieu", "missed": "personne absente"}
+SPACE_BRIEF_LABELS = {
+    "domain": "Type de situation", "other_party": "Autre partie", "relationship_continues": "Relation qui se poursuit",
+    "amount_eur": "Montant en jeu", "court_status": "Procédure en justice", "urgency": "Urgence",
+    "departement": "Département", "prelitigation": "Démarche amiable préalable", "safety": "Signal de sécurité",
+    "outcome_aim": "Issue souhaitée", "note": "Note",
+}
+SPACE_VERDICT_LABELS = {
+    "mandatory": "obligatoire avant une action en justice", "exempt": "dispense possible",
+    "not_mandatory": "non obligatoire", "unknown": "à déterminer avec la personne",
+}
+SPACE_SAFETY_YES = "oui : la personne a évoqué un risque pour sa sécurité, à aborder avec prudence"
+SPACE_SAFETY_NO = "non"
+SPACE_ERROR_TITLES = {
+    400: "Demande incorrecte", 403: "Action refusée", 404: "Page introuvable", 405: "Action impossible",
+    409: "Action impossible", 410: "Lien expiré", 413: "Envoi trop volumineux", 429: "Trop de demandes",
+    500: "Erreur du service",
+}
+SPACE_ERROR_MESSAGES = {
+    400: "Cette demande n'a pas pu être comprise. Revenez à la page précédente et réessayez.",
+    403: "Cette action n'est pas autorisée.",
+    404: "Cette page n'existe pas ou n'est pas accessible depuis votre espace.",
+    405: "Cette action n'est pas possible sur cette page.",
+    409: "Cette action n'est plus possible pour ce rendez-vous (il est peut-être déjà annulé ou passé).",
+    413: "L'envoi est trop volumineux.",
+    500: "Le service a rencontré un problème. Réessayez dans quelques minutes ; rien n'a été perdu.",
+}
+SPACE_RATE_LIMITED = "Trop de demandes de connexion. Réessayez dans {minutes} minute(s)."
+SPACE_SESSION_EXPIRED = "Votre session a expiré. Reconnectez-vous pour continuer ; rien n'a été modifié."
+SPACE_CSRF_REFUSED = ("Ce formulaire a expiré ou ne vient pas de votre espace. Rechargez la page et réessayez ; "
+                      "rien n'a été modifié.")
+SPACE_SIGNIN_BAD_EMAIL = "Cette adresse e-mail ne semble pas valide. Vérifiez-la et réessayez."
+SPACE_LINK_INVALID = ("Ce lien de connexion n'est plus valable : il a déjà servi ou a expiré (15 minutes). "
+                      "Demandez-en un nouveau depuis la page de connexion.")
+SPACE_CANCEL_UNCONFIRMED = "Cochez la case de confirmation pour annuler le rendez-vous ; rien n'a été modifié."
+SPACE_FEED_UNKNOWN = "Cet agenda n'existe pas ou son abonnement a été désactivé."
+SPACE_FEED_NAME = "Médiation Accueil – mes rendez-vous"
+SPACE_FEED_SUMMARY = "Médiation {reference} – {name} ({mode})"
+SPACE_FEED_DESCRIPTION = "Résumé et coordonnées dans votre espace médiateur : {url}"
+SPACE_BUSY_UNREADABLE = "Ce fichier n'est pas un agenda au format iCalendar (.ics) lisible."
+SPACE_BUSY_BAD_URL = "Indiquez une adresse publique en https:// (ou webcal://) de votre agenda."
+SPACE_BUSY_UNREACHABLE = "Cette adresse ne répond pas pour l'instant. Vérifiez-la ou réessayez plus tard."
+SPACE_BUSY_TOO_LARGE = "Cet agenda dépasse 2 Mo : exportez une période plus courte."
+SPACE_BUSY_NOTHING = "Choisissez un fichier .ics ou indiquez l'adresse de votre agenda."
+SPACE_HOURS_INVALID = ("Ces horaires ne sont pas valables : choisissez un jour, une heure de fin après l'heure de "
+                       "début et au moins une modalité.")
+SPACE_HOURS_TOO_MANY = "Vous avez atteint le nombre maximal d'horaires ; supprimez-en avant d'en ajouter."
+SPACE_EXCEPTION_INVALID = ("Cette fermeture n'est pas valable : le dernier jour doit suivre le premier, dans les "
+                           "deux ans à venir, et les heures s'écrivent 14:00.")
+SPACE_EXCEPTION_TOO_MANY = "Vous avez atteint le nombre maximal de fermetures ; supprimez-en avant d'en ajouter."
+SPACE_EXCEPTION_DEFAULT_LABEL = "Fermeture"
+SPACE_SIGNIN_SUBJECT = "Votre lien de connexion à l'espace médiateur"
+SPACE_SIGNIN_TEXT = (
+    "Bonjour,\n\n"
+    "Pour vous connecter à votre espace médiateur Médiation Accueil, ouvrez ce lien :\n{link}\n\n"
+    "Il est valable {minutes} minutes et ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce message : "
+    "personne ne peut se connecter sans ce lien.\n\n"
+    "Médiation Accueil"
+)
+SPACE_SIGNIN_HTML = (
+    '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Connexion à l\'espace médiateur</title>'
+    "</head><body><p>Bonjour,</p>"
+    '<p>Pour vous connecter à votre espace médiateur Médiation Accueil, ouvrez ce lien :</p>'
+    '<p><a href="{link}">Me connecter à mon espace médiateur</a></p>'
+    "<p>Il est valable {minutes} minutes et ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce "
+    "message : personne ne peut se connecter sans ce lien.</p><p>Médiation Accueil</p></body></html>"
+)
+SPACE_CANCEL_SUBJECT = "Votre rendez-vous de médiation {reference} est annulé"
+SPACE_CANCEL_TEXT = (
+    "Bonjour,\n\n"
+    "Le médiateur {name} a dû annuler votre rendez-vous {reference} prévu le {when} ({mode}). "
+    "Nous en sommes désolés.\n\n"
+    "Vous pouvez prendre un autre rendez-vous en revenant sur l'assistant d'accueil : il vous proposera "
+    "d'autres créneaux.\n\n"
+    "Médiation Accueil"
+)
+SPACE_CANCEL_SMS = ("Médiation Accueil : votre rendez-vous {reference} du {when} est annulé par le médiateur. "
+                    "Revenez sur l'assistant d'accueil pour en prendre un autre.")

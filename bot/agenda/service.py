@@ -31,6 +31,7 @@ from bot.booking import parse_contact
 from bot.agenda.matching import DOMAINS, MODES, NO_PREFERENCE
 from bot.agenda.schema import bookings, mediators, slots
 from bot.agenda.store import AgendaError, AgendaStore, CodeLimits, Forbidden, NotFound
+from bot.agenda.space import calendars as space_calendars, hours as space_hours, web as space_web
 
 log = logging.getLogger("agenda")
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "agenda-openapi.yaml"
@@ -343,15 +344,24 @@ async def mediator_bookings(request: web.Request) -> web.Response:
 
 # ---- application ------------------------------------------------------------------------
 async def _housekeeping(app: web.Application) -> None:
-    """Expire lapsed holds every 30 s; top up the demo slots once a day."""
-    store, last_top_up = app[STORE], None
+    """Expire lapsed holds every 30 s; top up the demo slots and the slots generated from
+    the mediators' hours once a day; re-read the mediators' busy-times URLs every hour."""
+    store, last_top_up, last_busy = app[STORE], None, None
+    loop = asyncio.get_running_loop()
     while True:
         try:
-            await asyncio.get_running_loop().run_in_executor(app[POOL], store.expire_holds)
+            await loop.run_in_executor(app[POOL], store.expire_holds)
             today = store.clock().date()
-            if app[SETTINGS]["demo"] and last_top_up != today:
-                await asyncio.get_running_loop().run_in_executor(app[POOL], demo.load_demo, store.engine, store.clock())
+            if last_top_up != today:
+                if app[SETTINGS]["demo"]:
+                    await loop.run_in_executor(app[POOL], demo.load_demo, store.engine, store.clock())
+                await loop.run_in_executor(app[POOL], space_hours.regenerate_all, store.engine, store.clock())
                 last_top_up = today
+            hour = store.clock().replace(minute=0, second=0)
+            if last_busy != hour:
+                last_busy = hour
+                await loop.run_in_executor(app[POOL], space_calendars.refresh_busy_urls, store.engine, store.clock(),
+                                           app[space_web.SPACE]["allow_private_feeds"])
         except Exception:  # noqa: BLE001 - housekeeping must never kill the service
             log.exception("housekeeping failed")
         await asyncio.sleep(30)
@@ -368,8 +378,11 @@ async def _stop_background(app: web.Application) -> None:
 
 
 def create_app(store: AgendaStore, token: str | None = None, admin_token: str | None = None,
-               demo_data: bool = False, workers: int = 16) -> web.Application:
-    app = web.Application(middlewares=[errors_middleware, auth_middleware], client_max_size=MAX_BODY)
+               demo_data: bool = False, workers: int = 16, space: dict | None = None) -> web.Application:
+    """`space`: the mediator's space settings (space_web.settings_from), by default on the
+    loopback address of `serve`."""
+    app = web.Application(middlewares=[errors_middleware, auth_middleware, space_web.space_middleware],
+                          client_max_size=MAX_BODY)
     app[STORE] = store
     app[POOL] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="agenda-db")
     app[SETTINGS] = {"token": token, "admin_token": admin_token, "demo": demo_data}
@@ -386,6 +399,7 @@ def create_app(store: AgendaStore, token: str | None = None, admin_token: str | 
     app.router.add_post("/api/conversations/anonymise", anonymise_conversation)
     app.router.add_get("/api/mediators/{mediator_id}/bookings", mediator_bookings)
     app.router.add_get("/public/calendar/{token}.ics", booking_ics)
+    space_web.add_routes(app, space or space_web.settings_from("http://127.0.0.1:5056"))
     app.on_startup.append(_start_background)
     app.on_cleanup.append(_stop_background)
     return app
@@ -401,6 +415,7 @@ def build_from_environment() -> tuple[web.Application, AgendaStore]:
     demo_data = os.environ.get("AGENDA_DEMO", "1") == "1"
     if demo_data:
         demo.load_demo(engine, store.clock())
+    space = space_web.settings_from(os.environ.get("AGENDA_PUBLIC_URL") or "http://127.0.0.1:5056")
     app = create_app(store, token=os.environ.get("AGENDA_TOKEN") or None,
-                     admin_token=os.environ.get("AGENDA_ADMIN_TOKEN") or None, demo_data=demo_data)
+                     admin_token=os.environ.get("AGENDA_ADMIN_TOKEN") or None, demo_data=demo_data, space=space)
     return app, store

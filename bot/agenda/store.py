@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import content
 from bot.agenda import matching, references
-from bot.agenda.schema import bookings, code_attempts, holds, mediators, slots
+from bot.agenda.schema import bookings, busy_periods, code_attempts, holds, mediators, slots
 
 DEFAULT_HOLD = timedelta(minutes=10)
 # Offers start at least this far ahead: the mediator needs time to read the brief.
@@ -107,12 +107,19 @@ class AgendaStore:
                 sa.or_(slots.c.held_until.is_(None), slots.c.held_until < now),
                 slots.c.starts_at >= max(start, now + self.notice), slots.c.starts_at < end,
                 mediators.c.active.is_(True),
+                ~self._busy_overlap(),
             )
         )
         if domain in matching.DOMAINS:  # narrow in SQL; matching.speciality_fits still decides
             query = query.where(sa.cast(mediators.c.specialities, sa.String).like(f'%"{domain}"%'))
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
+
+    @staticmethod
+    def _busy_overlap():
+        """The slot overlaps one of its mediator's imported busy times (mediator's space)."""
+        return sa.exists().where(busy_periods.c.mediator_id == slots.c.mediator_id,
+                                 busy_periods.c.starts_at < slots.c.ends_at, busy_periods.c.ends_at > slots.c.starts_at)
 
     def search(self, domain: str | None, postal_code: str | None, mode: str | None, start: datetime,
                end: datetime, limit: int = 3, exclude: set[int] = frozenset()) -> tuple[list[matching.Offer], int]:
@@ -145,6 +152,8 @@ class AgendaStore:
                 raise AgendaError(f"slot {slot_id} is not offered in mode {mode}", "mode_not_offered")
             if slot.starts_at <= now:
                 raise Conflict(f"slot {slot_id} is in the past", "slot_past")
+            if connection.execute(sa.select(self._busy_overlap()).select_from(slots).where(slots.c.id == slot_id)).scalar():
+                raise Conflict(f"slot {slot_id} is already held or booked", "slot_taken")
             if not self._take(connection, slot_id, hold_id, now):
                 raise Conflict(f"slot {slot_id} is already held or booked", "slot_taken")
             expires = now + self.hold_ttl

@@ -189,3 +189,92 @@ def local_date_range(day_from: date, day_to: date, tz_name: str, start: time | N
     begin = datetime.combine(day_from, start or time(0), tzinfo=tz)
     finish = datetime.combine(day_to, end, tzinfo=tz) if end else datetime.combine(day_to + timedelta(days=1), time(0), tzinfo=tz)
     return (begin.astimezone(timezone.utc).replace(tzinfo=None), finish.astimezone(timezone.utc).replace(tzinfo=None))
+
+
+# ---- edits from the mediator's space: each one regenerates the slots in its transaction ----
+MAX_RULES, MAX_EXCEPTIONS = 60, 200
+
+
+class HoursError(ValueError):
+    """A refused edit; the message is French, for the mediator."""
+
+
+def _ensure_account(connection: sa.engine.Connection, mediator_id: int) -> None:
+    if connection.execute(sa.select(mediator_accounts.c.mediator_id)
+                          .where(mediator_accounts.c.mediator_id == mediator_id)).first() is None:
+        connection.execute(mediator_accounts.insert().values(mediator_id=mediator_id,
+                                                             session_minutes=DEFAULT_SESSION_MINUTES))
+
+
+def add_rule(engine: sa.engine.Engine, mediator_id: int, weekday: int, starts: time, ends: time,
+             modes: list[str], now: datetime) -> Regeneration:
+    from bot import content
+    if not 0 <= weekday <= 6 or starts >= ends or not modes or not set(modes) <= set(MODES):
+        raise HoursError(content.SPACE_HOURS_INVALID)
+    with engine.begin() as connection:
+        _ensure_account(connection, mediator_id)
+        count = connection.execute(sa.select(sa.func.count()).select_from(mediator_hours)
+                                   .where(mediator_hours.c.mediator_id == mediator_id)).scalar()
+        if count + len(modes) > MAX_RULES:
+            raise HoursError(content.SPACE_HOURS_TOO_MANY)
+        for mode in modes:
+            connection.execute(mediator_hours.insert().values(
+                mediator_id=mediator_id, weekday=weekday, starts=starts.strftime("%H:%M"),
+                ends=ends.strftime("%H:%M"), mode=mode))
+        return regenerate(connection, mediator_id, now)
+
+
+def delete_rule(engine: sa.engine.Engine, mediator_id: int, rule_id: int, now: datetime) -> Regeneration:
+    with engine.begin() as connection:
+        connection.execute(mediator_hours.delete().where(mediator_hours.c.id == rule_id,
+                                                         mediator_hours.c.mediator_id == mediator_id))
+        return regenerate(connection, mediator_id, now)
+
+
+def add_exception(engine: sa.engine.Engine, mediator_id: int, starts_at: datetime, ends_at: datetime, label: str,
+                  now: datetime) -> Regeneration:
+    from bot import content
+    if ends_at <= starts_at or ends_at - starts_at > timedelta(days=366):
+        raise HoursError(content.SPACE_EXCEPTION_INVALID)
+    with engine.begin() as connection:
+        count = connection.execute(sa.select(sa.func.count()).select_from(mediator_exceptions)
+                                   .where(mediator_exceptions.c.mediator_id == mediator_id)).scalar()
+        if count >= MAX_EXCEPTIONS:
+            raise HoursError(content.SPACE_EXCEPTION_TOO_MANY)
+        connection.execute(mediator_exceptions.insert().values(mediator_id=mediator_id, starts_at=starts_at,
+                                                               ends_at=ends_at, label=label[:80]))
+        return regenerate(connection, mediator_id, now)
+
+
+def delete_exception(engine: sa.engine.Engine, mediator_id: int, exception_id: int, now: datetime) -> Regeneration:
+    with engine.begin() as connection:
+        connection.execute(mediator_exceptions.delete().where(mediator_exceptions.c.id == exception_id,
+                                                              mediator_exceptions.c.mediator_id == mediator_id))
+        return regenerate(connection, mediator_id, now)
+
+
+def set_session_minutes(engine: sa.engine.Engine, mediator_id: int, minutes: int, now: datetime) -> Regeneration:
+    from bot import content
+    if minutes not in SESSION_CHOICES:
+        raise HoursError(content.SPACE_HOURS_INVALID)
+    with engine.begin() as connection:
+        _ensure_account(connection, mediator_id)
+        connection.execute(mediator_accounts.update().where(mediator_accounts.c.mediator_id == mediator_id)
+                           .values(session_minutes=minutes))
+        return regenerate(connection, mediator_id, now)
+
+
+def overview(engine: sa.engine.Engine, mediator_id: int, now: datetime) -> dict:
+    """What « Mes disponibilités » shows: rules, future closed periods, session length."""
+    with engine.connect() as connection:
+        rules = [dict(row._mapping) for row in connection.execute(
+            sa.select(mediator_hours).where(mediator_hours.c.mediator_id == mediator_id)
+            .order_by(mediator_hours.c.weekday, mediator_hours.c.starts, mediator_hours.c.mode))]
+        exceptions = [dict(row._mapping) for row in connection.execute(
+            sa.select(mediator_exceptions).where(mediator_exceptions.c.mediator_id == mediator_id,
+                                                 mediator_exceptions.c.ends_at > now)
+            .order_by(mediator_exceptions.c.starts_at))]
+        open_slots = connection.execute(sa.select(sa.func.count()).select_from(slots).where(
+            slots.c.mediator_id == mediator_id, slots.c.status == "open", slots.c.starts_at >= now)).scalar()
+        return {"rules": rules, "exceptions": exceptions, "session_minutes": session_minutes(connection, mediator_id),
+                "open_slots": open_slots}
