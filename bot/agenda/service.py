@@ -26,7 +26,7 @@ from typing import Any, Awaitable, Callable
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot.agenda import db, demo, ics, references
+from bot.agenda import db, demo, ics, references, sealed
 from bot.booking import parse_contact
 from bot.agenda.matching import DOMAINS, MODES, NO_PREFERENCE
 from bot.agenda.schema import bookings, mediators, slots
@@ -332,8 +332,9 @@ def _mediator_bookings(store: AgendaStore, mediator_id: int) -> list[dict]:
             .where(slots.c.mediator_id == mediator_id, bookings.c.status == "confirmed")
             .order_by(slots.c.starts_at))
         return [{"reference": row.reference, "mode": row.mode, "starts_at": row.starts_at.isoformat() + "Z",
-                 "person": {"name": row.person_name, "email": row.person_email, "phone": row.person_phone},
-                 "brief": row.brief} for row in rows]
+                 "person": {"name": sealed.unseal(row.person_name), "email": sealed.unseal(row.person_email),
+                            "phone": sealed.unseal(row.person_phone)},
+                 "brief": sealed.unseal_json(row.brief)} for row in rows]
 
 
 async def mediator_bookings(request: web.Request) -> web.Response:
