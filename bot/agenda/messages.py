@@ -55,8 +55,8 @@ def notifications(booking: dict[str, Any], messaging: Messaging) -> dict[str, An
     channel = person_channel(person, messaging)
     delivered = channel == "sms" or (channel == "email" and messaging.email_delivery == "smtp")
     return {"person": {"channel": channel, "delivered": delivered,
-                       "to": masked_contact({channel: person[channel if channel == "email" else "phone"]})
-                       if channel else None},
+                       "to": masked_contact({"email": person["email"]} if channel == "email"
+                                            else {"phone": person["phone"]}) if channel else None},
             "mediator": {"channel": "email", "delivered": messaging.email_delivery == "smtp"}}
 
 
