@@ -201,3 +201,23 @@ def parse_confirmation(choice: str | None, intent: str | None, text: str | None)
     if intent == "affirm" or re.search(r"\b(oui|confirme[rz]?|d'accord|ok|c'est bon|parfait)\b", words):
         return "confirm"
     return None
+
+
+def messages_said(notifications: Mapping[str, Any] | None) -> tuple[str, str]:
+    """What the confirmation says about the messages that follow (the agenda's answer says
+    which were queued and whether they really leave): where the person's confirmation goes,
+    plainly when nothing will be sent, and how the mediator learns of the booking."""
+    person = (notifications or {}).get("person") or {}
+    mediator = (notifications or {}).get("mediator") or {}
+    if not notifications:
+        said = content.BOOKING_MESSAGES_UNKNOWN
+    elif person.get("channel") == "sms":
+        said = content.BOOKING_MESSAGES_SMS.format(contact=person.get("to", ""))
+    elif person.get("channel") == "email" and person.get("delivered"):
+        said = content.BOOKING_MESSAGES_EMAIL.format(contact=person.get("to", ""))
+    elif person.get("channel") == "email":
+        said = content.BOOKING_MESSAGES_NONE_DEMO
+    else:
+        said = content.BOOKING_MESSAGES_NONE_PHONE
+    informed = content.BOOKING_MEDIATOR_INFORMED if mediator.get("delivered") else content.BOOKING_MEDIATOR_IN_AGENDA
+    return said, informed

@@ -731,9 +731,8 @@ BOOKING_DONE = (
     "Référence : {reference} — code : {secret}\n"
     "Gardez-les : ils servent à annuler ou changer le rendez-vous, ici (« annuler mon rendez-vous », "
     "« changer de créneau ») ou dans une autre conversation en donnant la référence et le code.\n"
-    "Ajouter à votre agenda : {ics_url}\n"
-    "Le médiateur reçoit un résumé neutre de votre demande. Il vous contactera si besoin avant le rendez-vous."
-)
+    "Ajouter à votre agenda : {ics_url}"
+)  # followed by what the messages will be (BOOKING_MESSAGES_*, BOOKING_MEDIATOR_*)
 BOOKING_RESCHEDULED = "C'est fait, votre rendez-vous {reference} est déplacé : {label}. Votre ancien créneau est libéré. Agenda : {ics_url}"
 BOOKING_CONFIRM_FAILED = "Désolé, le créneau n'est plus libre : la réservation a expiré et quelqu'un l'a pris. Voici les créneaux encore libres :"
 BOOKING_ABANDONED = "D'accord, je n'ai rien réservé et le créneau est libéré. Écrivez « prendre rendez-vous » si vous changez d'avis."
@@ -808,6 +807,86 @@ ERASE_UNAVAILABLE = (
     "Je ne peux pas joindre l'agenda pour retirer vos coordonnées du rendez-vous {reference} : je n'ai rien "
     "effacé pour l'instant. Réessayez dans quelques minutes en écrivant « effacer mes données »."
 )
+
+# ---- Messages of the agenda: e-mails and SMS (bot/agenda/messages.py, issue 18) -------------------
+# Short, plain, no personal data beyond what the recipient needs; the subjects carry none (they
+# stay in clear in the outbox). {manage_url} leads to a page that asks for the booking's code.
+MAIL_SIGNATURE = "Médiation Accueil — assistant d'orientation vers la médiation.\nMessage automatique : merci de ne pas y répondre."
+MAIL_HOW = {
+    "phone": "Par téléphone : le médiateur vous appellera au numéro que vous avez donné.",
+    "video": "En visio : le médiateur vous enverra le lien de la visioconférence avant le rendez-vous.",
+    "in_person": "En personne, à l'adresse : {address}.",
+}
+MAIL_MANAGE = ("Pour annuler ou déplacer ce rendez-vous : {manage_url} (votre code vous sera demandé), "
+               "ou écrivez « annuler mon rendez-vous » ou « changer de créneau » à l'assistant.")
+MAIL_PERSON_CONFIRMED_SUBJECT = "Votre rendez-vous de médiation {reference} est confirmé"
+MAIL_PERSON_CONFIRMED = (
+    "Bonjour,\n\nVotre rendez-vous de médiation est confirmé.\n\n"
+    "Médiateur : {mediator}\nDate : {date}\nMode : {mode}\n{how}\nRéférence : {reference}\n\n"
+    "Le rendez-vous est joint à ce message (fichier .ics) pour l'ajouter à votre agenda.\n{manage}\n\n"
+    "Vous recevrez un rappel la veille."
+)
+MAIL_PERSON_REMINDER_SUBJECT = "Rappel : votre rendez-vous de médiation {reference}"
+MAIL_PERSON_REMINDER = (
+    "Bonjour,\n\nPour rappel, votre rendez-vous de médiation approche.\n\n"
+    "Médiateur : {mediator}\nDate : {date}\nMode : {mode}\n{how}\nRéférence : {reference}\n\n{manage}"
+)
+MAIL_PERSON_CANCELLED_SUBJECT = "Votre rendez-vous de médiation {reference} est annulé"
+MAIL_PERSON_CANCELLED = (
+    "Bonjour,\n\nVotre rendez-vous de médiation {reference} du {date} avec {mediator} est annulé.\n\n"
+    "Si vous souhaitez un autre rendez-vous, écrivez « prendre rendez-vous » à l'assistant."
+)
+MAIL_PERSON_MOVED_SUBJECT = "Votre rendez-vous de médiation {reference} est déplacé"
+MAIL_PERSON_MOVED = (
+    "Bonjour,\n\nVotre rendez-vous de médiation {reference} est déplacé.\n\n"
+    "Médiateur : {mediator}\nNouvelle date : {date}\nMode : {mode}\n{how}\n\n"
+    "Le nouveau rendez-vous est joint à ce message (fichier .ics).\n{manage}"
+)
+MAIL_MEDIATOR_NEW_SUBJECT = "Nouveau rendez-vous {reference}"
+MAIL_MEDIATOR_NEW = (
+    "Bonjour,\n\nUn rendez-vous de médiation a été pris avec vous par l'accueil en ligne.\n\n"
+    "Date : {date}\nMode : {mode}\nRéférence : {reference}\n\n"
+    "Personne : {name}\nContact : {contact}\n(La personne a accepté que ces coordonnées vous soient transmises.)\n\n"
+    "Résumé neutre de la demande (établi automatiquement, sans les mots de la personne) :\n{brief}\n\n"
+    "Le rendez-vous est joint à ce message (fichier .ics)."
+)
+MAIL_MEDIATOR_CANCELLED_SUBJECT = "Rendez-vous {reference} annulé"
+MAIL_MEDIATOR_CANCELLED = ("Bonjour,\n\nLe rendez-vous {reference} du {date} ({mode}) est annulé par la personne. "
+                           "Le créneau est de nouveau libre.")
+MAIL_MEDIATOR_MOVED_SUBJECT = "Rendez-vous {reference} déplacé"
+MAIL_MEDIATOR_MOVED = ("Bonjour,\n\nLe rendez-vous {reference} est déplacé par la personne.\n\n"
+                       "Ancienne date : {old_date}\nNouvelle date : {date}\nMode : {mode}\n\n"
+                       "Le nouveau rendez-vous est joint à ce message (fichier .ics).")
+MAIL_MEDIATOR_MOVED_AWAY = ("Bonjour,\n\nLe rendez-vous {reference} du {old_date} a été déplacé vers un autre "
+                            "médiateur. Votre créneau est de nouveau libre.")
+SMS_PERSON_CONFIRMED = ("Médiation Accueil : RDV {reference} confirmé avec {mediator}, {date}, {mode}. "
+                        "Annuler ou déplacer : {manage_url} (code demandé).")
+SMS_PERSON_REMINDER = "Médiation Accueil : rappel, RDV {reference} avec {mediator}, {date}, {mode}."
+SMS_PERSON_CANCELLED = "Médiation Accueil : votre RDV {reference} du {date} est annulé."
+SMS_PERSON_MOVED = "Médiation Accueil : votre RDV {reference} est déplacé au {date}, {mode}, avec {mediator}."
+BRIEF_LABELS = {
+    "domain": "Domaine", "other_party": "Autre partie", "relationship_continues": "Relation qui se poursuit",
+    "amount_eur": "Montant en jeu (euros)", "court_status": "Procédure en cours", "urgency": "Urgence",
+    "departement": "Département", "verdict": "Tentative amiable obligatoire", "basis": "Textes",
+    "exemptions": "Dispenses", "risk": "Risque signalé", "categories": "Catégories de risque",
+    "outcome_aim": "Attente", "mode": "Mode", "note": "Note", "anonymised": "Anonymisé",
+}
+BRIEF_YES, BRIEF_NO = "oui", "non"
+
+# What the confirmation in the conversation says about the messages that will follow.
+BOOKING_MESSAGES_EMAIL = ("Vous allez recevoir un e-mail de confirmation à {contact}, avec le rendez-vous à ajouter "
+                          "à votre agenda, puis un rappel la veille.")
+BOOKING_MESSAGES_SMS = "Vous allez recevoir un SMS de confirmation au {contact}, puis un rappel la veille."
+BOOKING_MESSAGES_NONE_PHONE = ("Aucun message ne vous sera envoyé : ce service n'envoie pas de SMS. Notez bien la "
+                               "référence et le code ci-dessus.")
+BOOKING_MESSAGES_NONE_DEMO = ("Aucun message ne vous sera envoyé : ce service de démonstration n'envoie pas "
+                              "d'e-mail. Notez bien la référence et le code ci-dessus.")
+BOOKING_MESSAGES_UNKNOWN = "Notez bien la référence et le code ci-dessus."
+BOOKING_MEDIATOR_INFORMED = ("Le médiateur reçoit un résumé neutre de votre demande et vos coordonnées. Il vous "
+                             "contactera si besoin avant le rendez-vous.")
+BOOKING_MEDIATOR_IN_AGENDA = ("Le médiateur retrouvera un résumé neutre de votre demande et vos coordonnées avec le "
+                              "rendez-vous. Il vous contactera si besoin avant le rendez-vous.")
+
 
 
 # ---- The mediator's space (bot/agenda/space/, issue 18 §2) -----------------------------------
@@ -999,14 +1078,6 @@ SPACE_SIGNIN_TEXT = (
     "Il est valable {minutes} minutes et ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce message : "
     "personne ne peut se connecter sans ce lien.\n\n"
     "Médiation Accueil"
-)
-SPACE_SIGNIN_HTML = (
-    '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Connexion à l\'espace médiateur</title>'
-    "</head><body><p>Bonjour,</p>"
-    '<p>Pour vous connecter à votre espace médiateur Médiation Accueil, ouvrez ce lien :</p>'
-    '<p><a href="{link}">Me connecter à mon espace médiateur</a></p>'
-    "<p>Il est valable {minutes} minutes et ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce "
-    "message : personne ne peut se connecter sans ce lien.</p><p>Médiation Accueil</p></body></html>"
 )
 SPACE_CANCEL_SUBJECT = "Votre rendez-vous de médiation {reference} est annulé"
 SPACE_CANCEL_TEXT = (

@@ -26,7 +26,8 @@ from typing import Any, Awaitable, Callable
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot.agenda import db, demo, ics, references
+from bot.agenda import db, demo, ics, mail, messages, references, sealed, sms
+from bot.agenda.sender import Sender
 from bot.booking import parse_contact
 from bot.agenda.matching import DOMAINS, MODES, NO_PREFERENCE
 from bot.agenda.schema import bookings, mediators, slots
@@ -39,6 +40,8 @@ STORE = web.AppKey("store", AgendaStore)
 POOL = web.AppKey("pool", ThreadPoolExecutor)
 SETTINGS = web.AppKey("settings", dict)
 HOUSEKEEPING = web.AppKey("housekeeping", asyncio.Task)
+SENDER = web.AppKey("sender", Sender)
+SENDING = web.AppKey("sending", asyncio.Task)
 MAX_BODY = 64 * 1024
 # Bounds of every parameter (issue 16): a value outside them is a 400 (or the 404/403 an
 # unknown id gets), never a 500 from the database or from date arithmetic.
@@ -333,8 +336,9 @@ def _mediator_bookings(store: AgendaStore, mediator_id: int) -> list[dict]:
             .where(slots.c.mediator_id == mediator_id, bookings.c.status == "confirmed")
             .order_by(slots.c.starts_at))
         return [{"reference": row.reference, "mode": row.mode, "starts_at": row.starts_at.isoformat() + "Z",
-                 "person": {"name": row.person_name, "email": row.person_email, "phone": row.person_phone},
-                 "brief": row.brief} for row in rows]
+                 "person": {"name": sealed.unseal(row.person_name), "email": sealed.unseal(row.person_email),
+                            "phone": sealed.unseal(row.person_phone)},
+                 "brief": sealed.unseal_json(row.brief)} for row in rows]
 
 
 async def mediator_bookings(request: web.Request) -> web.Response:
@@ -369,23 +373,31 @@ async def _housekeeping(app: web.Application) -> None:
 
 async def _start_background(app: web.Application) -> None:
     app[HOUSEKEEPING] = asyncio.create_task(_housekeeping(app))
+    if SENDER in app:  # the outbox's sender (sender.py): every replica runs one
+        app[SENDING] = asyncio.create_task(app[SENDER].run_forever(app[POOL], app[SETTINGS]["send_interval"]))
 
 
 async def _stop_background(app: web.Application) -> None:
     app[HOUSEKEEPING].cancel()
+    if SENDING in app:
+        app[SENDING].cancel()
     app[POOL].shutdown(wait=False)
     app[STORE].engine.dispose()
 
 
 def create_app(store: AgendaStore, token: str | None = None, admin_token: str | None = None,
-               demo_data: bool = False, workers: int = 16, space: dict | None = None) -> web.Application:
-    """`space`: the mediator's space settings (space_web.settings_from), by default on the
+               demo_data: bool = False, workers: int = 16, sender: Sender | None = None,
+               send_interval: float = 5.0, space: dict | None = None) -> web.Application:
+    """`sender`: the outbox's sender to run in the background (none: messages stay queued).
+    `space`: the mediator's space settings (space_web.settings_from), by default on the
     loopback address of `serve`."""
     app = web.Application(middlewares=[errors_middleware, auth_middleware, space_web.space_middleware],
                           client_max_size=MAX_BODY)
     app[STORE] = store
     app[POOL] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="agenda-db")
-    app[SETTINGS] = {"token": token, "admin_token": admin_token, "demo": demo_data}
+    app[SETTINGS] = {"token": token, "admin_token": admin_token, "demo": demo_data, "send_interval": send_interval}
+    if sender is not None:
+        app[SENDER] = sender
     app.router.add_get("/health", health)
     app.router.add_get("/api/openapi.yaml", openapi)
     app.router.add_get("/api/slots", search_slots)
@@ -411,11 +423,18 @@ def build_from_environment() -> tuple[web.Application, AgendaStore]:
     hold_minutes = float(os.environ.get("AGENDA_HOLD_MINUTES", "10"))
     limits = CodeLimits(per_booking=int(os.environ.get("AGENDA_CODE_MAX_FAILURES", "5")),
                         per_client=int(os.environ.get("AGENDA_CODE_MAX_FAILURES_PER_CLIENT", "20")))
-    store = AgendaStore(engine, hold_ttl=timedelta(minutes=hold_minutes), code_limits=limits)
+    email, text_messages = mail.from_env(), sms.from_env()
+    store = AgendaStore(engine, hold_ttl=timedelta(minutes=hold_minutes), code_limits=limits,
+                        messaging=messages.Messaging.from_env(email.delivery, text_messages is not None))
+    if email.delivery == "files":
+        log.warning("SMTP_URL is not set: e-mails are written under %s instead of being sent", email.directory)
     demo_data = os.environ.get("AGENDA_DEMO", "1") == "1"
     if demo_data:
         demo.load_demo(engine, store.clock())
+    transports = {"email": email, **({"sms": text_messages} if text_messages else {})}
+    sender = Sender(engine, transports, store.clock)
     space = space_web.settings_from(os.environ.get("AGENDA_PUBLIC_URL") or "http://127.0.0.1:5056")
     app = create_app(store, token=os.environ.get("AGENDA_TOKEN") or None,
-                     admin_token=os.environ.get("AGENDA_ADMIN_TOKEN") or None, demo_data=demo_data, space=space)
+                     admin_token=os.environ.get("AGENDA_ADMIN_TOKEN") or None, demo_data=demo_data, sender=sender,
+                     send_interval=float(os.environ.get("AGENDA_SEND_INTERVAL", "5")), space=space)
     return app, store

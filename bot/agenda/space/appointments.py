@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from bot import content, geo
 from bot.booking import when_label
-from bot.agenda import sealed
+from bot.agenda import messages, sealed
 from bot.agenda.outbox import enqueue
 from bot.agenda.schema import booking_outcomes, bookings, mediators, slots
 from bot.agenda.store import Conflict, NotFound
@@ -67,9 +67,12 @@ def booking(engine: sa.engine.Engine, mediator_id: int, reference: str, now: dat
         return _describe(_row(connection, mediator_id, reference), now)
 
 
-def cancel(engine: sa.engine.Engine, mediator_id: int, reference: str, now: datetime) -> dict:
-    """Cancel an upcoming appointment. The slot is withdrawn (the mediator is not free then),
-    and the person gets a message by e-mail, else by SMS, in the same transaction."""
+def cancel(engine: sa.engine.Engine, mediator_id: int, reference: str, now: datetime,
+           messaging: messages.Messaging | None = None) -> dict:
+    """Cancel an upcoming appointment. The slot is withdrawn (the mediator is not free then);
+    in the same transaction the person's message is queued (e-mail, else SMS when Twilio is
+    configured: messages.person_channel) and their pending reminder dropped."""
+    messaging = messaging or messages.Messaging()
     with engine.begin() as connection:
         row = _row(connection, mediator_id, reference)
         if row.status != "confirmed" or row.starts_at <= now:
@@ -80,20 +83,21 @@ def cancel(engine: sa.engine.Engine, mediator_id: int, reference: str, now: date
             raise Conflict("this booking cannot be cancelled", "booking_not_cancellable")
         connection.execute(slots.update().where(slots.c.id == row.slot_id)
                            .values(status="withdrawn", hold_id=None, held_until=None))
+        messages.drop_reminders(connection, row.id)
         mediator = connection.execute(sa.select(mediators).where(mediators.c.id == mediator_id)).first()
-        email, phone = sealed.unseal(row.person_email), sealed.unseal(row.person_phone)
-        values = {"reference": row.reference, "name": mediator.name,
-                  "when": when(row.starts_at, mediator.departement),
+        person = {"email": sealed.unseal(row.person_email), "phone": sealed.unseal(row.person_phone)}
+        values = {"reference": row.reference, "name": mediator.name, "when": when(row.starts_at, mediator.departement),
                   "mode": content.BOOKING_MODE_LABELS.get(row.mode, row.mode)}
-        if email:
+        channel = messages.person_channel(person, messaging)
+        subject = content.SPACE_CANCEL_SUBJECT.format(**values)
+        if channel == "email":
+            text = content.SPACE_CANCEL_TEXT.format(**values)
             enqueue(connection, dedup_key=f"booking:{row.id}:cancelled-by-mediator:person:email", channel="email",
-                    recipient=email, recipient_kind="person",
-                    subject=content.SPACE_CANCEL_SUBJECT.format(**values),
-                    text=content.SPACE_CANCEL_TEXT.format(**values), booking_id=row.id, mediator_id=mediator_id,
-                    now=now)
-        elif phone:
+                    recipient=person["email"], recipient_kind="person", subject=subject, text=text,
+                    html=messages.to_html(subject, text), booking_id=row.id, mediator_id=mediator_id, now=now)
+        elif channel == "sms":
             enqueue(connection, dedup_key=f"booking:{row.id}:cancelled-by-mediator:person:sms", channel="sms",
-                    recipient=phone, recipient_kind="person", subject=content.SPACE_CANCEL_SUBJECT.format(**values),
+                    recipient=person["phone"], recipient_kind="person", subject="",
                     text=content.SPACE_CANCEL_SMS.format(**values), booking_id=row.id, mediator_id=mediator_id,
                     now=now)
         return _describe(_row(connection, mediator_id, reference), now)

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot import content
-from bot.agenda import references
+from bot.agenda import messages, references
 from bot.agenda.outbox import enqueue
 from bot.agenda.schema import code_attempts, mediator_sessions, mediators, signin_links
 
@@ -98,11 +98,10 @@ def request_link(engine: sa.engine.Engine, email: str, client: str, now: datetim
         connection.execute(signin_links.insert().values(token_hash=token_hash, mediator_id=mediator.id,
                                                         created_at=now, expires_at=now + LINK_TTL))
         link = f"{space_url}/connexion/{token}"
+        text = content.SPACE_SIGNIN_TEXT.format(link=link, minutes=int(LINK_TTL.total_seconds() // 60))
         enqueue(connection, dedup_key=f"signin:{token_hash[:40]}", channel="email", recipient=mediator.email,
-                recipient_kind="mediator", subject=content.SPACE_SIGNIN_SUBJECT,
-                text=content.SPACE_SIGNIN_TEXT.format(link=link, minutes=int(LINK_TTL.total_seconds() // 60)),
-                html=content.SPACE_SIGNIN_HTML.format(link=link, minutes=int(LINK_TTL.total_seconds() // 60)),
-                mediator_id=mediator.id, now=now)
+                recipient_kind="mediator", subject=content.SPACE_SIGNIN_SUBJECT, text=text,
+                html=messages.to_html(content.SPACE_SIGNIN_SUBJECT, text), mediator_id=mediator.id, now=now)
 
 
 def link_usable(engine: sa.engine.Engine, token: str, now: datetime) -> bool:

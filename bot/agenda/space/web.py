@@ -361,7 +361,7 @@ async def appointment_cancel(request: web.Request) -> web.StreamResponse:
     reference = _reference(request)
     if request["form"].get("confirm") != "yes":
         raise PageError(400, content.SPACE_CANCEL_UNCONFIRMED)
-    await _run(request, appointments.cancel, store.engine, mediator["id"], reference, store.clock())
+    await _run(request, appointments.cancel, store.engine, mediator["id"], reference, store.clock(), store.messaging)
     raise _redirect(f"/rendez-vous/{reference}", "cancelled")
 
 
