@@ -561,11 +561,12 @@ def _import_busy(engine, mediator_id: int, text: bytes, now: datetime, url: str 
 
 @signed_in
 async def busy_import(request: web.Request) -> web.StreamResponse:
-    if request.content_type != "multipart/form-data":
-        raise PageError(400, content.SPACE_ERROR_MESSAGES[400])
-    fields, upload = await _multipart(request)
-    if not auth.csrf_ok("session:" + request["session_id"], fields.get("csrf")):
-        raise PageError(403, content.SPACE_CSRF_REFUSED)
+    if "form" in request:  # urlencoded (an address only): already read and CSRF-checked
+        fields, upload = {"url": _field(request["form"], "url", 500)}, None
+    else:
+        fields, upload = await _multipart(request)
+        if not auth.csrf_ok("session:" + request["session_id"], fields.get("csrf")):
+            raise PageError(403, content.SPACE_CSRF_REFUSED)
     store, mediator, space = _store(request), request["mediator"], request.app[SPACE]
     url = (fields.get("url") or "").strip()
     try:
