@@ -5,6 +5,7 @@
   python -m bot.agenda import-csv directory.csv
   python -m bot.agenda import-ics <external_id> <file.ics | https://…> [--session-minutes 60]
   python -m bot.agenda load-demo
+  python -m bot.agenda mediator add|edit|deactivate|activate|list …   (bot/agenda/space/admin.py)
   python -m bot.agenda failed-messages     # messages given up on after their retries (no personal data)
   python -m bot.agenda rotate-keys         # re-encrypt the personal data with the newest key (make rotate)
 
@@ -25,6 +26,7 @@ import sqlalchemy as sa
 
 from bot.agenda import db, demo, importers, outbox, sealed
 from bot.agenda.schema import bookings, outbox as outbox_table
+from bot.agenda.space import admin as space_admin
 from bot.agenda.store import utcnow
 
 
@@ -68,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     ics_command.add_argument("external_id")
     ics_command.add_argument("source")
     ics_command.add_argument("--session-minutes", type=int, default=60)
+    space_admin.add_parser(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s agenda %(levelname)s %(message)s")
 
@@ -88,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(row, ensure_ascii=False))
         print(f"{len(failed)} failed message(s).", file=sys.stderr)
         return 1 if failed else 0
+    if args.command == "mediator":
+        code, result = space_admin.run(engine, args, utcnow())
+        space_admin.print_report(result)
+        return code
     if args.command == "rotate-keys":
         print(f"Re-encrypted {rotate_keys(engine)} agenda rows with the newest key.")
         return 0
