@@ -887,6 +887,16 @@ BOOKING_MEDIATOR_INFORMED = ("Le médiateur reçoit un résumé neutre de votre 
 BOOKING_MEDIATOR_IN_AGENDA = ("Le médiateur retrouvera un résumé neutre de votre demande et vos coordonnées avec le "
                               "rendez-vous. Il vous contactera si besoin avant le rendez-vous.")
 
+# The page the messages' link opens (/public/booking/{reference}, bot/agenda/service.py).
+MANAGE_TITLE = "Votre rendez-vous de médiation {reference}"
+MANAGE_INTRO = "Pour annuler ce rendez-vous, saisissez le code qui vous a été donné avec la référence dans la conversation."
+MANAGE_CODE_LABEL = "Votre code (8 caractères)"
+MANAGE_CANCEL_BUTTON = "Annuler ce rendez-vous"
+MANAGE_MOVE = ("Pour changer de créneau, écrivez « changer de créneau » à l'assistant Médiation Accueil, avec votre "
+               "référence et votre code.")
+MANAGE_CANCELLED = "Votre rendez-vous {reference} est annulé et le créneau est libéré. Vous recevrez une confirmation."
+MANAGE_ALREADY_CANCELLED = "Ce rendez-vous est déjà annulé."
+MANAGE_WRONG_CODE = "Cette référence et ce code ne correspondent à aucun rendez-vous. Vérifiez le code et réessayez."
 
 
 # ---- The mediator's space (bot/agenda/space/, issue 18 §2) -----------------------------------

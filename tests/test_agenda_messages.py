@@ -334,3 +334,24 @@ def test_rotate_keys_re_encrypts_the_agenda_and_encrypts_older_rows(tmp_path, mo
     monkeypatch.setenv("TRACKER_ENCRYPTION_KEYS", old)
     with pytest.raises(sealed.SealError):
         store.booking(booking["reference"], booking["secret"])
+
+
+async def test_the_messages_link_asks_for_the_code_then_cancels(store):
+    booking = book(store)
+    client = TestClient(TestServer(create_app(store, token="t")))
+    await client.start_server()
+    try:
+        path = f"/public/booking/{booking['reference']}"
+        page = await client.get(path)
+        text = await page.text()
+        assert page.status == 200 and 'lang="fr"' in text and 'name="secret"' in text and "Jeanne" not in text
+        wrong = await client.post(path, data={"secret": "zzzzzzzz"})
+        assert wrong.status == 403 and "ne correspondent" in await wrong.text()
+        right = await client.post(path, data={"secret": booking["secret"]})
+        assert right.status == 200 and "est annulé" in await right.text()
+        assert store.booking(booking["reference"], booking["secret"])["status"] == "cancelled"
+        assert (await client.post(path, data={"secret": booking["secret"]})).status == 409
+        assert (await client.get("/public/booking/nope")).status == 404
+    finally:
+        await client.close()
+    assert any(row.dedup_key.endswith("cancelled:person:email") for row in rows(store))

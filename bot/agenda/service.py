@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import html
 import json
 import logging
 import os
@@ -28,6 +29,7 @@ from aiohttp import web
 
 from bot.agenda import db, demo, ics, mail, messages, references, sealed, sms
 from bot.agenda.sender import Sender
+from bot import content
 from bot.booking import parse_contact
 from bot.agenda.matching import DOMAINS, MODES, NO_PREFERENCE
 from bot.agenda.schema import bookings, mediators, slots
@@ -325,6 +327,57 @@ async def booking_ics(request: web.Request) -> web.Response:
                         headers={"Content-Disposition": f'attachment; filename="{booking["reference"]}.ics"'})
 
 
+def _manage_page(reference: str, notice: str = "", form: bool = True) -> str:
+    """The page of the messages' link: asks for the code, cancels; says how to move."""
+    title = html.escape(content.MANAGE_TITLE.format(reference=reference))
+    notice_html = f'<p role="status">{html.escape(notice)}</p>' if notice else ""
+    form_html = (f"<p>{html.escape(content.MANAGE_INTRO)}</p>"
+                 '<form method="post"><p><label for="secret">' + html.escape(content.MANAGE_CODE_LABEL) + "</label><br>"
+                 '<input id="secret" name="secret" type="text" required minlength="8" maxlength="8" '
+                 'autocomplete="off" autocapitalize="none" spellcheck="false"></p>'
+                 f"<p><button type=\"submit\">{html.escape(content.MANAGE_CANCEL_BUTTON)}</button></p></form>"
+                 f"<p>{html.escape(content.MANAGE_MOVE)}</p>") if form else ""
+    return ('<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{title}</title></head><body style=\"font-family: sans-serif; max-width: 40em; margin: 2em auto; "
+            f"padding: 0 1em; line-height: 1.5\"><main><h1>{title}</h1>{notice_html}{form_html}</main></body></html>")
+
+
+def _html(text: str, status: int = 200) -> web.Response:
+    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
+                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+                                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                                            "form-action 'self'; frame-ancestors 'none'"})
+
+
+async def manage_booking_page(request: web.Request) -> web.Response:
+    try:
+        reference = _reference(request.match_info["reference"])
+    except Forbidden:
+        return _html(_manage_page("", content.MANAGE_WRONG_CODE, form=False), 404)
+    return _html(_manage_page(reference))
+
+
+async def manage_booking_cancel(request: web.Request) -> web.Response:
+    """The code comes in the form's body (never the URL); wrong codes are counted and locked
+    out as everywhere else."""
+    try:
+        reference = _reference(request.match_info["reference"])
+    except Forbidden:
+        return _html(_manage_page("", content.MANAGE_WRONG_CODE, form=False), 404)
+    form = await request.post()
+    secret = form.get("secret")
+    secret = secret.strip().lower() if isinstance(secret, str) and _SECRET.match(secret.strip()) else None
+    try:
+        await _run(request, request.app[STORE].cancel, reference, secret, _client(request))
+    except AgendaError as error:
+        if error.code == "booking_already_cancelled":
+            return _html(_manage_page(reference, content.MANAGE_ALREADY_CANCELLED, form=False), 409)
+        message = content.MANAGE_WRONG_CODE if error.status == 403 else error.message
+        return _html(_manage_page(reference, message), error.status)
+    return _html(_manage_page(reference, content.MANAGE_CANCELLED.format(reference=reference), form=False))
+
+
 def _mediator_bookings(store: AgendaStore, mediator_id: int) -> list[dict]:
     with store.engine.connect() as connection:
         if connection.execute(sa.select(mediators.c.id).where(mediators.c.id == mediator_id)).first() is None:
@@ -411,6 +464,8 @@ def create_app(store: AgendaStore, token: str | None = None, admin_token: str | 
     app.router.add_post("/api/conversations/anonymise", anonymise_conversation)
     app.router.add_get("/api/mediators/{mediator_id}/bookings", mediator_bookings)
     app.router.add_get("/public/calendar/{token}.ics", booking_ics)
+    app.router.add_get("/public/booking/{reference}", manage_booking_page)
+    app.router.add_post("/public/booking/{reference}", manage_booking_cancel)
     space_web.add_routes(app, space or space_web.settings_from("http://127.0.0.1:5056"))
     app.on_startup.append(_start_background)
     app.on_cleanup.append(_stop_background)
