@@ -419,6 +419,10 @@ async def test_hostile_input_gets_french_4xx_never_5xx(space):
     # A body bigger than a form may be.
     reply = await space.post("/espace/disponibilites/horaires", data={"csrf": csrf, "x": "y" * 70_000})
     assert reply.status == 413
+    # Bytes that are not UTF-8.
+    reply = await space.post("/espace/disponibilites/exceptions", data=b"csrf=" + csrf.encode() + b"&label=\xff\xfe",
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert reply.status == 400
     # Non-form content types.
     reply = await space.post("/espace/disponibilites/horaires", json={"csrf": csrf})
     assert reply.status == 400

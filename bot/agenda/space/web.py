@@ -189,11 +189,13 @@ async def _form(request: web.Request) -> MultiDict:
     if request.content_type != "application/x-www-form-urlencoded":
         raise PageError(400, content.SPACE_ERROR_MESSAGES[400])
     try:
-        raw = await request.content.read(MAX_FORM + 1)
-        if len(raw) > MAX_FORM:
-            raise PageError(413, content.SPACE_ERROR_MESSAGES[413])
+        raw = bytearray()
+        while chunk := await request.content.readany():  # read() may return a part only
+            raw += chunk
+            if len(raw) > MAX_FORM:
+                raise PageError(413, content.SPACE_ERROR_MESSAGES[413])
         from urllib.parse import parse_qsl
-        return MultiDict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=200))
+        return MultiDict(parse_qsl(bytes(raw).decode("utf-8"), keep_blank_values=True, max_num_fields=200))
     except (UnicodeDecodeError, ValueError):
         raise PageError(400, content.SPACE_ERROR_MESSAGES[400]) from None
 
