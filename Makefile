@@ -56,6 +56,7 @@ purge: setup
 
 rotate: setup
 	.venv/bin/python -m bot.privacy rotate
+	.venv/bin/python -m bot.agenda rotate-keys
 
 clean:
 	rm -rf models/*.tar.gz models/.fingerprint reports var/*.db .rasa .pytest_cache

@@ -288,8 +288,9 @@ class ValidateBookingForm(FormValidation):
             dispatcher.utter_message(text=content.BOOKING_RESCHEDULED.format(reference=reference, label=label,
                                                                               ics_url=ics_url))
         else:
-            dispatcher.utter_message(text=content.BOOKING_DONE.format(label=label, reference=reference,
-                                                                       secret=secret, ics_url=ics_url))
+            dispatcher.utter_message(text="\n".join((
+                content.BOOKING_DONE.format(label=label, reference=reference, secret=secret, ics_url=ics_url),
+                *booking.messages_said(result.get("notifications")))))
         # The agenda keeps the contact for the mediator; the conversation no longer needs it.
         return {"booking_confirmed": "yes", "booking_status": "booked", "booking_reference": reference,
                 "booking_secret": secret, "booking_details": {"reference": reference, "label": label},

@@ -12,11 +12,12 @@ import re
 import secrets
 from datetime import datetime, timezone
 from typing import Any, Mapping
-from zoneinfo import ZoneInfo
 
 from bot import content
 from bot.language.answers import normalise
-from bot.language.contacts import parse_contact, parse_name  # noqa: F401 (booking.parse_name for the actions)
+# Re-exported for the actions: the parsers and labels live in the language layer, shared with the agenda.
+from bot.language.contacts import masked_contact, parse_contact, parse_name  # noqa: F401
+from bot.language.dates import when_label  # noqa: F401
 from bot.places import geo
 
 logger = logging.getLogger(__name__)
@@ -29,14 +30,6 @@ _ORDINALS = {"1": 0, "premier": 0, "premiere": 0, "1er": 0, "1ere": 0,
 def person_timezone(postal_code: str | None) -> str:
     place = geo.place(postal_code) if postal_code else None
     return geo.timezone_name(place.departement if place else None)
-
-
-def when_label(starts_at_iso: str, tz_name: str) -> str:
-    """'mardi 24 novembre à 14 h 00' in the person's clock."""
-    starts = datetime.fromisoformat(starts_at_iso.rstrip("Z")).replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz_name))
-    return (f"{content.WEEKDAYS[starts.weekday()]} {starts.day if starts.day > 1 else '1er'} "
-            f"{content.MONTHS[starts.month - 1]} à {starts.hour} h {starts.minute:02d}"
-            f"{content.TIMEZONE_LABELS.get(tz_name, '')}")
 
 
 def offer_label(offer: Mapping[str, Any], tz_name: str) -> str:
@@ -110,15 +103,6 @@ def parse_slot_choice(choice: str | None, text: str | None, offers: list[Mapping
     return None
 
 
-def masked_contact(contact: Mapping[str, str]) -> str:
-    """'m•••@exemple.fr' or '+336 •• •• 78': shown back without spelling it out in full."""
-    if contact.get("email"):
-        local, _, domain = contact["email"].partition("@")
-        return f"{local[:1]}•••@{domain}"
-    phone = contact.get("phone", "")
-    return phone[:4] + " •• •• " + phone[-2:] if len(phone) > 6 else "•••"
-
-
 def build_brief(slots: Mapping[str, Any], mode: str) -> dict[str, Any]:
     """What the mediator needs to prepare, nothing more: structured facts, never the person's
     own words, no postal code (the département only), no contact details (sent apart)."""
@@ -184,3 +168,23 @@ def minutes_left(expires_at: str | None) -> int | None:
         return None
     seconds = (expires - _now()).total_seconds()
     return max(1, round(seconds / 60)) if seconds > 0 else None
+
+
+def messages_said(notifications: Mapping[str, Any] | None) -> tuple[str, str]:
+    """What the confirmation says about the messages that follow (the agenda's answer says
+    which were queued and whether they really leave): where the person's confirmation goes,
+    plainly when nothing will be sent, and how the mediator learns of the booking."""
+    person = (notifications or {}).get("person") or {}
+    mediator = (notifications or {}).get("mediator") or {}
+    if not notifications:
+        said = content.BOOKING_MESSAGES_UNKNOWN
+    elif person.get("channel") == "sms":
+        said = content.BOOKING_MESSAGES_SMS.format(contact=person.get("to", ""))
+    elif person.get("channel") == "email" and person.get("delivered"):
+        said = content.BOOKING_MESSAGES_EMAIL.format(contact=person.get("to", ""))
+    elif person.get("channel") == "email":
+        said = content.BOOKING_MESSAGES_NONE_DEMO
+    else:
+        said = content.BOOKING_MESSAGES_NONE_PHONE
+    informed = content.BOOKING_MEDIATOR_INFORMED if mediator.get("delivered") else content.BOOKING_MEDIATOR_IN_AGENDA
+    return said, informed

@@ -729,9 +729,8 @@ BOOKING_DONE = (
     "Référence : {reference} — code : {secret}\n"
     "Gardez-les : ils servent à annuler ou changer le rendez-vous, ici (« annuler mon rendez-vous », "
     "« changer de créneau ») ou dans une autre conversation en donnant la référence et le code.\n"
-    "Ajouter à votre agenda : {ics_url}\n"
-    "Le médiateur reçoit un résumé neutre de votre demande. Il vous contactera si besoin avant le rendez-vous."
-)
+    "Ajouter à votre agenda : {ics_url}"
+)  # followed by what the messages will be (BOOKING_MESSAGES_*, BOOKING_MEDIATOR_*)
 BOOKING_RESCHEDULED = "C'est fait, votre rendez-vous {reference} est déplacé : {label}. Votre ancien créneau est libéré. Agenda : {ics_url}"
 BOOKING_CONFIRM_FAILED = "Désolé, le créneau n'est plus libre : la réservation a expiré et quelqu'un l'a pris. Voici les créneaux encore libres :"
 BOOKING_ABANDONED = "D'accord, je n'ai rien réservé et le créneau est libéré. Écrivez « prendre rendez-vous » si vous changez d'avis."
@@ -811,3 +810,297 @@ ERASE_UNAVAILABLE = (
 # Booking: a held slot whose expiry the agenda did not say (bot/booking.py: minutes_left)
 # ---------------------------------------------------------------------------------------
 BOOKING_HELD_A_FEW_MINUTES = "C'est noté : je vous réserve ce créneau quelques minutes, le temps de finir."
+
+
+# ---- Messages of the agenda: e-mails and SMS (bot/agenda/messages.py, issue 18) -------------------
+# Short, plain, no personal data beyond what the recipient needs; the subjects carry none (they
+# stay in clear in the outbox). {manage_url} leads to a page that asks for the booking's code.
+MAIL_SIGNATURE = "Médiation Accueil — assistant d'orientation vers la médiation.\nMessage automatique : merci de ne pas y répondre."
+MAIL_HOW = {
+    "phone": "Par téléphone : le médiateur vous appellera au numéro que vous avez donné.",
+    "video": "En visio : le médiateur vous enverra le lien de la visioconférence avant le rendez-vous.",
+    "in_person": "En personne, à l'adresse : {address}.",
+}
+MAIL_MANAGE = ("Pour annuler ou déplacer ce rendez-vous : {manage_url} (votre code vous sera demandé), "
+               "ou écrivez « annuler mon rendez-vous » ou « changer de créneau » à l'assistant.")
+MAIL_PERSON_CONFIRMED_SUBJECT = "Votre rendez-vous de médiation {reference} est confirmé"
+MAIL_PERSON_CONFIRMED = (
+    "Bonjour,\n\nVotre rendez-vous de médiation est confirmé.\n\n"
+    "Médiateur : {mediator}\nDate : {date}\nMode : {mode}\n{how}\nRéférence : {reference}\n\n"
+    "Le rendez-vous est joint à ce message (fichier .ics) pour l'ajouter à votre agenda.\n{manage}\n\n"
+    "Vous recevrez un rappel la veille."
+)
+MAIL_PERSON_REMINDER_SUBJECT = "Rappel : votre rendez-vous de médiation {reference}"
+MAIL_PERSON_REMINDER = (
+    "Bonjour,\n\nPour rappel, votre rendez-vous de médiation approche.\n\n"
+    "Médiateur : {mediator}\nDate : {date}\nMode : {mode}\n{how}\nRéférence : {reference}\n\n{manage}"
+)
+MAIL_PERSON_CANCELLED_SUBJECT = "Votre rendez-vous de médiation {reference} est annulé"
+MAIL_PERSON_CANCELLED = (
+    "Bonjour,\n\nVotre rendez-vous de médiation {reference} du {date} avec {mediator} est annulé.\n\n"
+    "Si vous souhaitez un autre rendez-vous, écrivez « prendre rendez-vous » à l'assistant."
+)
+MAIL_PERSON_MOVED_SUBJECT = "Votre rendez-vous de médiation {reference} est déplacé"
+MAIL_PERSON_MOVED = (
+    "Bonjour,\n\nVotre rendez-vous de médiation {reference} est déplacé.\n\n"
+    "Médiateur : {mediator}\nNouvelle date : {date}\nMode : {mode}\n{how}\n\n"
+    "Le nouveau rendez-vous est joint à ce message (fichier .ics).\n{manage}"
+)
+MAIL_MEDIATOR_NEW_SUBJECT = "Nouveau rendez-vous {reference}"
+MAIL_MEDIATOR_NEW = (
+    "Bonjour,\n\nUn rendez-vous de médiation a été pris avec vous par l'accueil en ligne.\n\n"
+    "Date : {date}\nMode : {mode}\nRéférence : {reference}\n\n"
+    "Personne : {name}\nContact : {contact}\n(La personne a accepté que ces coordonnées vous soient transmises.)\n\n"
+    "Résumé neutre de la demande (établi automatiquement, sans les mots de la personne) :\n{brief}\n\n"
+    "Le rendez-vous est joint à ce message (fichier .ics)."
+)
+MAIL_MEDIATOR_CANCELLED_SUBJECT = "Rendez-vous {reference} annulé"
+MAIL_MEDIATOR_CANCELLED = ("Bonjour,\n\nLe rendez-vous {reference} du {date} ({mode}) est annulé par la personne. "
+                           "Le créneau est de nouveau libre.")
+MAIL_MEDIATOR_MOVED_SUBJECT = "Rendez-vous {reference} déplacé"
+MAIL_MEDIATOR_MOVED = ("Bonjour,\n\nLe rendez-vous {reference} est déplacé par la personne.\n\n"
+                       "Ancienne date : {old_date}\nNouvelle date : {date}\nMode : {mode}\n\n"
+                       "Le nouveau rendez-vous est joint à ce message (fichier .ics).")
+MAIL_MEDIATOR_MOVED_AWAY = ("Bonjour,\n\nLe rendez-vous {reference} du {old_date} a été déplacé vers un autre "
+                            "médiateur. Votre créneau est de nouveau libre.")
+SMS_PERSON_CONFIRMED = ("Médiation Accueil : RDV {reference} confirmé avec {mediator}, {date}, {mode}. "
+                        "Annuler ou déplacer : {manage_url} (code demandé).")
+SMS_PERSON_REMINDER = "Médiation Accueil : rappel, RDV {reference} avec {mediator}, {date}, {mode}."
+SMS_PERSON_CANCELLED = "Médiation Accueil : votre RDV {reference} du {date} est annulé."
+SMS_PERSON_MOVED = "Médiation Accueil : votre RDV {reference} est déplacé au {date}, {mode}, avec {mediator}."
+BRIEF_LABELS = {
+    "domain": "Domaine", "other_party": "Autre partie", "relationship_continues": "Relation qui se poursuit",
+    "amount_eur": "Montant en jeu (euros)", "court_status": "Procédure en cours", "urgency": "Urgence",
+    "departement": "Département", "verdict": "Tentative amiable obligatoire", "basis": "Textes",
+    "exemptions": "Dispenses", "risk": "Risque signalé", "categories": "Catégories de risque",
+    "outcome_aim": "Attente", "mode": "Mode", "note": "Note", "anonymised": "Anonymisé",
+}
+BRIEF_YES, BRIEF_NO = "oui", "non"
+
+# What the confirmation in the conversation says about the messages that will follow.
+BOOKING_MESSAGES_EMAIL = ("Vous allez recevoir un e-mail de confirmation à {contact}, avec le rendez-vous à ajouter "
+                          "à votre agenda, puis un rappel la veille.")
+BOOKING_MESSAGES_SMS = "Vous allez recevoir un SMS de confirmation au {contact}, puis un rappel la veille."
+BOOKING_MESSAGES_NONE_PHONE = ("Aucun message ne vous sera envoyé : ce service n'envoie pas de SMS. Notez bien la "
+                               "référence et le code ci-dessus.")
+BOOKING_MESSAGES_NONE_DEMO = ("Aucun message ne vous sera envoyé : ce service de démonstration n'envoie pas "
+                              "d'e-mail. Notez bien la référence et le code ci-dessus.")
+BOOKING_MESSAGES_UNKNOWN = "Notez bien la référence et le code ci-dessus."
+BOOKING_MEDIATOR_INFORMED = ("Le médiateur reçoit un résumé neutre de votre demande et vos coordonnées. Il vous "
+                             "contactera si besoin avant le rendez-vous.")
+BOOKING_MEDIATOR_IN_AGENDA = ("Le médiateur retrouvera un résumé neutre de votre demande et vos coordonnées avec le "
+                              "rendez-vous. Il vous contactera si besoin avant le rendez-vous.")
+
+# The page the messages' link opens (/public/booking/{reference}, bot/agenda/service.py).
+MANAGE_TITLE = "Votre rendez-vous de médiation {reference}"
+MANAGE_INTRO = "Pour annuler ce rendez-vous, saisissez le code qui vous a été donné avec la référence dans la conversation."
+MANAGE_CODE_LABEL = "Votre code (8 caractères)"
+MANAGE_CANCEL_BUTTON = "Annuler ce rendez-vous"
+MANAGE_MOVE = ("Pour changer de créneau, écrivez « changer de créneau » à l'assistant Médiation Accueil, avec votre "
+               "référence et votre code.")
+MANAGE_CANCELLED = "Votre rendez-vous {reference} est annulé et le créneau est libéré. Vous recevrez une confirmation."
+MANAGE_ALREADY_CANCELLED = "Ce rendez-vous est déjà annulé."
+MANAGE_WRONG_CODE = "Cette référence et ce code ne correspondent à aucun rendez-vous. Vérifiez le code et réessayez."
+
+
+# ---- The mediator's space (bot/agenda/space/, issue 18 §2) -----------------------------------
+# Pages, e-mails and errors seen by mediators; the templates take their words from SPACE_PAGES.
+SPACE_PAGES = {
+    "site": "Médiation Accueil – espace médiateur",
+    "skip": "Aller au contenu",
+    "nav_label": "Espace médiateur",
+    "nav_appointments": "Mes rendez-vous",
+    "nav_hours": "Mes disponibilités",
+    "nav_calendar": "Mon agenda",
+    "signed_in_as": "Connecté(e) :",
+    "signout": "Se déconnecter",
+    "back_home": "Retour à l'espace médiateur",
+    "signin_title": "Connexion à l'espace médiateur",
+    "signin_intro": ("Indiquez l'adresse e-mail sous laquelle vous figurez dans l'annuaire des médiateurs. "
+                     "Vous recevrez un lien de connexion, valable 15 minutes et utilisable une seule fois. "
+                     "Aucun mot de passe n'est nécessaire."),
+    "signin_email_label": "Adresse e-mail",
+    "signin_email_hint": "Exemple : prenom.nom@exemple.fr",
+    "signin_submit": "Recevoir un lien de connexion",
+    "signin_sent_title": "Vérifiez votre messagerie",
+    "signin_sent": ("Si cette adresse est celle d'un médiateur de l'annuaire, un lien de connexion vient de lui "
+                    "être envoyé. Il est valable 15 minutes et ne sert qu'une fois. Pensez à regarder dans les "
+                    "indésirables."),
+    "signin_again": "Demander un nouveau lien",
+    "signin_link_title": "Se connecter",
+    "signin_link_intro": "Vous y êtes presque : confirmez la connexion à votre espace médiateur.",
+    "signin_link_submit": "Me connecter",
+    "appointments_title": "Mes rendez-vous",
+    "upcoming": "À venir",
+    "upcoming_caption": "Rendez-vous à venir, du plus proche au plus lointain",
+    "no_upcoming": "Aucun rendez-vous à venir pour l'instant.",
+    "past": "Passés",
+    "past_caption": "Rendez-vous passés, du plus récent au plus ancien",
+    "no_past": "Aucun rendez-vous passé.",
+    "col_when": "Date et heure",
+    "col_reference": "Référence",
+    "col_person": "Personne",
+    "col_mode": "Modalité",
+    "col_status": "État",
+    "open_booking": "voir le rendez-vous",
+    "appointment_title": "Rendez-vous",
+    "contact_title": "Coordonnées",
+    "contact_name": "Nom",
+    "contact_email": "E-mail",
+    "contact_phone": "Téléphone",
+    "brief_title": "Résumé de la demande",
+    "brief_empty": "Aucun résumé n'accompagne ce rendez-vous.",
+    "cancel_title": "Annuler ce rendez-vous",
+    "cancel_intro": ("La personne recevra un message l'informant de l'annulation et l'invitant à reprendre "
+                     "rendez-vous. Le créneau ne sera plus proposé."),
+    "cancel_confirm": "Je confirme l'annulation de ce rendez-vous",
+    "cancel_submit": "Annuler le rendez-vous",
+    "mark_title": "Suite du rendez-vous",
+    "mark_legend": "Le rendez-vous a-t-il eu lieu ?",
+    "mark_done": "Oui, il a eu lieu",
+    "mark_missed": "Non, la personne n'est pas venue",
+    "mark_submit": "Enregistrer",
+    "back_list": "Retour à mes rendez-vous",
+    "hours_title": "Mes disponibilités",
+    "hours_intro": ("Vos horaires de chaque semaine, par modalité. L'agenda en tire vos créneaux pour les quatre "
+                    "semaines à venir. Un créneau déjà réservé n'est jamais supprimé par une modification. "
+                    "Heures locales"),
+    "hours_open_slots": "Créneaux libres proposés actuellement : {count}.",
+    "rules_title": "Horaires de la semaine",
+    "rules_caption": "Vos horaires hebdomadaires",
+    "no_rules": "Vous n'avez pas encore indiqué d'horaires.",
+    "col_day": "Jour",
+    "col_hours": "Horaires",
+    "col_action": "Action",
+    "delete": "Supprimer",
+    "add_rule_title": "Ajouter des horaires",
+    "rule_from": "De",
+    "rule_to": "à",
+    "rule_modes": "Modalités proposées sur ces horaires",
+    "add_rule_submit": "Ajouter ces horaires",
+    "duration_title": "Durée d'un rendez-vous",
+    "duration_label": "Durée",
+    "duration_submit": "Enregistrer la durée",
+    "minutes": "{minutes} minutes",
+    "exceptions_title": "Fermetures et absences",
+    "exceptions_intro": "Congés, demi-journée fermée… aucun créneau n'est proposé pendant ces périodes.",
+    "exceptions_caption": "Vos fermetures à venir",
+    "no_exceptions": "Aucune fermeture à venir.",
+    "col_label": "Motif",
+    "col_from": "Du",
+    "col_to": "Au",
+    "add_exception_title": "Ajouter une fermeture",
+    "exception_placeholder": "Congés",
+    "exception_from_date": "Premier jour",
+    "exception_from_time": "à partir de (facultatif)",
+    "exception_to_date": "Dernier jour (facultatif)",
+    "exception_to_time": "jusqu'à (facultatif)",
+    "exception_hint": ("Sans heure, la fermeture couvre les journées entières. Pour un après-midi fermé, indiquez "
+                       "le même jour, de 12:00 à 18:00 par exemple."),
+    "add_exception_submit": "Ajouter la fermeture",
+    "calendar_title": "Mon agenda",
+    "feed_title": "Abonnement à vos rendez-vous",
+    "feed_intro": ("Une adresse privée que Google Agenda, Outlook ou Apple Calendrier peuvent suivre : vos "
+                   "rendez-vous y apparaissent et s'y mettent à jour. Elle ne contient ni le résumé ni les "
+                   "coordonnées, qui restent dans cet espace. Ne la partagez pas."),
+    "feed_created": ("Voici votre adresse d'abonnement. Copiez-la maintenant : pour votre sécurité, elle ne sera "
+                     "plus affichée. Vous pourrez en créer une nouvelle à tout moment."),
+    "feed_url_label": "Adresse d'abonnement (webcal)",
+    "feed_subscribe": "S'abonner avec mon application d'agenda",
+    "feed_https_label": "Même adresse en https (pour « Ajouter depuis une URL » dans Google Agenda)",
+    "feed_active": "Un abonnement est actif. Si vous avez perdu son adresse, créez-en une nouvelle : l'ancienne cessera de fonctionner.",
+    "feed_none": "Aucun abonnement n'est actif.",
+    "feed_create": "Créer mon adresse d'abonnement",
+    "feed_regenerate": "Remplacer par une nouvelle adresse",
+    "feed_revoke": "Désactiver l'abonnement",
+    "busy_title": "Mes autres engagements",
+    "busy_intro": ("Importez votre agenda habituel (fichier .ics ou adresse de publication) : aucun créneau ne "
+                   "sera proposé pendant vos autres engagements. Seules les heures de début et de fin sont "
+                   "conservées, jamais les titres."),
+    "busy_state": "{count} période(s) occupée(s) importée(s), dernière mise à jour : {when}.",
+    "busy_from_url": "L'adresse est relue toutes les heures.",
+    "busy_file": "Fichier .ics",
+    "busy_url": "ou adresse https de l'agenda",
+    "busy_hint": "Un fichier remplace l'import précédent ; une adresse est relue automatiquement toutes les heures.",
+    "busy_submit": "Importer",
+}
+SPACE_NOTICES = {
+    "hours": "Vos horaires sont enregistrés et vos créneaux mis à jour.",
+    "exception": "La fermeture est enregistrée : aucun créneau libre n'est proposé pendant cette période.",
+    "deleted": "C'est supprimé, et vos créneaux sont mis à jour.",
+    "duration": "La durée est enregistrée et vos créneaux mis à jour.",
+    "cancelled": "Le rendez-vous est annulé. La personne va recevoir un message.",
+    "marked": "C'est enregistré.",
+    "revoked": "L'abonnement est désactivé : l'ancienne adresse ne fonctionne plus.",
+    "busy": "Vos engagements sont importés : aucun créneau n'est proposé pendant ces périodes.",
+}
+SPACE_STATUS_LABELS = {"confirmed": "confirmé", "cancelled": "annulé", "done": "a eu lieu", "missed": "personne absente"}
+SPACE_BRIEF_LABELS = {
+    "domain": "Type de situation", "other_party": "Autre partie", "relationship_continues": "Relation qui se poursuit",
+    "amount_eur": "Montant en jeu", "court_status": "Procédure en justice", "urgency": "Urgence",
+    "departement": "Département", "prelitigation": "Démarche amiable préalable", "safety": "Signal de sécurité",
+    "outcome_aim": "Issue souhaitée", "note": "Note",
+}
+SPACE_VERDICT_LABELS = {
+    "mandatory": "obligatoire avant une action en justice", "exempt": "dispense possible",
+    "not_mandatory": "non obligatoire", "unknown": "à déterminer avec la personne",
+}
+SPACE_SAFETY_YES = "oui : la personne a évoqué un risque pour sa sécurité, à aborder avec prudence"
+SPACE_SAFETY_NO = "non"
+SPACE_ERROR_TITLES = {
+    400: "Demande incorrecte", 403: "Action refusée", 404: "Page introuvable", 405: "Action impossible",
+    409: "Action impossible", 410: "Lien expiré", 413: "Envoi trop volumineux", 429: "Trop de demandes",
+    500: "Erreur du service",
+}
+SPACE_ERROR_MESSAGES = {
+    400: "Cette demande n'a pas pu être comprise. Revenez à la page précédente et réessayez.",
+    403: "Cette action n'est pas autorisée.",
+    404: "Cette page n'existe pas ou n'est pas accessible depuis votre espace.",
+    405: "Cette action n'est pas possible sur cette page.",
+    409: "Cette action n'est plus possible pour ce rendez-vous (il est peut-être déjà annulé ou passé).",
+    413: "L'envoi est trop volumineux.",
+    500: "Le service a rencontré un problème. Réessayez dans quelques minutes ; rien n'a été perdu.",
+}
+SPACE_RATE_LIMITED = "Trop de demandes de connexion. Réessayez dans {minutes} minute(s)."
+SPACE_SESSION_EXPIRED = "Votre session a expiré. Reconnectez-vous pour continuer ; rien n'a été modifié."
+SPACE_CSRF_REFUSED = ("Ce formulaire a expiré ou ne vient pas de votre espace. Rechargez la page et réessayez ; "
+                      "rien n'a été modifié.")
+SPACE_SIGNIN_BAD_EMAIL = "Cette adresse e-mail ne semble pas valide. Vérifiez-la et réessayez."
+SPACE_LINK_INVALID = ("Ce lien de connexion n'est plus valable : il a déjà servi ou a expiré (15 minutes). "
+                      "Demandez-en un nouveau depuis la page de connexion.")
+SPACE_CANCEL_UNCONFIRMED = "Cochez la case de confirmation pour annuler le rendez-vous ; rien n'a été modifié."
+SPACE_FEED_UNKNOWN = "Cet agenda n'existe pas ou son abonnement a été désactivé."
+SPACE_FEED_NAME = "Médiation Accueil – mes rendez-vous"
+SPACE_FEED_SUMMARY = "Médiation {reference} – {name} ({mode})"
+SPACE_FEED_DESCRIPTION = "Résumé et coordonnées dans votre espace médiateur : {url}"
+SPACE_BUSY_UNREADABLE = "Ce fichier n'est pas un agenda au format iCalendar (.ics) lisible."
+SPACE_BUSY_BAD_URL = "Indiquez une adresse publique en https:// (ou webcal://) de votre agenda."
+SPACE_BUSY_UNREACHABLE = "Cette adresse ne répond pas pour l'instant. Vérifiez-la ou réessayez plus tard."
+SPACE_BUSY_TOO_LARGE = "Cet agenda dépasse 2 Mo : exportez une période plus courte."
+SPACE_BUSY_NOTHING = "Choisissez un fichier .ics ou indiquez l'adresse de votre agenda."
+SPACE_HOURS_INVALID = ("Ces horaires ne sont pas valables : choisissez un jour, une heure de fin après l'heure de "
+                       "début et au moins une modalité.")
+SPACE_HOURS_TOO_MANY = "Vous avez atteint le nombre maximal d'horaires ; supprimez-en avant d'en ajouter."
+SPACE_EXCEPTION_INVALID = ("Cette fermeture n'est pas valable : le dernier jour doit suivre le premier, dans les "
+                           "deux ans à venir, et les heures s'écrivent 14:00.")
+SPACE_EXCEPTION_TOO_MANY = "Vous avez atteint le nombre maximal de fermetures ; supprimez-en avant d'en ajouter."
+SPACE_EXCEPTION_DEFAULT_LABEL = "Fermeture"
+SPACE_SIGNIN_SUBJECT = "Votre lien de connexion à l'espace médiateur"
+SPACE_SIGNIN_TEXT = (
+    "Bonjour,\n\n"
+    "Pour vous connecter à votre espace médiateur Médiation Accueil, ouvrez ce lien :\n{link}\n\n"
+    "Il est valable {minutes} minutes et ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce message : "
+    "personne ne peut se connecter sans ce lien.\n\n"
+    "Médiation Accueil"
+)
+SPACE_CANCEL_SUBJECT = "Votre rendez-vous de médiation {reference} est annulé"
+SPACE_CANCEL_TEXT = (
+    "Bonjour,\n\n"
+    "Le médiateur {name} a dû annuler votre rendez-vous {reference} prévu le {when} ({mode}). "
+    "Nous en sommes désolés.\n\n"
+    "Vous pouvez prendre un autre rendez-vous en revenant sur l'assistant d'accueil : il vous proposera "
+    "d'autres créneaux.\n\n"
+    "Médiation Accueil"
+)
+SPACE_CANCEL_SMS = ("Médiation Accueil : votre rendez-vous {reference} du {when} est annulé par le médiateur. "
+                    "Revenez sur l'assistant d'accueil pour en prendre un autre.")

@@ -1,7 +1,6 @@
 import json
 import secrets
 import urllib.request
-from pathlib import Path
 
 import pytest
 

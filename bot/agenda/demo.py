@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from bot.places import geo
 from bot.agenda.importers import ImportReport, import_directory_csv, iter_days
-from bot.agenda.schema import mediators, slots
+from bot.agenda.schema import mediator_hours, mediators, slots
 
 DIRECTORY = Path(__file__).parent / "data" / "demo_directory.csv"
 HORIZON_DAYS = 28
@@ -39,8 +39,10 @@ def load_demo(engine: sa.engine.Engine, now: datetime) -> ImportReport:
         has_mediators = connection.execute(sa.select(sa.func.count()).select_from(mediators)).scalar() > 0
     report = ImportReport() if has_mediators else import_directory_csv(engine, DIRECTORY.read_text(encoding="utf-8"))
     with engine.begin() as connection:
+        # A demo mediator who set their hours in the space gets their slots from them only.
         demo_mediators = connection.execute(
-            sa.select(mediators).where(mediators.c.external_id.like("demo-%"))).fetchall()
+            sa.select(mediators).where(mediators.c.external_id.like("demo-%"),
+                                       ~mediators.c.id.in_(sa.select(mediator_hours.c.mediator_id)))).fetchall()
         existing = {(row.mediator_id, row.source_uid) for row in connection.execute(
             sa.select(slots.c.mediator_id, slots.c.source_uid).where(slots.c.source == "demo"))}
         rows = []

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.codes import DOMAINS, MODES, NO_PREFERENCE
+from bot.codes import DOMAINS
 from bot.places import geo
 
 REMOTE_TIER = 0  # phone and video are not limited by place

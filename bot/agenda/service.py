@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import html
 import json
 import logging
 import os
@@ -26,11 +27,14 @@ from typing import Any, Awaitable, Callable
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot.agenda import db, demo, ics, references
+from bot.agenda import db, demo, ics, mail, messages, references, sealed, sms
+from bot.agenda.sender import Sender
+from bot import content
 from bot.language.contacts import parse_contact
 from bot.codes import DOMAINS, MODES, NO_PREFERENCE
 from bot.agenda.schema import bookings, mediators, slots
 from bot.agenda.store import AgendaError, AgendaStore, CodeLimits, Forbidden, NotFound
+from bot.agenda.space import calendars as space_calendars, hours as space_hours, web as space_web
 
 log = logging.getLogger("agenda")
 OPENAPI = Path(__file__).with_name("openapi.yaml")
@@ -38,6 +42,8 @@ STORE = web.AppKey("store", AgendaStore)
 POOL = web.AppKey("pool", ThreadPoolExecutor)
 SETTINGS = web.AppKey("settings", dict)
 HOUSEKEEPING = web.AppKey("housekeeping", asyncio.Task)
+SENDER = web.AppKey("sender", Sender)
+SENDING = web.AppKey("sending", asyncio.Task)
 MAX_BODY = 64 * 1024
 # Bounds of every parameter (issue 16): a value outside them is a 400 (or the 404/403 an
 # unknown id gets), never a 500 from the database or from date arithmetic.
@@ -321,6 +327,57 @@ async def booking_ics(request: web.Request) -> web.Response:
                         headers={"Content-Disposition": f'attachment; filename="{booking["reference"]}.ics"'})
 
 
+def _manage_page(reference: str, notice: str = "", form: bool = True) -> str:
+    """The page of the messages' link: asks for the code, cancels; says how to move."""
+    title = html.escape(content.MANAGE_TITLE.format(reference=reference))
+    notice_html = f'<p role="status">{html.escape(notice)}</p>' if notice else ""
+    form_html = (f"<p>{html.escape(content.MANAGE_INTRO)}</p>"
+                 '<form method="post"><p><label for="secret">' + html.escape(content.MANAGE_CODE_LABEL) + "</label><br>"
+                 '<input id="secret" name="secret" type="text" required minlength="8" maxlength="8" '
+                 'autocomplete="off" autocapitalize="none" spellcheck="false"></p>'
+                 f"<p><button type=\"submit\">{html.escape(content.MANAGE_CANCEL_BUTTON)}</button></p></form>"
+                 f"<p>{html.escape(content.MANAGE_MOVE)}</p>") if form else ""
+    return ('<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{title}</title></head><body style=\"font-family: sans-serif; max-width: 40em; margin: 2em auto; "
+            f"padding: 0 1em; line-height: 1.5\"><main><h1>{title}</h1>{notice_html}{form_html}</main></body></html>")
+
+
+def _html(text: str, status: int = 200) -> web.Response:
+    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
+                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+                                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                                            "form-action 'self'; frame-ancestors 'none'"})
+
+
+async def manage_booking_page(request: web.Request) -> web.Response:
+    try:
+        reference = _reference(request.match_info["reference"])
+    except Forbidden:
+        return _html(_manage_page("", content.MANAGE_WRONG_CODE, form=False), 404)
+    return _html(_manage_page(reference))
+
+
+async def manage_booking_cancel(request: web.Request) -> web.Response:
+    """The code comes in the form's body (never the URL); wrong codes are counted and locked
+    out as everywhere else."""
+    try:
+        reference = _reference(request.match_info["reference"])
+    except Forbidden:
+        return _html(_manage_page("", content.MANAGE_WRONG_CODE, form=False), 404)
+    form = await request.post()
+    secret = form.get("secret")
+    secret = secret.strip().lower() if isinstance(secret, str) and _SECRET.match(secret.strip()) else None
+    try:
+        await _run(request, request.app[STORE].cancel, reference, secret, _client(request))
+    except AgendaError as error:
+        if error.code == "booking_already_cancelled":
+            return _html(_manage_page(reference, content.MANAGE_ALREADY_CANCELLED, form=False), 409)
+        message = content.MANAGE_WRONG_CODE if error.status == 403 else error.message
+        return _html(_manage_page(reference, message), error.status)
+    return _html(_manage_page(reference, content.MANAGE_CANCELLED.format(reference=reference), form=False))
+
+
 def _mediator_bookings(store: AgendaStore, mediator_id: int) -> list[dict]:
     with store.engine.connect() as connection:
         if connection.execute(sa.select(mediators.c.id).where(mediators.c.id == mediator_id)).first() is None:
@@ -332,8 +389,9 @@ def _mediator_bookings(store: AgendaStore, mediator_id: int) -> list[dict]:
             .where(slots.c.mediator_id == mediator_id, bookings.c.status == "confirmed")
             .order_by(slots.c.starts_at))
         return [{"reference": row.reference, "mode": row.mode, "starts_at": row.starts_at.isoformat() + "Z",
-                 "person": {"name": row.person_name, "email": row.person_email, "phone": row.person_phone},
-                 "brief": row.brief} for row in rows]
+                 "person": {"name": sealed.unseal(row.person_name), "email": sealed.unseal(row.person_email),
+                            "phone": sealed.unseal(row.person_phone)},
+                 "brief": sealed.unseal_json(row.brief)} for row in rows]
 
 
 async def mediator_bookings(request: web.Request) -> web.Response:
@@ -343,15 +401,24 @@ async def mediator_bookings(request: web.Request) -> web.Response:
 
 # ---- application ------------------------------------------------------------------------
 async def _housekeeping(app: web.Application) -> None:
-    """Expire lapsed holds every 30 s; top up the demo slots once a day."""
-    store, last_top_up = app[STORE], None
+    """Expire lapsed holds every 30 s; top up the demo slots and the slots generated from
+    the mediators' hours once a day; re-read the mediators' busy-times URLs every hour."""
+    store, last_top_up, last_busy = app[STORE], None, None
+    loop = asyncio.get_running_loop()
     while True:
         try:
-            await asyncio.get_running_loop().run_in_executor(app[POOL], store.expire_holds)
+            await loop.run_in_executor(app[POOL], store.expire_holds)
             today = store.clock().date()
-            if app[SETTINGS]["demo"] and last_top_up != today:
-                await asyncio.get_running_loop().run_in_executor(app[POOL], demo.load_demo, store.engine, store.clock())
+            if last_top_up != today:
+                if app[SETTINGS]["demo"]:
+                    await loop.run_in_executor(app[POOL], demo.load_demo, store.engine, store.clock())
+                await loop.run_in_executor(app[POOL], space_hours.regenerate_all, store.engine, store.clock())
                 last_top_up = today
+            hour = store.clock().replace(minute=0, second=0)
+            if last_busy != hour:
+                last_busy = hour
+                await loop.run_in_executor(app[POOL], space_calendars.refresh_busy_urls, store.engine, store.clock(),
+                                           app[space_web.SPACE]["allow_private_feeds"])
         except Exception:  # noqa: BLE001 - housekeeping must never kill the service
             log.exception("housekeeping failed")
         await asyncio.sleep(30)
@@ -359,20 +426,31 @@ async def _housekeeping(app: web.Application) -> None:
 
 async def _start_background(app: web.Application) -> None:
     app[HOUSEKEEPING] = asyncio.create_task(_housekeeping(app))
+    if SENDER in app:  # the outbox's sender (sender.py): every replica runs one
+        app[SENDING] = asyncio.create_task(app[SENDER].run_forever(app[POOL], app[SETTINGS]["send_interval"]))
 
 
 async def _stop_background(app: web.Application) -> None:
     app[HOUSEKEEPING].cancel()
+    if SENDING in app:
+        app[SENDING].cancel()
     app[POOL].shutdown(wait=False)
     app[STORE].engine.dispose()
 
 
 def create_app(store: AgendaStore, token: str | None = None, admin_token: str | None = None,
-               demo_data: bool = False, workers: int = 16) -> web.Application:
-    app = web.Application(middlewares=[errors_middleware, auth_middleware], client_max_size=MAX_BODY)
+               demo_data: bool = False, workers: int = 16, sender: Sender | None = None,
+               send_interval: float = 5.0, space: dict | None = None) -> web.Application:
+    """`sender`: the outbox's sender to run in the background (none: messages stay queued).
+    `space`: the mediator's space settings (space_web.settings_from), by default on the
+    loopback address of `serve`."""
+    app = web.Application(middlewares=[errors_middleware, auth_middleware, space_web.space_middleware],
+                          client_max_size=MAX_BODY)
     app[STORE] = store
     app[POOL] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="agenda-db")
-    app[SETTINGS] = {"token": token, "admin_token": admin_token, "demo": demo_data}
+    app[SETTINGS] = {"token": token, "admin_token": admin_token, "demo": demo_data, "send_interval": send_interval}
+    if sender is not None:
+        app[SENDER] = sender
     app.router.add_get("/health", health)
     app.router.add_get("/api/openapi.yaml", openapi)
     app.router.add_get("/api/slots", search_slots)
@@ -386,6 +464,9 @@ def create_app(store: AgendaStore, token: str | None = None, admin_token: str | 
     app.router.add_post("/api/conversations/anonymise", anonymise_conversation)
     app.router.add_get("/api/mediators/{mediator_id}/bookings", mediator_bookings)
     app.router.add_get("/public/calendar/{token}.ics", booking_ics)
+    app.router.add_get("/public/booking/{reference}", manage_booking_page)
+    app.router.add_post("/public/booking/{reference}", manage_booking_cancel)
+    space_web.add_routes(app, space or space_web.settings_from("http://127.0.0.1:5056"))
     app.on_startup.append(_start_background)
     app.on_cleanup.append(_stop_background)
     return app
@@ -397,10 +478,18 @@ def build_from_environment() -> tuple[web.Application, AgendaStore]:
     hold_minutes = float(os.environ.get("AGENDA_HOLD_MINUTES", "10"))
     limits = CodeLimits(per_booking=int(os.environ.get("AGENDA_CODE_MAX_FAILURES", "5")),
                         per_client=int(os.environ.get("AGENDA_CODE_MAX_FAILURES_PER_CLIENT", "20")))
-    store = AgendaStore(engine, hold_ttl=timedelta(minutes=hold_minutes), code_limits=limits)
+    email, text_messages = mail.from_env(), sms.from_env()
+    store = AgendaStore(engine, hold_ttl=timedelta(minutes=hold_minutes), code_limits=limits,
+                        messaging=messages.Messaging.from_env(email.delivery, text_messages is not None))
+    if email.delivery == "files":
+        log.warning("SMTP_URL is not set: e-mails are written under %s instead of being sent", email.directory)
     demo_data = os.environ.get("AGENDA_DEMO", "1") == "1"
     if demo_data:
         demo.load_demo(engine, store.clock())
+    transports = {"email": email, **({"sms": text_messages} if text_messages else {})}
+    sender = Sender(engine, transports, store.clock)
+    space = space_web.settings_from(os.environ.get("AGENDA_PUBLIC_URL") or "http://127.0.0.1:5056")
     app = create_app(store, token=os.environ.get("AGENDA_TOKEN") or None,
-                     admin_token=os.environ.get("AGENDA_ADMIN_TOKEN") or None, demo_data=demo_data)
+                     admin_token=os.environ.get("AGENDA_ADMIN_TOKEN") or None, demo_data=demo_data, sender=sender,
+                     send_interval=float(os.environ.get("AGENDA_SEND_INTERVAL", "5")), space=space)
     return app, store

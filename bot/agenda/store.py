@@ -17,9 +17,11 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from bot.codes import DOMAINS, MODES
 from bot import content
-from bot.agenda import matching, references
-from bot.agenda.schema import bookings, code_attempts, holds, mediators, slots
+from bot.agenda import matching, messages, references, sealed
+from bot.agenda import outbox as outbox_module
+from bot.agenda.schema import bookings, busy_periods, code_attempts, holds, mediators, outbox, slots
 
 DEFAULT_HOLD = timedelta(minutes=10)
 # Offers start at least this far ahead: the mediator needs time to read the brief.
@@ -91,6 +93,8 @@ class AgendaStore:
     clock: Callable[[], datetime] = field(default=utcnow)
     notice: timedelta = DEFAULT_NOTICE
     code_limits: CodeLimits = field(default_factory=CodeLimits)
+    # How the messages of a booking leave (messages.py); they are queued in its transaction.
+    messaging: messages.Messaging = field(default_factory=messages.Messaging)
 
     # ---- search -------------------------------------------------------------------
     def open_slot_rows(self, start: datetime, end: datetime, domain: str | None = None) -> list[dict[str, Any]]:
@@ -107,12 +111,19 @@ class AgendaStore:
                 sa.or_(slots.c.held_until.is_(None), slots.c.held_until < now),
                 slots.c.starts_at >= max(start, now + self.notice), slots.c.starts_at < end,
                 mediators.c.active.is_(True),
+                ~self._busy_overlap(),
             )
         )
-        if domain in matching.DOMAINS:  # narrow in SQL; matching.speciality_fits still decides
+        if domain in DOMAINS:  # narrow in SQL; matching.speciality_fits still decides
             query = query.where(sa.cast(mediators.c.specialities, sa.String).like(f'%"{domain}"%'))
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
+
+    @staticmethod
+    def _busy_overlap():
+        """The slot overlaps one of its mediator's imported busy times (mediator's space)."""
+        return sa.exists().where(busy_periods.c.mediator_id == slots.c.mediator_id,
+                                 busy_periods.c.starts_at < slots.c.ends_at, busy_periods.c.ends_at > slots.c.starts_at)
 
     def search(self, domain: str | None, postal_code: str | None, mode: str | None, start: datetime,
                end: datetime, limit: int = 3, exclude: set[int] = frozenset()) -> tuple[list[matching.Offer], int]:
@@ -133,8 +144,8 @@ class AgendaStore:
         return result.rowcount == 1
 
     def hold(self, slot_id: int, mode: str) -> dict[str, Any]:
-        if mode not in matching.MODES:
-            raise AgendaError(f"mode must be one of {', '.join(matching.MODES)}", "invalid_mode")
+        if mode not in MODES:
+            raise AgendaError(f"mode must be one of {', '.join(MODES)}", "invalid_mode")
         now = self.clock()
         hold_id = str(uuid.uuid4())
         with self.engine.begin() as connection:
@@ -145,6 +156,8 @@ class AgendaStore:
                 raise AgendaError(f"slot {slot_id} is not offered in mode {mode}", "mode_not_offered")
             if slot.starts_at <= now:
                 raise Conflict(f"slot {slot_id} is in the past", "slot_past")
+            if connection.execute(sa.select(self._busy_overlap()).select_from(slots).where(slots.c.id == slot_id)).scalar():
+                raise Conflict(f"slot {slot_id} is already held or booked", "slot_taken")
             if not self._take(connection, slot_id, hold_id, now):
                 raise Conflict(f"slot {slot_id} is already held or booked", "slot_taken")
             expires = now + self.hold_ttl
@@ -222,19 +235,26 @@ class AgendaStore:
                 with self.engine.begin() as connection:
                     hold = self._hold(connection, hold_id)
                     self._book_slot(connection, hold, now)
-                    connection.execute(bookings.insert().values(
+                    booking_id = connection.execute(bookings.insert().values(
                         reference=reference, slot_id=hold.slot_id, hold_id=hold.id, mode=hold.mode,
                         secret_hash=references.hash_secret(secret), secret_scheme=references.SCHEME,
-                        calendar_token_hash=references.hash_calendar_token(calendar), person_name=person["name"][:120],
+                        calendar_token_hash=references.hash_calendar_token(calendar),
+                        person_name=sealed.seal(person["name"][:120]),
                         conversation_key_hash=self._conversation_hash(conversation),
-                        person_email=person.get("email"), person_phone=person.get("phone"),
-                        contact_consent_at=now, brief=brief, status="confirmed", created_at=now, updated_at=now,
-                    ))
+                        person_email=sealed.seal(person.get("email")), person_phone=sealed.seal(person.get("phone")),
+                        contact_consent_at=now, brief=sealed.seal_json(brief), status="confirmed", created_at=now,
+                        updated_at=now,
+                    )).inserted_primary_key[0]
+                    described = self._describe(connection, self._row(connection, booking_id))
+                    # Same transaction: the booking and its messages exist together or not at all.
+                    messages.queue(connection, "confirmed", described, booking_id=booking_id, brief=brief,
+                                   messaging=self.messaging, now=now, event_key="confirmed")
             except IntegrityError as error:
                 if "reference" in str(error.orig).lower():
                     continue
                 raise Conflict("the slot was taken by someone else", "slot_taken") from error
-            return {**self.booking(reference, secret), "secret": secret, "calendar_token": calendar}
+            return {**self.booking(reference, secret), "secret": secret, "calendar_token": calendar,
+                    "notifications": messages.notifications(described, self.messaging)}
         raise Failure("could not mint a unique reference", "reference_exhausted")
 
     def _replay_confirm(self, hold_id: str, person: dict[str, Any], secret: str, calendar: str,
@@ -246,14 +266,21 @@ class AgendaStore:
         with self.engine.begin() as connection:
             row = connection.execute(sa.select(bookings).where(bookings.c.hold_id == str(hold_id),
                                                                bookings.c.status == "confirmed")).first()
-            same_person = row is not None and (row.person_name, row.person_email, row.person_phone) == (
+            same_person = row is not None and (
+                sealed.unseal(row.person_name), sealed.unseal(row.person_email), sealed.unseal(row.person_phone)) == (
                 person["name"][:120], person.get("email"), person.get("phone"))
             if not same_person:
                 return None
             connection.execute(bookings.update().where(bookings.c.id == row.id)
                                .values(secret_hash=references.hash_secret(secret), secret_scheme=references.SCHEME,
                                        calendar_token_hash=references.hash_calendar_token(calendar), updated_at=now))
-        return {**self.booking(row.reference, secret), "secret": secret, "calendar_token": calendar}
+        described = self.booking(row.reference, secret)
+        return {**described, "secret": secret, "calendar_token": calendar,
+                "notifications": messages.notifications(described, self.messaging)}
+
+    @staticmethod
+    def _row(connection: sa.engine.Connection, booking_id: int) -> sa.engine.Row:
+        return connection.execute(sa.select(bookings).where(bookings.c.id == booking_id)).first()
 
     def _booking_row(self, connection: sa.engine.Connection, reference: str, secret: str | None) -> sa.engine.Row:
         row = connection.execute(sa.select(bookings).where(bookings.c.reference == (reference or "").upper())).first()
@@ -344,7 +371,8 @@ class AgendaStore:
             "slot_id": slot.id, "starts_at": slot.starts_at.isoformat() + "Z", "ends_at": slot.ends_at.isoformat() + "Z",
             "mediator": {"id": mediator.id, "name": mediator.name, "email": mediator.email,
                          "address": mediator.address, "postal_code": mediator.postal_code, "commune": mediator.commune},
-            "person": {"name": row.person_name, "email": row.person_email, "phone": row.person_phone},
+            "person": {"name": sealed.unseal(row.person_name), "email": sealed.unseal(row.person_email),
+                       "phone": sealed.unseal(row.person_phone)},
         }
 
     def cancel(self, reference: str, secret: str | None, client: str | None = None) -> dict[str, Any]:
@@ -357,7 +385,10 @@ class AgendaStore:
             connection.execute(bookings.update().where(bookings.c.id == row.id).values(status="cancelled", updated_at=now))
             connection.execute(slots.update().where(slots.c.id == row.slot_id)
                                .values(status="open", hold_id=None, held_until=None))
-            return self._describe(connection, connection.execute(sa.select(bookings).where(bookings.c.id == row.id)).first())
+            described = self._describe(connection, self._row(connection, row.id))
+            messages.queue(connection, "cancelled", described, booking_id=row.id, brief=None,
+                           messaging=self.messaging, now=now, event_key="cancelled")
+            return described
 
     @staticmethod
     def _conversation_hash(conversation: str | None) -> str | None:
@@ -379,12 +410,17 @@ class AgendaStore:
 
     @staticmethod
     def _strip_person(connection: sa.engine.Connection, row: sa.engine.Row, now: datetime) -> None:
-        brief = row.brief or {}
+        brief = sealed.unseal_json(row.brief) or {}
         connection.execute(bookings.update().where(bookings.c.id == row.id).values(
             person_name=content.BOOKING_ANONYMISED_NAME, person_email=None, person_phone=None, updated_at=now,
             calendar_token_hash=None, conversation_key_hash=None,
             brief={"anonymised": True, "domain": brief.get("domain"), "mode": row.mode,
                    "note": content.BOOKING_ANONYMISED_NOTE}))
+        # Its messages not yet sent go (a reminder, a confirmation still queued); those sent keep
+        # their status for the operator but lose the recipient and the bodies.
+        outbox_module.drop_pending(connection, [row.id])
+        connection.execute(outbox.update().where(outbox.c.booking_id == row.id).values(
+            recipient="", body_text="", body_html=None, attachments=None))
 
     def anonymise(self, reference: str, secret: str | None, client: str | None = None) -> dict[str, Any]:
         """The person asked to erase their data: the booking keeps its slot, mode and domain
@@ -410,16 +446,19 @@ class AgendaStore:
             hold = self._hold(connection, hold_id)
             if hold.slot_id == row.slot_id:
                 raise Conflict("the new slot is the current one", "same_slot")
+            before = self._describe(connection, row)
             self._book_slot(connection, hold, now)
             connection.execute(slots.update().where(slots.c.id == row.slot_id)
                                .values(status="open", hold_id=None, held_until=None))
             connection.execute(bookings.update().where(bookings.c.id == row.id)
                                .values(slot_id=hold.slot_id, hold_id=hold.id, mode=hold.mode, updated_at=now,
                                        calendar_token_hash=references.hash_calendar_token(calendar)))
-            return {**self._describe(connection, connection.execute(sa.select(bookings).where(bookings.c.id == row.id)).first()),
-                    "calendar_token": calendar}
+            described = self._describe(connection, self._row(connection, row.id))
+            messages.queue(connection, "moved", described, booking_id=row.id, brief=None, messaging=self.messaging,
+                           now=now, event_key=f"moved-{hold.id}", old=before)
+            return {**described, "calendar_token": calendar}
 
     def brief(self, reference: str, secret: str | None, client: str | None = None) -> dict[str, Any]:
         self._verify_code(reference, secret, client)
         with self.engine.connect() as connection:
-            return dict(self._booking_row(connection, reference, secret).brief)
+            return dict(sealed.unseal_json(self._booking_row(connection, reference, secret).brief))

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from bot.codes import DOMAINS, OTHER
+from bot.codes import DOMAINS
 from bot.language.answers import normalise
 
 INTENT_PREFIX = "situation_"

@@ -2,6 +2,8 @@
 the agenda service for any client, so both read them the same way."""
 from __future__ import annotations
 
+from typing import Mapping
+
 import re
 
 import phonenumbers
@@ -36,3 +38,12 @@ def parse_contact(text: str | None) -> dict[str, str] | None:
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
             return {"phone": phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)}
     return None
+
+
+def masked_contact(contact: Mapping[str, str]) -> str:
+    """'m•••@exemple.fr' or '+336 •• •• 78': shown back without spelling it out in full."""
+    if contact.get("email"):
+        local, _, domain = contact["email"].partition("@")
+        return f"{local[:1]}•••@{domain}"
+    phone = contact.get("phone", "")
+    return phone[:4] + " •• •• " + phone[-2:] if len(phone) > 6 else "•••"

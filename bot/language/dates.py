@@ -13,7 +13,9 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from bot import content
 from bot.language.answers import normalise
 
 _MONTHS = {
@@ -129,3 +131,11 @@ def find_past_date(text: str | None, today: dt.date | None = None) -> dt.date | 
     """The first past date written in `text`, or None."""
     dates = find_past_dates(text, today)
     return dates[0].day if dates else None
+
+
+def when_label(starts_at_iso: str, tz_name: str) -> str:
+    """'mardi 24 novembre à 14 h 00' in the person's clock."""
+    starts = dt.datetime.fromisoformat(starts_at_iso.rstrip("Z")).replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(tz_name))
+    return (f"{content.WEEKDAYS[starts.weekday()]} {starts.day if starts.day > 1 else '1er'} "
+            f"{content.MONTHS[starts.month - 1]} à {starts.hour} h {starts.minute:02d}"
+            f"{content.TIMEZONE_LABELS.get(tz_name, '')}")

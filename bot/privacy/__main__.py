@@ -12,18 +12,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
-from bot.paths import ROOT
-
-
-def read_dotenv(path: Path) -> None:
-    if not path.exists():
-        return
-    for line in path.read_text(encoding="utf-8").splitlines():
-        key, sep, value = line.strip().partition("=")
-        if sep and key and not key.startswith("#"):
-            os.environ.setdefault(key.strip(), value.strip())
+from bot.paths import ROOT, read_dotenv
 
 
 def open_store(endpoints: str, domain=None):

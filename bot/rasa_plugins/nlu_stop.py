@@ -18,6 +18,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.codes import UNSURE_STOP_KEY
+
 STOP_INTENT = "stop"
 MIN_CONFIDENCE = 0.7
 _A_LETTER = re.compile(r"[^\W\d_]")

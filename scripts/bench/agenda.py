@@ -13,7 +13,6 @@ import asyncio
 import statistics
 import time
 from collections import Counter
-from pathlib import Path
 
 import aiohttp
 

@@ -15,7 +15,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot.paths import ROOT
 import socketio
 
 from tests.support.fake_platform import CHANNEL_TEST_SECRETS

@@ -11,7 +11,6 @@ import re
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from types import SimpleNamespace
 
 import jwt

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ROOT, shared_state_env
+from tests.conftest import shared_state_env
 from tests.e2e.test_channel_app import token
 
 pytestmark = pytest.mark.model

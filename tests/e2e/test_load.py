@@ -11,7 +11,6 @@ import pytest
 from scripts.bench import load_test
 from bot import content
 from scripts.bench.load_test import Conversation, Marker, Settings
-from bot.paths import ROOT
 
 OURS, THEIRS = Marker("38100", 20_007), Marker("29000", 20_014)
 

@@ -1,5 +1,4 @@
 """The held-out situations (never trained on) are classified as the assistant would."""
-from pathlib import Path
 
 import pytest
 

@@ -19,7 +19,6 @@ import pytest
 
 from bot import content
 from bot.channels import rendering
-from tests.conftest import ROOT
 from bot.paths import ROOT
 
 pytestmark = pytest.mark.model

@@ -12,7 +12,6 @@ import json
 import secrets
 import urllib.request
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import yaml
 

@@ -6,7 +6,6 @@ a request for a person or a question, and every form has a rule for each of thos
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 import yaml

@@ -14,7 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.booking as booking_actions
 from actions.booking import (ActionAskBookingConfirmed, ActionAskBookingSlot, ActionBookingStop, ActionCancelBooking,
                              ActionOfferBooking, ValidateBookingForm)
-from bot import content
+from bot import booking as booking_helpers, content
+from bot.agenda import sealed
 from bot.agenda.client import AgendaRefused, AgendaUnavailable
 from bot.agenda.schema import bookings, holds
 from bot.agenda.store import AgendaError
@@ -257,10 +258,11 @@ def test_confirming_books_with_a_neutral_brief_and_forgets_the_contact(store):
     assert "/public/calendar/" in messages[0] and ".ics?code=" not in messages[0]
     with store.engine.connect() as connection:
         row = connection.execute(sa.select(bookings)).one()
-    assert row.reference == result["booking_reference"] and row.person_email == "marie@exemple.fr"
-    brief = json.dumps(row.brief, ensure_ascii=False)
-    assert row.brief["domain"] == "family" and row.brief["prelitigation"]["verdict"] == "mandatory"
-    assert row.brief["outcome_aim"] == "resumption" and row.brief["facts"]["departement"] == "75"
+    assert row.reference == result["booking_reference"] and sealed.unseal(row.person_email) == "marie@exemple.fr"
+    stored = sealed.unseal_json(row.brief)
+    brief = json.dumps(stored, ensure_ascii=False)
+    assert stored["domain"] == "family" and stored["prelitigation"]["verdict"] == "mandatory"
+    assert stored["outcome_aim"] == "resumption" and stored["facts"]["departement"] == "75"
     for private in ("droit de visite", "75011", "Marie", "marie@exemple.fr"):
         assert private not in brief
 
@@ -426,3 +428,24 @@ def test_a_hold_whose_expiry_cannot_be_read_is_announced_without_a_figure(monkey
     from bot import booking as booking_module
 
     assert booking_module.minutes_left(None) is None and booking_module.minutes_left("pas une date") is None
+
+
+# -- what the confirmation says about the messages (issue 18, 3) -------------------------------
+
+@pytest.mark.parametrize("contact, messaging, said, mediator", [
+    ("marie@exemple.fr", {"email_delivery": "smtp"},
+     "Vous allez recevoir un e-mail de confirmation à m•••@exemple.fr", "Le médiateur reçoit un résumé"),
+    ("marie@exemple.fr", {"email_delivery": "files"}, "Aucun message ne vous sera envoyé", "Le médiateur retrouvera"),
+    ("06 12 34 56 78", {"email_delivery": "smtp", "sms": True},
+     "Vous allez recevoir un SMS de confirmation au +336 •• •• 78", "Le médiateur reçoit un résumé"),
+    ("06 12 34 56 78", {"email_delivery": "smtp", "sms": False}, "ce service n'envoie pas de SMS",
+     "Le médiateur reçoit un résumé"),
+])
+def test_the_confirmation_says_what_will_arrive_and_where(store, contact, messaging, said, mediator):
+    from dataclasses import replace
+
+    store.messaging = replace(store.messaging, **messaging)
+    slots = {**ready_to_confirm(store), "booking_contact": booking_helpers.parse_contact(contact).popitem()[1]}
+    result, messages = validate("booking_confirmed", slots, text="oui", intent="affirm", choice="confirm")
+    assert result["booking_status"] == "booked"
+    assert said in messages[0] and mediator in messages[0]

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.privacy import ActionEraseData, ValidateConsentForm
 from bot import content
+from bot.agenda import sealed
 from bot.agenda.schema import bookings, holds
 from tests.unit.actions.test_actions import make_tracker, run
 from tests.unit.actions.test_actions_booking import DOMAIN, FakeAgenda, agenda_behind_fake_client, booked, held
@@ -110,7 +111,9 @@ def test_confirmed_erasure_counts_the_messages_and_stops_everything(store):
 def person_fields(store):
     with store.engine.connect() as connection:
         row = connection.execute(sa.select(bookings)).first()
-    return row.person_name, row.person_email, row.person_phone, row.brief, row.status
+    # Stored encrypted at rest (bot/agenda/sealed.py): read as the agenda reads them.
+    return (sealed.unseal(row.person_name), sealed.unseal(row.person_email), sealed.unseal(row.person_phone),
+            sealed.unseal_json(row.brief), row.status)
 
 
 def test_a_booking_keeps_its_slot_and_loses_the_person(store):

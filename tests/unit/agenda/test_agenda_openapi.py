@@ -1,6 +1,5 @@
 """bot/agenda/openapi.yaml is a valid OpenAPI 3 document and lists exactly the agenda service's routes."""
 import re
-from pathlib import Path
 
 import pytest
 import yaml

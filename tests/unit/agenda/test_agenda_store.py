@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from bot.agenda import sealed
 from bot.agenda.schema import bookings, slots
 from bot.agenda.store import AgendaError, Conflict, Forbidden, NotFound
 from tests.support.agenda_fixtures import Clock, seeded_store, slot_ids
@@ -120,7 +121,7 @@ def test_confirm_creates_one_booking_with_reference_and_secret(store):
     assert len(booking["secret"]) == 8 and booking["status"] == "confirmed" and booking["mode"] == "video"
     with store.engine.connect() as connection:
         row = connection.execute(sa.select(bookings)).one()
-        assert row.secret_hash != booking["secret"] and row.brief == {"domain": "family"}
+        assert row.secret_hash != booking["secret"] and sealed.unseal_json(row.brief) == {"domain": "family"}
         assert connection.execute(sa.select(slots.c.status).where(slots.c.id == slot)).scalar() == "booked"
 
 

@@ -2,7 +2,6 @@
 sealed messages, nothing in clear on the channel, foreign or replayed messages dropped."""
 import asyncio
 import json
-from pathlib import Path
 
 import pytest
 import redis
@@ -11,7 +10,6 @@ from cryptography.fernet import Fernet
 from bot.channels import socket_bus
 from bot.channels.widget import WidgetInput
 
-from bot.paths import ROOT
 from scripts.stack.redis_server import redis_server
 
 SECRET = "w" * 40

@@ -3,7 +3,6 @@ many French phrasings, SMS spelling, no accents; ambiguous or negated words are 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 import yaml

@@ -5,7 +5,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet

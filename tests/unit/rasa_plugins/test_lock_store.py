@@ -1,7 +1,6 @@
 """The lock store of endpoints.yml (bot/rasa_plugins/lock_store.py): Rasa's RedisLockStore when REDIS_URL
 is set, in memory otherwise; two processes on one Redis wait for each other's lock."""
 import asyncio
-from pathlib import Path
 
 import pytest
 import redis

@@ -112,7 +112,6 @@ def test_without_database_url_the_store_is_the_sqlite_file(tmp_path, monkeypatch
 
 
 def test_database_url_moves_the_store_to_postgresql_with_explicit_pool_sizes(tmp_path, monkeypatch):
-    import sys
 
     import sqlalchemy as sa
 
@@ -178,7 +177,6 @@ def test_an_unbindable_sender_is_an_error_not_an_exit_on_sqlite(store, sender):
 
 
 def test_an_unbindable_sender_is_an_error_not_an_exit_on_postgresql(tmp_path, monkeypatch):
-    import sys
 
     from scripts.stack.postgres_server import postgres_url
 

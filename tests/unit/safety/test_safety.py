@@ -1,7 +1,6 @@
 """Safety screen: the lexicon on the independent test set, negations, and the NLU override."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 import yaml

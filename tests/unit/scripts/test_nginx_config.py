@@ -2,9 +2,7 @@
 nginx accepts it, every placeholder is filled, and its logs hold no address and no query string."""
 import re
 import subprocess
-from pathlib import Path
 
-from bot.paths import ROOT
 from scripts.stack.cluster import nginx_binary, nginx_config
 
 
