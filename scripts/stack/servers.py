@@ -68,6 +68,7 @@ class Servers:
     action_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     tracker_db: Path | None = None
     agenda_db_url: str | None = None  # SQLite beside the tracker unless given (e.g. PostgreSQL)
+    mail_dir: Path | None = None  # the agenda's e-mails without SMTP_URL: beside the tracker unless given
     # The shared stores of a deployment with several replicas (scripts/stack/cluster.py). Unset, they
     # are removed from the servers' environment: a test never reaches an exported production one.
     database_url: str | None = None  # tracker store (DATABASE_URL), instead of `tracker_db`
@@ -84,6 +85,7 @@ class Servers:
     def __post_init__(self) -> None:
         self.tracker_db = self.tracker_db or self.workdir / "tracker.db"
         self.agenda_db_url = self.agenda_db_url or f"sqlite:///{self.workdir / 'agenda.db'}"
+        self.mail_dir = self.mail_dir or self.workdir / "mail"
 
     @property
     def url(self) -> str:
@@ -103,6 +105,8 @@ class Servers:
             ACTION_SERVER_TOKEN=self.action_token,
             RASA_AUTH_TOKEN=self.token,  # read by bot/servers/rasa_server.py: never on a command line (`ps`)
             AGENDA_DATABASE_URL=self.agenda_db_url,
+            # Without SMTP_URL the agenda writes its e-mails as files (`make run`: var/mail/).
+            MAIL_DIR=str(self.mail_dir),
             SANIC_HOST="127.0.0.1",
             PYTHONPATH=str(ROOT),
             RASA_TELEMETRY_ENABLED="false",
@@ -319,6 +323,7 @@ def main() -> None:
         redis_url=os.environ.get("REDIS_URL") or None,
         agenda_db_url=os.environ.get("AGENDA_DATABASE_URL") or os.environ.get("DATABASE_URL")
         or f"sqlite:///{ROOT / 'var' / 'agenda.db'}",
+        mail_dir=Path(os.environ.get("MAIL_DIR") or ROOT / "var" / "mail"),
     )
     serve_in_foreground(start, lambda servers: BANNER.format(
         url=servers.url, action_port=servers.action_port, agenda_url=servers.agenda_url,

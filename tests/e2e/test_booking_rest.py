@@ -3,14 +3,19 @@ then a reschedule and a cancellation from the conversation, and the fallback whe
 agenda service is down. Real Rasa, action and agenda servers on loopback."""
 from __future__ import annotations
 
+import email
+import email.policy
+import json
 import re
 import sqlite3
+import time
 import urllib.request
 
 import icalendar
 import pytest
 
 from bot import content
+from bot.agenda import sealed
 
 pytestmark = pytest.mark.model
 
@@ -65,10 +70,12 @@ def test_conversation_books_a_slot_then_reschedules_and_cancels_it(chat, servers
     assert slots["booking_reference"] == reference and slots["booking_status"] == "booked"
     assert slots["booking_name"] is None and slots["booking_contact"] is None  # kept by the agenda only
     rows = agenda_rows(servers, "SELECT reference, status, person_name, person_phone, brief, slot_id FROM bookings "
-                                "WHERE person_phone = ? AND status = 'confirmed' ORDER BY id DESC LIMIT 1",
-                       "+33612345678")  # other tests of the session book too
-    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [(reference, "confirmed", "Marie Dupont", "+33612345678")]
-    brief = rows[0][4]
+                                "WHERE reference = ?", reference)
+    # The person's name, contact and the brief are encrypted at rest, with the conversations' keys.
+    assert "Marie" not in str(rows) and "+33612345678" not in str(rows) and "neighbourhood" not in str(rows)
+    assert [(r[0], r[1], sealed.unseal(r[2]), sealed.unseal(r[3])) for r in rows] == [
+        (reference, "confirmed", "Marie Dupont", "+33612345678")]
+    brief = json.dumps(sealed.unseal_json(json.loads(rows[0][4])))
     assert '"domain": "neighbourhood"' in brief and '"outcome_aim": "rearrangement"' in brief
     assert "thuyas" not in brief and "69003" not in brief and "Marie" not in brief
 
@@ -109,3 +116,55 @@ def test_agenda_down_gives_the_fallback_then_booking_works_when_it_is_back(chat,
     reply = chat.say("je voudrais prendre rendez-vous")
     assert slot_buttons(reply)
     assert chat.slots()["situation_domain"] == "neighbourhood"  # nothing of the intake was lost
+
+
+def mails_about(servers, reference, expected, timeout=60.0):
+    """The agenda's e-mails written as files (no SMTP_URL, as with `make run`) about a booking,
+    waiting up to a minute for `expected` of them (the sender runs every few seconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = []
+        for path in sorted(servers.mail_dir.glob("*.eml")):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if reference in str(message["Subject"]):
+                found.append(message)
+        if len(found) >= expected or time.monotonic() > deadline:
+            return found
+        time.sleep(1)
+
+
+def body(message):
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_a_booking_over_rest_reaches_the_person_and_the_mediator_by_mail(chat, servers):
+    buttons = slot_buttons(intake_until_offers(chat))
+    chat.say(buttons[0]["payload"])
+    chat.say("Marie Dupont")
+    chat.say("marie.dupont@exemple.fr")
+    chat.say('/affirm{"choice":"consent"}')
+    done = chat.texts('/affirm{"choice":"confirm"}')
+    reference = re.search(r"MED-[2-9A-Z]{5}", done).group(0)
+    # No SMTP_URL here, as with `make run`: the person is told plainly that nothing is sent to them.
+    assert content.BOOKING_MESSAGES_NONE_DEMO in done
+
+    confirmed = mails_about(servers, reference, expected=2)
+    person = [m for m in confirmed if m["To"] == "marie.dupont@exemple.fr"]
+    mediator = [m for m in confirmed if m["To"] != "marie.dupont@exemple.fr"]
+    assert len(person) == 1 and len(mediator) == 1, [m["Subject"] for m in confirmed]
+    attachments = [part.get_filename() for part in person[0].iter_attachments()]
+    assert any(name.endswith(".ics") for name in attachments)
+    assert "Marie Dupont" in body(mediator[0]) and "marie.dupont@exemple.fr" in body(mediator[0])
+    assert "thuyas" not in body(mediator[0])  # the neutral brief, never the person's own words
+    assert any(part.get_filename().endswith(".ics") for part in mediator[0].iter_attachments())
+
+    # A move and a cancellation leave theirs, to both.
+    new_buttons = slot_buttons(chat.say("je voudrais changer de créneau"))
+    chat.texts(new_buttons[0]["payload"])
+    assert reference in chat.texts('/affirm{"choice":"confirm"}')
+    moved = [m for m in mails_about(servers, reference, expected=4) if "déplacé" in str(m["Subject"])]
+    assert sorted(m["To"] == "marie.dupont@exemple.fr" for m in moved) == [False, True]
+    chat.texts("annuler mon rendez-vous")
+    assert "est annulé" in chat.texts('/cancel_booking{"choice":"confirm"}')
+    cancelled = [m for m in mails_about(servers, reference, expected=6) if "annulé" in str(m["Subject"])]
+    assert sorted(m["To"] == "marie.dupont@exemple.fr" for m in cancelled) == [False, True]

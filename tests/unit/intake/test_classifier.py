@@ -46,3 +46,13 @@ def test_domain_of_intent():
 def test_cue_scores_workplace_beats_bare_mairie():
     scores = cue_scores("je suis agent territorial, la mairie refuse mon détachement")
     assert scores["workplace"] > scores["territorial"]
+
+
+def test_a_confident_nlu_answer_is_not_overruled_by_a_cue_for_another_domain():
+    # « magasin » is a consumer cue, but several employees of a shop contesting a schedule is workplace.
+    text = "Nous sommes plusieurs salariés du magasin à contester le nouveau planning"
+    ranking = [{"name": "situation_workplace", "confidence": 0.75}, {"name": "situation_consumer", "confidence": 0.2}]
+    assert classify(text, ranking).domain == "workplace"
+    # Below the confident level, the cues still break the tie.
+    unsure = [{"name": "situation_workplace", "confidence": 0.45}, {"name": "situation_consumer", "confidence": 0.4}]
+    assert classify("mon voisin me doit 300 euros", unsure).domain == "neighbourhood"
