@@ -170,6 +170,10 @@ def minutes_left(expires_at: str | None) -> int | None:
     return max(1, round(seconds / 60)) if seconds > 0 else None
 
 
+def _reminder(person: Mapping[str, Any]) -> str:
+    return content.BOOKING_MESSAGES_REMINDER if person.get("reminder") else ""
+
+
 def messages_said(notifications: Mapping[str, Any] | None) -> tuple[str, str]:
     """What the confirmation says about the messages that follow (the agenda's answer says
     which were queued and whether they really leave): where the person's confirmation goes,
@@ -179,9 +183,9 @@ def messages_said(notifications: Mapping[str, Any] | None) -> tuple[str, str]:
     if not notifications:
         said = content.BOOKING_MESSAGES_UNKNOWN
     elif person.get("channel") == "sms":
-        said = content.BOOKING_MESSAGES_SMS.format(contact=person.get("to", ""))
+        said = content.BOOKING_MESSAGES_SMS.format(contact=person.get("to", ""), reminder=_reminder(person))
     elif person.get("channel") == "email" and person.get("delivered"):
-        said = content.BOOKING_MESSAGES_EMAIL.format(contact=person.get("to", ""))
+        said = content.BOOKING_MESSAGES_EMAIL.format(contact=person.get("to", ""), reminder=_reminder(person))
     elif person.get("channel") == "email":
         said = content.BOOKING_MESSAGES_NONE_DEMO
     else:

@@ -827,8 +827,7 @@ MAIL_PERSON_CONFIRMED_SUBJECT = "Votre rendez-vous de médiation {reference} est
 MAIL_PERSON_CONFIRMED = (
     "Bonjour,\n\nVotre rendez-vous de médiation est confirmé.\n\n"
     "Médiateur : {mediator}\nDate : {date}\nMode : {mode}\n{how}\nRéférence : {reference}\n\n"
-    "Le rendez-vous est joint à ce message (fichier .ics) pour l'ajouter à votre agenda.\n{manage}\n\n"
-    "Vous recevrez un rappel la veille."
+    "Le rendez-vous est joint à ce message (fichier .ics) pour l'ajouter à votre agenda.\n{manage}{reminder}"
 )
 MAIL_PERSON_REMINDER_SUBJECT = "Rappel : votre rendez-vous de médiation {reference}"
 MAIL_PERSON_REMINDER = (
@@ -879,8 +878,11 @@ BRIEF_YES, BRIEF_NO = "oui", "non"
 
 # What the confirmation in the conversation says about the messages that will follow.
 BOOKING_MESSAGES_EMAIL = ("Vous allez recevoir un e-mail de confirmation à {contact}, avec le rendez-vous à ajouter "
-                          "à votre agenda, puis un rappel la veille.")
-BOOKING_MESSAGES_SMS = "Vous allez recevoir un SMS de confirmation au {contact}, puis un rappel la veille."
+                          "à votre agenda{reminder}.")
+BOOKING_MESSAGES_SMS = "Vous allez recevoir un SMS de confirmation au {contact}{reminder}."
+# Said only when a reminder is queued (a booking sooner than REMINDER_HOURS gets none).
+BOOKING_MESSAGES_REMINDER = ", puis un rappel avant le rendez-vous"
+MAIL_REMINDER_COMING = "\n\nVous recevrez un rappel avant le rendez-vous."
 BOOKING_MESSAGES_NONE_PHONE = ("Aucun message ne vous sera envoyé : ce service n'envoie pas de SMS. Notez bien la "
                                "référence et le code ci-dessus.")
 BOOKING_MESSAGES_NONE_DEMO = ("Aucun message ne vous sera envoyé : ce service de démonstration n'envoie pas "

@@ -51,12 +51,21 @@ def person_channel(person: dict[str, Any], messaging: Messaging) -> str | None:
     return None
 
 
-def notifications(booking: dict[str, Any], messaging: Messaging) -> dict[str, Any]:
+def reminder_time(booking: dict[str, Any], messaging: Messaging, now: datetime) -> datetime | None:
+    """When the reminder leaves; None when the booking is sooner than REMINDER_HOURS (the
+    confirmation is then the reminder, and nobody is promised one)."""
+    starts = datetime.fromisoformat(booking["starts_at"].rstrip("Z"))
+    send_after = starts - timedelta(hours=messaging.reminder_hours)
+    return send_after if send_after > now else None
+
+
+def notifications(booking: dict[str, Any], messaging: Messaging, now: datetime) -> dict[str, Any]:
     """What the confirmation tells the person about the messages (section 3 of issue 18)."""
     person = booking["person"]
     channel = person_channel(person, messaging)
     delivered = channel == "sms" or (channel == "email" and messaging.email_delivery == "smtp")
     return {"person": {"channel": channel, "delivered": delivered,
+                       "reminder": bool(channel) and reminder_time(booking, messaging, now) is not None,
                        "to": masked_contact({"email": person["email"]} if channel == "email"
                                             else {"phone": person["phone"]}) if channel else None},
             "mediator": {"channel": "email", "delivered": messaging.email_delivery == "smtp"}}
@@ -145,7 +154,8 @@ def queue(connection: sa.engine.Connection, event: str, booking: dict[str, Any],
     manage = content.MAIL_MANAGE.format(**fields)
     if event == "confirmed":
         person_mail = _email(content.MAIL_PERSON_CONFIRMED_SUBJECT.format(**fields),
-                             content.MAIL_PERSON_CONFIRMED.format(**fields, manage=manage))
+                             content.MAIL_PERSON_CONFIRMED.format(**fields, manage=manage, reminder=(
+                                 content.MAIL_REMINDER_COMING if reminder_time(booking, messaging, now) else "")))
         sms = content.SMS_PERSON_CONFIRMED.format(**fields)
         contact = person.get("email") or person.get("phone") or ""
         mediator_mail = _email(content.MAIL_MEDIATOR_NEW_SUBJECT.format(**fields), content.MAIL_MEDIATOR_NEW.format(
@@ -187,9 +197,8 @@ def queue(connection: sa.engine.Connection, event: str, booking: dict[str, Any],
 
 def _queue_reminder(connection: sa.engine.Connection, booking: dict[str, Any], booking_id: int, channel: str,
                     messaging: Messaging, now: datetime, event_key: str, fields: dict[str, str], manage: str) -> None:
-    starts = datetime.fromisoformat(booking["starts_at"].rstrip("Z"))
-    send_after = starts - timedelta(hours=messaging.reminder_hours)
-    if send_after <= now:  # booked less than REMINDER_HOURS ahead: the confirmation is the reminder
+    send_after = reminder_time(booking, messaging, now)
+    if send_after is None:
         return
     person = booking["person"]
     if channel == "email":

@@ -254,7 +254,7 @@ class AgendaStore:
                     continue
                 raise Conflict("the slot was taken by someone else", "slot_taken") from error
             return {**self.booking(reference, secret), "secret": secret, "calendar_token": calendar,
-                    "notifications": messages.notifications(described, self.messaging)}
+                    "notifications": messages.notifications(described, self.messaging, now)}
         raise Failure("could not mint a unique reference", "reference_exhausted")
 
     def _replay_confirm(self, hold_id: str, person: dict[str, Any], secret: str, calendar: str,
@@ -276,7 +276,7 @@ class AgendaStore:
                                        calendar_token_hash=references.hash_calendar_token(calendar), updated_at=now))
         described = self.booking(row.reference, secret)
         return {**described, "secret": secret, "calendar_token": calendar,
-                "notifications": messages.notifications(described, self.messaging)}
+                "notifications": messages.notifications(described, self.messaging, now)}
 
     @staticmethod
     def _row(connection: sa.engine.Connection, booking_id: int) -> sa.engine.Row:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from scripts.bench.eval_nlu import BLIND, evaluate, heldout_examples, write_report
+from scripts.bench.eval_nlu import BLIND, BLIND_B, evaluate, heldout_examples, write_report
 from bot.paths import ROOT
 
 pytestmark = pytest.mark.model
@@ -34,11 +34,24 @@ def test_heldout_accuracy_holds(model_parse):
 BLIND_MIN_ACCURACY = 0.87
 
 
-def test_blind_set_is_not_in_the_training_data():
+@pytest.mark.parametrize("blind", [BLIND, BLIND_B], ids=["blind", "blind_b"])
+def test_blind_set_is_not_in_the_training_data(blind):
     nlu_dir = ROOT / "data" / "nlu"
     train_text = "\n".join(path.read_text(encoding="utf-8").lower() for path in nlu_dir.glob("*.yml"))
-    overlap = [text for text, _ in heldout_examples(BLIND) if f"- {text.lower()}\n" in train_text]
+    overlap = [text for text, _ in heldout_examples(blind) if f"- {text.lower()}\n" in train_text]
     assert overlap == []
+
+
+# The second blind set (250, 50 per domain), never read: 88.4 % with the model of the session's
+# start; its floor is today's figure less the same margin. Issue 15's goal is 97 %.
+BLIND_B_MIN_ACCURACY = BLIND_B_FLOOR_PLACEHOLDER
+
+
+def test_second_blind_set_accuracy_holds(model_parse):
+    result = evaluate(model_parse, heldout_examples(BLIND_B))
+    write_report(result, "nlu_eval_blind_b")
+    assert result["examples"] >= 250
+    assert result["accuracy"] >= BLIND_B_MIN_ACCURACY
 
 
 def test_blind_accuracy_holds(model_parse):

@@ -345,3 +345,11 @@ def test_overseas_numbers_typed_the_national_way_are_accepted():
 ])
 def test_consent_to_pass_on_the_contact_is_read_from_buttons_intents_and_words(choice, intent, text, expected):
     assert booking.parse_consent(choice, intent, text) == expected
+
+
+def test_a_reminder_is_promised_only_when_one_is_queued():
+    sent = {"channel": "email", "delivered": True, "to": "m•••@exemple.fr"}
+    said, _ = booking.messages_said({"person": {**sent, "reminder": True}, "mediator": {"delivered": True}})
+    assert "rappel" in said
+    said, _ = booking.messages_said({"person": {**sent, "reminder": False}, "mediator": {"delivered": True}})
+    assert "rappel" not in said and "m•••@exemple.fr" in said

@@ -216,11 +216,11 @@ async def test_the_personal_data_is_not_in_clear_in_the_database_file(tmp_path, 
 async def test_sms_only_when_twilio_is_configured_and_said_so(store):
     phone_only = {"name": "Paul Durand", "phone": "+33612345678", "contact_consent": True}
     booking = book(store, person=phone_only)
-    assert booking["notifications"]["person"] == {"channel": None, "delivered": False, "to": None}
+    assert booking["notifications"]["person"] == {"channel": None, "delivered": False, "reminder": False, "to": None}
     assert [row.recipient_kind for row in rows(store)] == ["mediator"]
     store.messaging = replace(store.messaging, sms=True)
     booking = book(store, "marseille", "phone", person=phone_only)
-    assert booking["notifications"]["person"] == {"channel": "sms", "delivered": True, "to": "+336 •• •• 78"}
+    assert booking["notifications"]["person"] == {"channel": "sms", "delivered": True, "reminder": True, "to": "+336 •• •• 78"}
     sms = [outbox.decode(row) for row in rows(store) if row.channel == "sms"]
     assert [message.recipient for message in sms] == ["+33612345678"] * 2  # confirmation and reminder
     assert booking["reference"] in sms[0].text and len(sms[0].text) < 320
