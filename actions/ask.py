@@ -14,11 +14,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot import content
 
 
-def prompt_for(slot: str, domain_code: str | None) -> content.Prompt:
-    variations = content.QUESTIONS[slot]
-    return variations.get(domain_code or "default", variations["default"])
-
-
 def utter_prompt(dispatcher: CollectingDispatcher, prompt: content.Prompt) -> None:
     buttons = [{"title": title, "payload": payload} for title, payload in prompt.buttons]
     dispatcher.utter_message(text=prompt.text, buttons=buttons or None)
@@ -31,7 +26,7 @@ class _AskAction(Action):
         return f"action_ask_{self.slot}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        utter_prompt(dispatcher, prompt_for(self.slot, tracker.get_slot("situation_domain")))
+        utter_prompt(dispatcher, content.variation(content.QUESTIONS, self.slot, tracker.get_slot("situation_domain")))
         return []
 
 

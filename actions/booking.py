@@ -19,7 +19,7 @@ from actions.tracker_reading import latest_entity, latest_intent, latest_text
 from bot import booking, content
 from bot.agenda.client import AgendaClient, AgendaRefused, AgendaUnavailable, conversation_key
 from bot.agenda.references import find_reference, find_secret
-from bot.codes import MODE_CODES, NO_PREFERENCE
+from bot.codes import NO_PREFERENCE
 
 FULL_FORM = ["booking_slot", "booking_name", "booking_contact", "booking_contact_consent", "booking_confirmed"]
 RESCHEDULE_FORM = ["booking_slot", "booking_confirmed"]
@@ -44,15 +44,11 @@ def _tz(tracker: Tracker) -> str:
     return booking.person_timezone(tracker.get_slot("postal_code"))
 
 
-def _mode(tracker: Tracker) -> str | None:
-    mode = tracker.get_slot("preferred_mode")
-    return mode if mode in MODE_CODES else None
-
-
 async def _search(tracker: Tracker, exclude: list[int]) -> tuple[list[dict], str]:
     """Offers for this person; falls back to remote modes when nobody receives nearby."""
     client = agenda()
-    domain, postal_code, mode = tracker.get_slot("situation_domain"), tracker.get_slot("postal_code"), _mode(tracker)
+    domain, postal_code = tracker.get_slot("situation_domain"), tracker.get_slot("postal_code")
+    mode = booking.search_mode(tracker.get_slot("preferred_mode"))
     found = await client.search(domain, postal_code, mode, exclude=exclude)
     if found["slots"] or mode != "in_person":
         return found["slots"], ""
@@ -124,17 +120,12 @@ class ActionOfferBooking(Action):
             dispatcher.utter_message(text=lead)
         rescheduling = any(event.get("name") == "booking_rescheduling" and event.get("value") for event in events)
         intro = (content.BOOKING_INTRO_RESCHEDULE.format(reference=tracker.get_slot("booking_reference"))
-                 if rescheduling else content.BOOKING_INTRO.format(where=_where(offers)))
+                 if rescheduling else content.BOOKING_INTRO.format(where=booking.where_phrase(offers)))
         dispatcher.utter_message(text=intro)
         return events + _offer_events(tracker, offers, []) + [
             SlotSet("booking_status", "offered"), SlotSet("booking_hold", None)] + [
             # Every answer is asked afresh: consent was given for one mediator and one appointment.
             SlotSet(slot, None) for slot in FULL_FORM]
-
-
-def _where(offers: list[dict]) -> str:
-    tiers = {offer["proximity"] for offer in offers if offer["mode"] == "in_person"}
-    return f" (en personne {content.PROXIMITY_LABELS[min(tiers)]})" if tiers else ""
 
 
 class ValidateBookingForm(FormValidation):
@@ -348,10 +339,8 @@ class ActionAskBookingConfirmed(Action):
             text = content.BOOKING_ASK_CONFIRM_RESCHEDULE.format(reference=tracker.get_slot("booking_reference"),
                                                                  label=label)
         else:
-            contact = booking.masked_contact({"email" if "@" in (tracker.get_slot("booking_contact") or "") else "phone":
-                                              tracker.get_slot("booking_contact") or ""})
-            text = content.BOOKING_ASK_CONFIRM.format(label=f"{label}, au nom de {tracker.get_slot('booking_name')}, "
-                                                            f"contact {contact}")
+            text = content.BOOKING_ASK_CONFIRM.format(label=booking.confirm_details(
+                label, tracker.get_slot("booking_name"), tracker.get_slot("booking_contact")))
         utter_prompt(dispatcher, content.Prompt(text, content.BOOKING_CONFIRM_BUTTONS))
         return []
 

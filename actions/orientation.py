@@ -122,7 +122,8 @@ class ActionAskTriageAnswer(Action):
         question = _next_question(tracker)
         if question is None:
             return []
-        utter_prompt(dispatcher, triage.prompt(question, tracker.get_slot("situation_domain")))
+        utter_prompt(dispatcher, content.variation(content.TRIAGE_QUESTIONS, question,
+                                                     tracker.get_slot("situation_domain")))
         return [SlotSet("triage_question", question)]
 
 

@@ -10,42 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.tracker_reading import latest_entity, latest_text
 from bot import content
 from bot.intake import questions
-from bot.language.answers import normalise
-from bot.intake.recap import recap_text, triage_values
-
-# Words people use for each editable field ("modifier le montant", "changer mon code postal").
-_FIELD_WORDS = {
-    "amount": ("montant", "somme", "argent", "prix", "euros"),
-    "postal_code": ("code postal", "adresse", "ville", "lieu", "cp"),
-    "mode": ("mode", "telephone", "visio", "presentiel", "rendez-vous"),
-    "urgency": ("urgence", "urgent"),
-    "court": ("procedure", "tribunal", "juge", "justice"),
-    "other_party": ("autre partie", "partie adverse", "personne", "interlocuteur"),
-    "relationship": ("relation",),
-    "employer": ("employeur",),
-    "decision": ("decision",),
-    "complaint": ("reclamation", "courrier", "lettre"),
-    "domain": ("type", "domaine", "categorie", "situation"),
-}
-
-
-def field_from_words(text: str) -> str | None:
-    plain = normalise(text)
-    for field, words in _FIELD_WORDS.items():
-        if any(word in plain for word in words):
-            return field
-    return None
-
-
-def edit_buttons(slots: dict[str, Any]) -> list[dict[str, str]]:
-    asked = set(questions.required_slots(slots)) | set(slots.get("skipped_questions") or ())
-    shown = set(triage_values(slots))  # triage answers the description gave
-    buttons = []
-    for field, label in content.EDIT_BUTTONS.items():
-        if field == "domain" or set(questions.EDITABLE_FIELDS[field]) & asked or field in shown:
-            buttons.append({"title": label, "payload": f'/modify_answer{{"field":"{field}"}}'})
-    return buttons
-
+from bot.intake.recap import edit_buttons, field_from_words, recap_text
 
 class ActionShowRecap(Action):
     def name(self) -> str:

@@ -1,8 +1,8 @@
 """`action_safety_screen`: runs whenever the safety screen fires, in any state.
 
-Numbers first, in a short and warm message; no mediation, no contact with the other
-party; the matching legal exemption is recorded. The person may then go on, for
-information only. The words that fired are never stored or logged, only categories.
+Numbers first, in a short and warm message (bot/safety/messages.py); no mediation, no
+contact with the other party; the matching legal exemption is recorded. The person may then
+go on, for information only. The words that fired are never stored or logged, only categories.
 """
 from __future__ import annotations
 
@@ -13,10 +13,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tracker_reading import intent_ranking, latest_text
-from bot import content
 from bot.intake.classifier import classify
-from bot.legal.engine import default_table, evaluate
-from bot.legal.facts import VIOLENCE_CATEGORIES, build_facts
+from bot.safety.messages import safety_exemptions, safety_message
 from bot.safety.screen import CATEGORIES, screen
 
 
@@ -24,30 +22,6 @@ def categories_of(tracker: Tracker) -> list[str]:
     """Categories set by the NLU component, or found again by the lexicon."""
     found = tracker.latest_message.get("safety") or list(screen(latest_text(tracker)).categories)
     return [category for category in CATEGORIES if category in found] or ["danger"]
-
-
-def safety_message(categories: list[str], domain: str | None, repeat: bool) -> str:
-    helplines = [line for line in default_table().helplines if set(line.categories) & set(categories)]
-    only_suicide = set(categories) == {"suicide"}
-    if repeat:
-        opening = content.SAFETY_REPEAT
-    else:
-        opening = content.SAFETY_OPENING_SUICIDE if only_suicide else content.SAFETY_OPENING
-    lines = [opening] + [content.SAFETY_HELPLINE_LINE.format(number=h.number, label=h.label, hours=h.hours)
-                         for h in helplines]
-    if "domestic" in categories:
-        lines.append(content.SAFETY_ONLINE)
-    if not repeat and set(categories) & VIOLENCE_CATEGORIES:
-        lines.append(content.SAFETY_FAMILY if domain == "family" else content.SAFETY_OTHER)
-    if not repeat:
-        lines.append(content.SAFETY_CONTINUE)
-    return "\n".join(lines)
-
-
-def safety_exemptions(slots: dict[str, Any]) -> list[str]:
-    """Rule ids of the exemption that alleged violence opens for this case (S5, F2, 750-1 3°)."""
-    verdict = evaluate(build_facts(slots, {}))
-    return [rule.id for rule in verdict.deciding + verdict.exemptions] if verdict.verdict == "exempt" else []
 
 
 class ActionSafetyScreen(Action):

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from bot import content
+from bot.codes import MODE_CODES
 from bot.language.answers import normalise
 # Re-exported for the actions: the parsers and labels live in the language layer, shared with the agenda.
 from bot.language.contacts import masked_contact, parse_contact, parse_name  # noqa: F401
@@ -36,8 +37,27 @@ def offer_label(offer: Mapping[str, Any], tz_name: str) -> str:
     """One line per offer: who, when, how (and where, in person)."""
     how = content.BOOKING_MODE_LABELS[offer["mode"]]
     if offer["mode"] == "in_person" and offer.get("place"):
-        how += f" à {offer['place']}"
-    return f"{offer['mediator_name']}, {when_label(offer['starts_at'], tz_name)}, {how}"
+        how = content.BOOKING_MODE_AT_PLACE.format(mode=how, place=offer["place"])
+    return content.BOOKING_OFFER_LINE.format(mediator=offer["mediator_name"],
+                                             when=when_label(offer["starts_at"], tz_name), how=how)
+
+
+def search_mode(preferred: str | None) -> str | None:
+    """The mode to search the agenda for: the person's preference when it is a mode, else any."""
+    return preferred if preferred in MODE_CODES else None
+
+
+def where_phrase(offers: list[Mapping[str, Any]]) -> str:
+    """« (en personne dans votre département) » after the intro: the nearest in-person offer, or nothing."""
+    tiers = {offer["proximity"] for offer in offers if offer["mode"] == "in_person"}
+    return content.BOOKING_WHERE_IN_PERSON.format(proximity=content.PROXIMITY_LABELS[min(tiers)]) if tiers else ""
+
+
+def confirm_details(label: str, name: str | None, contact: str | None) -> str:
+    """The held slot, the name and the contact (masked), read back before confirming."""
+    contact = contact or ""
+    masked = masked_contact({"email" if "@" in contact else "phone": contact})
+    return content.BOOKING_CONFIRM_DETAILS.format(label=label, name=name, contact=masked)
 
 
 def offer_buttons(offers: list[Mapping[str, Any]], tz_name: str, more: bool = True) -> list[dict[str, str]]:
@@ -127,7 +147,7 @@ def build_brief(slots: Mapping[str, Any], mode: str) -> dict[str, Any]:
         "safety": {"risk": bool(slots.get("safety_risk")), "categories": list(slots.get("safety_categories") or [])},
         "outcome_aim": slots.get("outcome_aim"),
         "mode": mode,
-        "note": "Résumé automatique de l'accueil en ligne, à vérifier avec la personne. Ne vaut pas avis juridique.",
+        "note": content.BRIEF_NOTE,
     }
 
 

@@ -4,12 +4,18 @@ One place, so wording is reviewed together and never scattered in the logic.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Mapping, NamedTuple
 
 
 class Prompt(NamedTuple):
     text: str
     buttons: tuple[tuple[str, str], ...] = ()
+
+
+def variation(table: Mapping[str, Mapping[str, Prompt]], key: str, domain: str | None) -> Prompt:
+    """The wording of `key` for this domain, or its default (QUESTIONS, TRIAGE_QUESTIONS)."""
+    variations = table[key]
+    return variations.get(domain or "default", variations["default"])
 
 DOMAIN_LABELS = {
     "family": "conflit familial",
@@ -115,6 +121,9 @@ EDIT_BUTTONS = {
     "decision": "La décision contestée",
     "complaint": "La réclamation écrite",
 }
+
+# WhatsApp's list message: the button that opens the list (bot/channels/rendering.py).
+LIST_BUTTON_LABEL = "Voir les choix"
 
 # Channel-level guards (bot/channels/text_guard.py).
 EMPTY_MESSAGE = "Je n'ai reçu aucun texte. Écrivez-moi votre message, en quelques mots."
@@ -517,7 +526,7 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
 
 def french_date(day) -> str:
     """date(2023, 5, 11) -> '11 mai 2023'; the 1st is '1er'."""
-    first = "1er" if day.day == 1 else str(day.day)
+    first = FIRST_OF_MONTH if day.day == 1 else str(day.day)
     return f"{first} {MONTHS[day.month - 1]} {day.year}"
 
 
@@ -658,6 +667,17 @@ TIMEZONE_LABELS = {"Europe/Paris": "", "America/Guadeloupe": " (heure de Guadelo
                    "Indian/Reunion": " (heure de La Réunion)", "Indian/Mayotte": " (heure de Mayotte)"}
 BOOKING_MODE_LABELS = {"phone": "par téléphone", "video": "en visio", "in_person": "en personne"}
 PROXIMITY_LABELS = {0: "dans votre commune", 1: "dans votre département", 2: "dans votre région"}
+# One offer (bot/booking.py: offer_label) and its date (bot/language/dates.py: when_label).
+BOOKING_OFFER_LINE = "{mediator}, {when}, {how}"
+BOOKING_MODE_AT_PLACE = "{mode} à {place}"
+WHEN_LABEL = "{weekday} {day} {month} à {hour} h {minute:02d}{zone}"
+FIRST_OF_MONTH = "1er"
+# After BOOKING_INTRO's « votre situation », when some offers are in person: the nearest one.
+BOOKING_WHERE_IN_PERSON = " (en personne {proximity})"
+# The held slot, the name and the contact, read back before the booking is confirmed.
+BOOKING_CONFIRM_DETAILS = "{label}, au nom de {name}, contact {contact}"
+# The note at the foot of the brief the mediator receives (bot/booking.py: build_brief).
+BRIEF_NOTE = "Résumé automatique de l'accueil en ligne, à vérifier avec la personne. Ne vaut pas avis juridique."
 
 BOOKING_INTRO = (
     "Je peux vous proposer un rendez-vous avec un médiateur. Voici les premiers créneaux qui "

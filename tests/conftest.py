@@ -9,6 +9,8 @@ from bot.paths import ROOT
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "model: needs the trained model and the real servers on loopback")
+    # Kept in tests/e2e although no trained model is needed: a real browser, or the spaCy model.
+    config.addinivalue_line("markers", "slow: no trained model, but a real browser or the spaCy model (tests/e2e)")
 
 
 _FAILURES: list[str] = []

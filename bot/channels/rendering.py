@@ -37,7 +37,6 @@ MESSENGER_TEXT, MESSENGER_QUICK_REPLIES, MESSENGER_TITLE = 2000, 13, 20
 MESSENGER_TEMPLATE_TEXT, MESSENGER_TEMPLATE_BUTTONS = 640, 3
 WHATSAPP_TEXT, WHATSAPP_BODY, WHATSAPP_BUTTONS, WHATSAPP_BUTTON_TITLE = 4096, 1024, 3, 20
 WHATSAPP_ROWS, WHATSAPP_ROW_TITLE, WHATSAPP_ROW_DESCRIPTION = 10, 24, 72
-LIST_BUTTON_LABEL = "Voir les choix"
 
 
 def shorten(text: str, limit: int) -> str:
@@ -119,7 +118,7 @@ def whatsapp_messages(text: str, buttons: list[dict[str, str]] | None) -> list[d
         rows.append(row)
     return messages + [{"type": "interactive", "interactive": {
         "type": "list", "body": {"text": body},
-        "action": {"button": LIST_BUTTON_LABEL, "sections": [{"rows": rows}]}}}]
+        "action": {"button": content.LIST_BUTTON_LABEL, "sections": [{"rows": rows}]}}}]
 
 
 _LEADING_SLASH = re.compile(r"^\s*/+")

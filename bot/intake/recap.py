@@ -1,4 +1,5 @@
-"""The recap of what the assistant understood, built from the intake slots.
+"""The recap of what the assistant understood, built from the intake slots, and the choice of
+the answer to change from it.
 
 What the description gave without a question (bot/intake/extraction.py) is marked « d'après votre
 message », so that the person confirms it or changes it here.
@@ -10,6 +11,7 @@ from typing import Any, Mapping
 
 from bot import content
 from bot.intake import extraction, questions
+from bot.language.answers import normalise
 from bot.places.postal_codes import departement_of, departements
 
 # Recap field -> the slot it shows (for the « d'après votre message » mark).
@@ -83,3 +85,39 @@ def recap_lines(slots: Mapping[str, Any], today: dt.date | None = None) -> list[
 def recap_text(slots: Mapping[str, Any]) -> str:
     lines = "\n".join(f"• {line}" for line in recap_lines(slots))
     return f"{content.RECAP_TITLE}\n{lines}\n{content.RECAP_QUESTION}"
+
+
+# Words people use for each editable field ("modifier le montant", "changer mon code postal").
+_FIELD_WORDS = {
+    "amount": ("montant", "somme", "argent", "prix", "euros"),
+    "postal_code": ("code postal", "adresse", "ville", "lieu", "cp"),
+    "mode": ("mode", "telephone", "visio", "presentiel", "rendez-vous"),
+    "urgency": ("urgence", "urgent"),
+    "court": ("procedure", "tribunal", "juge", "justice"),
+    "other_party": ("autre partie", "partie adverse", "personne", "interlocuteur"),
+    "relationship": ("relation",),
+    "employer": ("employeur",),
+    "decision": ("decision",),
+    "complaint": ("reclamation", "courrier", "lettre"),
+    "domain": ("type", "domaine", "categorie", "situation"),
+}
+
+
+def field_from_words(text: str) -> str | None:
+    """The editable field a typed answer names (« changer le montant »), or None."""
+    plain = normalise(text)
+    for field, words in _FIELD_WORDS.items():
+        if any(word in plain for word in words):
+            return field
+    return None
+
+
+def edit_buttons(slots: Mapping[str, Any]) -> list[dict[str, str]]:
+    """One button per field the person was asked, or that the description gave."""
+    asked = set(questions.required_slots(slots)) | set(slots.get("skipped_questions") or ())
+    shown = set(triage_values(slots))  # triage answers the description gave
+    buttons = []
+    for field, label in content.EDIT_BUTTONS.items():
+        if field == "domain" or set(questions.EDITABLE_FIELDS[field]) & asked or field in shown:
+            buttons.append({"title": label, "payload": f'/modify_answer{{"field":"{field}"}}'})
+    return buttons

@@ -136,6 +136,7 @@ def find_past_date(text: str | None, today: dt.date | None = None) -> dt.date | 
 def when_label(starts_at_iso: str, tz_name: str) -> str:
     """'mardi 24 novembre à 14 h 00' in the person's clock."""
     starts = dt.datetime.fromisoformat(starts_at_iso.rstrip("Z")).replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(tz_name))
-    return (f"{content.WEEKDAYS[starts.weekday()]} {starts.day if starts.day > 1 else '1er'} "
-            f"{content.MONTHS[starts.month - 1]} à {starts.hour} h {starts.minute:02d}"
-            f"{content.TIMEZONE_LABELS.get(tz_name, '')}")
+    return content.WHEN_LABEL.format(
+        weekday=content.WEEKDAYS[starts.weekday()], day=starts.day if starts.day > 1 else content.FIRST_OF_MONTH,
+        month=content.MONTHS[starts.month - 1], hour=starts.hour, minute=starts.minute,
+        zone=content.TIMEZONE_LABELS.get(tz_name, ""))

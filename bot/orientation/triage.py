@@ -42,11 +42,6 @@ def _pointless(question: str, answers: Mapping[str, Any]) -> bool:
     return question == "complaint_date" and answers.get("written_complaint") in (False, DONT_KNOW)
 
 
-def prompt(question: str, domain: str | None) -> content.Prompt:
-    variations = content.TRIAGE_QUESTIONS[question]
-    return variations.get(domain or "default", variations["default"])
-
-
 def _basis_lines(rules) -> list[str]:
     """The legal texts with their date, « à vérifier » below high confidence, the official link
     once; never the rule id, the row of the research note nor its sources."""

@@ -118,7 +118,7 @@ def load_rasa_model(cls: type[RasaModel], model_file_name: str, model_data_examp
 
 
 # The patches replace private Rasa functions whose code they mirror: checked against this
-# version only (tests/e2e/test_rasa_speedups.py). Another version runs Rasa's own, slower code.
+# version only (tests/unit/rasa_plugins/test_speedups.py, tests/e2e/test_rasa_speedups.py). Another version runs Rasa's own, slower code.
 PATCHED_RASA_VERSION = "3.6.21"
 
 

@@ -144,7 +144,7 @@ class Findings:
     mixed: dict[str, list[str]] = field(default_factory=dict)  # sender -> what is wrong
 
 
-# ---- Checks on the trackers (pure functions: tests/e2e/test_load.py feeds them fakes) -------------
+# ---- Checks on the trackers (pure functions: tests/unit/scripts/test_load_checks.py feeds them fakes) -------------
 
 def expected_user_texts(conversation: Conversation) -> list[str | None]:
     """The user events the tracker must hold, in order.

@@ -2,7 +2,7 @@
 //
 //   node tests/browser/space.mjs <agenda base URL> <artefacts dir> <link file> <email> <reference>
 //
-// Run by tests/test_agenda_space_browser.py, which serves the agenda on loopback, reads the
+// Run by tests/e2e/test_agenda_space_browser.py, which serves the agenda on loopback, reads the
 // sign-in link from the outbox once this script has asked for it, and writes it to <link file>.
 // Scenarios: sign-in by link, the list and one booking (brief and contact), editing the hours,
 // the calendar page; axe-core's WCAG 2.1 A/AA rules on every page; no script error, no CSP

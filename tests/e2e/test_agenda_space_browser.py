@@ -46,6 +46,7 @@ async def _deliver_link(store, link_file: Path, process) -> None:
         await asyncio.sleep(0.2)
 
 
+@pytest.mark.slow
 async def test_the_space_in_a_real_browser(tmp_path):
     chromium, node = _requirements()
     ARTEFACTS.mkdir(parents=True, exist_ok=True)

@@ -118,3 +118,22 @@ def channel_test_env(platform: FakePlatform) -> dict[str, str]:
     # replies must not get the "please wait" notice (tested on its own in tests/unit/channels/test_turn.py).
     return {**CHANNEL_TEST_SECRETS, "META_GRAPH_URL": platform.url, "TWILIO_API_URL": platform.url,
             "SLOW_TURN_SECONDS": "60"}
+
+
+_numbers = itertools.count(10_000_000)
+
+
+def new_mobile_digits() -> int:
+    """Eight digits for a French mobile number (+336…) that no other test of this run uses."""
+    return next(_numbers)
+
+
+def twilio_messages_to(to: str) -> Callable[[Captured], bool]:
+    """A message sent through the fake Twilio API to `to`."""
+    return lambda r: r.path.endswith("/Messages.json") and r.form.get("To") == to
+
+
+def whatsapp_messages_to(wa_id: str) -> Callable[[Captured], bool]:
+    """A message sent through the fake WhatsApp Cloud API to `wa_id`, from the test number."""
+    phone_number_id = CHANNEL_TEST_SECRETS["WHATSAPP_PHONE_NUMBER_ID"]
+    return lambda r: r.path == f"/{phone_number_id}/messages" and (r.json or {}).get("to") == wa_id

@@ -353,3 +353,23 @@ def test_a_reminder_is_promised_only_when_one_is_queued():
     assert "rappel" in said
     said, _ = booking.messages_said({"person": {**sent, "reminder": False}, "mediator": {"delivered": True}})
     assert "rappel" not in said and "m•••@exemple.fr" in said
+
+
+def test_the_search_mode_is_the_persons_mode_or_any():
+    assert booking.search_mode("video") == "video"
+    assert booking.search_mode("no_preference") == "no_preference"
+    assert booking.search_mode("/inform") is None and booking.search_mode(None) is None
+
+
+def test_the_intro_names_the_nearest_in_person_offer_only():
+    offers = [{"mode": "in_person", "proximity": 2}, {"mode": "in_person", "proximity": 1},
+              {"mode": "phone", "proximity": 0}]
+    assert booking.where_phrase(offers) == " (en personne dans votre département)"
+    assert booking.where_phrase([{"mode": "video", "proximity": 0}]) == ""
+
+
+def test_the_confirmation_reads_back_the_slot_the_name_and_a_masked_contact():
+    text = booking.confirm_details("lundi 1er mars à 9 h 00", "Alex Martin", "alex.martin@example.org")
+    assert text.startswith("lundi 1er mars à 9 h 00, au nom de Alex Martin, contact ")
+    assert "alex.martin@example.org" not in text
+    assert "0612345678" not in booking.confirm_details("x", "A", "0612345678")

@@ -7,9 +7,10 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.ask import ASK_ACTIONS, prompt_for
+from actions.ask import ASK_ACTIONS
 from actions.intake_form import ValidateIntakeForm
-from actions.recap import ActionAskEdit, ActionResetField, ActionShowRecap, field_from_words
+from actions.recap import ActionAskEdit, ActionResetField, ActionShowRecap
+from bot.intake.recap import field_from_words
 from actions.situation import ActionClassifySituation
 from bot import content
 
@@ -184,7 +185,7 @@ def test_required_slots_follow_the_domain():
 def test_every_question_has_an_action_and_a_default_prompt():
     for slot, action_class in ASK_ACTIONS.items():
         assert action_class().name() == f"action_ask_{slot}"
-        assert prompt_for(slot, None).text
+        assert content.variation(content.QUESTIONS, slot, None).text
 
 
 def test_domain_confirmation_question_names_the_domain():

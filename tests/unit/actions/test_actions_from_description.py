@@ -6,7 +6,8 @@ from __future__ import annotations
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orientation import ActionAskTriageAnswer, ValidateOrientationForm
-from actions.recap import ActionAskEdit, ActionResetField, ActionShowRecap, field_from_words
+from actions.recap import ActionAskEdit, ActionResetField, ActionShowRecap
+from bot.intake.recap import field_from_words
 from bot import content
 from tests.unit.actions.test_actions import DOMAIN, make_tracker, run, validate
 

@@ -6,7 +6,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.orientation import (ActionAskOutcomeAim, ActionAskTriageAnswer, ActionShowRoutes,
                                  ValidateOrientationForm, orientation_slots)
 from actions.recap import ActionResetField
-from actions.safety import ActionSafetyScreen, safety_message
+from actions.safety import ActionSafetyScreen
+from bot.safety.messages import safety_message
 from bot import content
 from tests.unit.actions.test_actions import make_tracker, run
 

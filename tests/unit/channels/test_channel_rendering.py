@@ -106,7 +106,7 @@ def test_a_leading_slash_typed_by_a_person_is_never_an_intent(typed, expected):
 
 # ---------------------------------------------------------------- links and emergency numbers
 
-from actions.safety import safety_message
+from bot.safety.messages import safety_message
 from bot import content
 from bot.legal.engine import default_table
 
