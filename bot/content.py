@@ -1126,3 +1126,31 @@ SPACE_CANCEL_TEXT = (
 )
 SPACE_CANCEL_SMS = ("Médiation Accueil : votre rendez-vous {reference} du {when} est annulé par le médiateur. "
                     "Revenez sur l'assistant d'accueil pour en prendre un autre.")
+
+
+# ---------------------------------------------------------------------------------------
+# Agenda API errors (bot/agenda/service.py, store.py): the "message" of its JSON errors, for
+# the action server and operators; the person never sees them (actions map the codes).
+# ---------------------------------------------------------------------------------------
+AGENDA_ERRORS = {
+    "body_too_large": "Le corps de la requête dépasse {kb} ko.",
+    "internal_error": "Erreur interne du service d'agenda.",
+    "unauthorized": "Jeton d'accès absent ou incorrect.",
+    "invalid_json": "Le corps de la requête doit être un objet JSON.",
+    "hold_not_found": "Cette réservation provisoire n'existe pas.",
+    "booking_not_found_or_wrong_secret": "Référence inconnue ou code incorrect.",
+    "calendar_not_found": "Ce calendrier n'existe pas.",
+    "invalid_date": "Date invalide : utilisez le format ISO 8601 (2026-01-31T09:00:00Z).",
+    "date_out_of_bounds": "Date hors limites : un an avant aujourd'hui au plus tôt, deux ans après au plus tard.",
+    "missing_field": "Le champ « {key} » est obligatoire.",
+    "invalid_field": "Le champ « {key} » doit être un texte de {limit} caractères au plus, sans caractère de contrôle.",
+    "invalid_domain": "« domain » doit valoir {values} ou other.",
+    "invalid_mode": "« mode » doit valoir {values} ou {none}.",
+    "invalid_postal_code": "« postal_code » doit compter 5 chiffres.",
+    "invalid_query": ("« limit » doit être un entier positif ; « exclude », {max_excluded} identifiants entiers au "
+                      "plus, séparés par des virgules."),
+    "invalid_body": "« person » (objet) est obligatoire ; « brief » doit être un objet.",
+    "invalid_brief": "« brief » est trop volumineux ou contient des caractères non autorisés.",
+    "invalid_email": "« email » n'est pas une adresse e-mail valide.",
+    "invalid_phone": "« phone » n'est pas un numéro de téléphone valide.",
+}

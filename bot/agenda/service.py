@@ -87,11 +87,11 @@ async def errors_middleware(request: web.Request, handler: Callable[[web.Request
         if error.status < 400:
             raise
         if error.status == 413:
-            return _error(413, "body_too_large", f"Le corps de la requête dépasse {MAX_BODY // 1024} ko.")
+            return _error(413, "body_too_large", content.AGENDA_ERRORS["body_too_large"].format(kb=MAX_BODY // 1024))
         return _error(error.status, error.reason.lower().replace(" ", "_"), error.reason)
     except Exception:  # noqa: BLE001 - the log has the trace, the client gets a clean 500
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return _error(500, "internal_error", "Erreur interne du service d'agenda.")
+        return _error(500, "internal_error", content.AGENDA_ERRORS["internal_error"])
 
 
 def _bearer_ok(request: web.Request, expected: str | None) -> bool:
@@ -109,7 +109,7 @@ async def auth_middleware(request: web.Request, handler):
             return _error(401, "unauthorized", "mediator access needs the admin token")
     elif request.path.startswith("/api/") and request.path != "/api/openapi.yaml":
         if not _bearer_ok(request, settings["token"]):
-            return _error(401, "unauthorized", "Jeton d'accès absent ou incorrect.")
+            return _error(401, "unauthorized", content.AGENDA_ERRORS["unauthorized"])
     return await handler(request)
 
 
@@ -120,13 +120,13 @@ async def _run(request: web.Request, function: Callable[..., Any], *args: Any, *
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
     if request.content_length and request.content_length >= MAX_BODY:
-        raise TooLarge(f"Le corps de la requête dépasse {MAX_BODY // 1024} ko.", "body_too_large")
+        raise TooLarge(content.AGENDA_ERRORS["body_too_large"].format(kb=MAX_BODY // 1024), "body_too_large")
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
-        raise AgendaError("Le corps de la requête doit être un objet JSON.", "invalid_json") from None
+        raise AgendaError(content.AGENDA_ERRORS["invalid_json"], "invalid_json") from None
     if not isinstance(body, dict):
-        raise AgendaError("Le corps de la requête doit être un objet JSON.", "invalid_json")
+        raise AgendaError(content.AGENDA_ERRORS["invalid_json"], "invalid_json")
     return body
 
 
@@ -139,21 +139,21 @@ def _int_id(value: str, what: str) -> int:
 def _hold_id(value: object) -> str:
     """A hold id has the shape the agenda gives (a UUID); any other is unknown."""
     if not isinstance(value, str) or not _HOLD_ID.match(value):
-        raise NotFound("Cette réservation provisoire n'existe pas.", "hold_not_found")
+        raise NotFound(content.AGENDA_ERRORS["hold_not_found"], "hold_not_found")
     return value
 
 
 def _reference(value: str) -> str:
     """A booking reference (MED-XXXXX); any other text gets the answer of an unknown one."""
     if not _REFERENCE.match(value.upper()):
-        raise Forbidden("Référence inconnue ou code secret erroné.", "booking_not_found_or_wrong_secret")
+        raise Forbidden(content.AGENDA_ERRORS["booking_not_found_or_wrong_secret"], "booking_not_found_or_wrong_secret")
     return value.upper()
 
 
 def _calendar_token(value: str) -> str:
     """A calendar link's token (url-safe base64); any other text names no calendar."""
     if not _CALENDAR_TOKEN.match(value):
-        raise NotFound("Ce calendrier n'existe pas.", "calendar_not_found")
+        raise NotFound(content.AGENDA_ERRORS["calendar_not_found"], "calendar_not_found")
     return value
 
 
@@ -165,11 +165,9 @@ def _date(value: str | None, default: datetime, now: datetime) -> datetime:
         if parsed.tzinfo is not None:  # an explicit offset is converted, not dropped
             parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     except (ValueError, OverflowError):  # 9999-12-31T23:59:59-01:00 overflows once in UTC
-        raise AgendaError("Date invalide : utilisez le format ISO 8601 (2026-01-31T09:00:00Z).",
-                          "invalid_date") from None
+        raise AgendaError(content.AGENDA_ERRORS["invalid_date"], "invalid_date") from None
     if not now - DATES_BEFORE <= parsed <= now + DATES_AFTER:
-        raise AgendaError("Date hors limites : un an avant aujourd'hui au plus tôt, deux ans après au plus tard.",
-                          "invalid_date")
+        raise AgendaError(content.AGENDA_ERRORS["date_out_of_bounds"], "invalid_date")
     return parsed
 
 
@@ -177,11 +175,10 @@ def _text(body: dict, key: str, limit: int, required: bool = False) -> str | Non
     value = body.get(key)
     if value is None or value == "":
         if required:
-            raise AgendaError(f"Le champ « {key} » est obligatoire.", f"missing_{key}")
+            raise AgendaError(content.AGENDA_ERRORS["missing_field"].format(key=key), f"missing_{key}")
         return None
     if not isinstance(value, str) or len(value) > limit or not clean_text(value):
-        raise AgendaError(f"Le champ « {key} » doit être un texte de {limit} caractères au plus, "
-                          "sans caractère de contrôle.", f"invalid_{key}")
+        raise AgendaError(content.AGENDA_ERRORS["invalid_field"].format(key=key, limit=limit), f"invalid_{key}")
     return value.strip()
 
 
@@ -210,13 +207,13 @@ async def search_slots(request: web.Request) -> web.Response:
     store = request.app[STORE]
     domain = query.get("domain") or None
     if domain and domain not in DOMAINS + ("other",):
-        raise AgendaError(f"« domain » doit valoir {', '.join(DOMAINS)} ou other.", "invalid_domain")
+        raise AgendaError(content.AGENDA_ERRORS["invalid_domain"].format(values=", ".join(DOMAINS)), "invalid_domain")
     mode = query.get("mode") or None
     if mode and mode not in MODES + (NO_PREFERENCE,):
-        raise AgendaError(f"« mode » doit valoir {', '.join(MODES)} ou {NO_PREFERENCE}.", "invalid_mode")
+        raise AgendaError(content.AGENDA_ERRORS["invalid_mode"].format(values=", ".join(MODES), none=NO_PREFERENCE), "invalid_mode")
     postal_code = query.get("postal_code") or None
     if postal_code and not (len(postal_code) == 5 and postal_code.isascii() and postal_code.isdigit()):
-        raise AgendaError("« postal_code » doit compter 5 chiffres.", "invalid_postal_code")
+        raise AgendaError(content.AGENDA_ERRORS["invalid_postal_code"], "invalid_postal_code")
     now = store.clock()
     start = _date(query.get("from"), now, now)
     end = _date(query.get("to"), start + timedelta(days=demo.HORIZON_DAYS), now)
@@ -225,8 +222,7 @@ async def search_slots(request: web.Request) -> web.Response:
     if not (limit_text.isascii() and limit_text.isdigit() and len(limit_text) <= MAX_LIMIT_DIGITS) \
             or len(parts) > MAX_EXCLUDED \
             or not all(part.isascii() and part.isdigit() and len(part) <= 10 and int(part) <= MAX_ID for part in parts):
-        raise AgendaError(f"« limit » doit être un entier positif ; « exclude », {MAX_EXCLUDED} identifiants "
-                          "entiers au plus, séparés par des virgules.", "invalid_query")
+        raise AgendaError(content.AGENDA_ERRORS["invalid_query"].format(max_excluded=MAX_EXCLUDED), "invalid_query")
     limit = min(max(int(limit_text), 1), 20)
     exclude = {int(part) for part in parts}
     page, total = await _run(request, store.search, domain, postal_code, mode, start, end, limit, exclude)
@@ -250,9 +246,9 @@ async def confirm_hold(request: web.Request) -> web.Response:
     person = body.get("person")
     brief = body.get("brief", {})
     if not isinstance(person, dict) or not isinstance(brief, dict):
-        raise AgendaError("« person » (objet) est obligatoire ; « brief » doit être un objet.", "invalid_body")
+        raise AgendaError(content.AGENDA_ERRORS["invalid_body"], "invalid_body")
     if len(json.dumps(brief)) > 16_000 or not _clean_json(brief):
-        raise AgendaError("« brief » est trop volumineux ou contient des caractères non autorisés.", "invalid_brief")
+        raise AgendaError(content.AGENDA_ERRORS["invalid_brief"], "invalid_brief")
     contact = {
         "name": _text(person, "name", 120, required=True),
         "email": _text(person, "email", 254), "phone": _text(person, "phone", 32),
@@ -260,8 +256,7 @@ async def confirm_hold(request: web.Request) -> web.Response:
     }
     for key in ("email", "phone"):  # the same checks as in the conversation, for any client
         if contact[key] and (parse_contact(contact[key]) or {}).get(key) is None:
-            raise AgendaError(f"« {key} » n'est pas {'une adresse e-mail' if key == 'email' else 'un numéro de téléphone'}"
-                              " valide.", f"invalid_{key}")
+            raise AgendaError(content.AGENDA_ERRORS[f"invalid_{key}"], f"invalid_{key}")
     conversation = _text(body, "conversation", 128)
     booking = await _run(request, request.app[STORE].confirm, _hold_id(request.match_info["hold_id"]), contact, brief,
                          conversation)

@@ -286,7 +286,7 @@ class AgendaStore:
         row = connection.execute(sa.select(bookings).where(bookings.c.reference == (reference or "").upper())).first()
         # Same answer for an unknown reference and a wrong secret: no guessing which exist.
         if row is None or not references.secret_matches(secret, row.secret_hash, row.secret_scheme):
-            raise Forbidden("Référence inconnue ou code incorrect.", "booking_not_found_or_wrong_secret")
+            raise Forbidden(content.AGENDA_ERRORS["booking_not_found_or_wrong_secret"], "booking_not_found_or_wrong_secret")
         return row
 
     # ---- wrong codes: counted per booking and per client, locked out past the limit ----
@@ -343,7 +343,7 @@ class AgendaStore:
                 connection.execute(code_attempts.delete().where(code_attempts.c.key == booking_key))
                 failed = False
         if failed:
-            raise Forbidden("Référence inconnue ou code incorrect.", "booking_not_found_or_wrong_secret")
+            raise Forbidden(content.AGENDA_ERRORS["booking_not_found_or_wrong_secret"], "booking_not_found_or_wrong_secret")
 
     def booking_by_calendar_token(self, token: str | None) -> dict[str, Any]:
         """The booking a calendar link names; the same 404 for a wrong or revoked token."""
