@@ -22,6 +22,7 @@ from bot.agenda import mail, outbox, sealed
 from bot.agenda.schema import outbox as outbox_table
 from bot.agenda.sender import Sender
 from bot.agenda.service import create_app
+from scripts.stack.postgres_server import postgres_url
 from tests.support.agenda_fixtures import Clock, seeded_store, slot_ids
 
 PERSON = {"name": "Jeanne Martin", "email": "jeanne.martin@exemple.fr", "contact_consent": True}
@@ -120,7 +121,20 @@ async def test_smtp_down_then_back_delivers_each_message_once(store):
                                                                 "paris@demo-mediation.example"]
 
 
-async def test_two_replicas_on_one_outbox_send_no_message_twice(store):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, tmp_path):
+    """The same store on SQLite and on a throwaway PostgreSQL (the cluster's database)."""
+    if request.param == "sqlite":
+        yield seeded_store(f"sqlite:///{tmp_path}/agenda.db", Clock())
+        return
+    with postgres_url() as url:
+        store = seeded_store(url, Clock())
+        yield store
+        store.engine.dispose()
+
+
+async def test_two_replicas_on_one_outbox_send_no_message_twice(any_store):
+    store = any_store
     with store.engine.begin() as connection:
         for number in range(40):
             outbox.enqueue(connection, dedup_key=f"test:{number}", channel="email", recipient=f"p{number}@exemple.fr",
@@ -139,6 +153,17 @@ async def test_two_replicas_on_one_outbox_send_no_message_twice(store):
     assert sorted(delivered) == sorted(f"test:{number}" for number in range(40))
     assert len(set(delivered)) == len(delivered) == 40
     assert {row.claimed_by for row in rows(store)} == {replica.worker for replica in replicas}  # both worked
+
+
+async def test_a_message_is_queued_once_per_key_on_every_database(any_store):
+    with any_store.engine.begin() as connection:
+        first = outbox.enqueue(connection, dedup_key="test:once", channel="email", recipient="p@exemple.fr",
+                               recipient_kind="person", subject="s", text="t", now=any_store.clock())
+    with any_store.engine.begin() as connection:  # a replay in another transaction: no error, no second row
+        again = outbox.enqueue(connection, dedup_key="test:once", channel="email", recipient="p@exemple.fr",
+                               recipient_kind="person", subject="s", text="t", now=any_store.clock())
+    assert (first, again) == (True, False)
+    assert [row.dedup_key for row in rows(any_store) if row.dedup_key == "test:once"] == ["test:once"]
 
 
 async def test_erasure_removes_the_pending_messages(store, smtp):
