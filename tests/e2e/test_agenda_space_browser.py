@@ -6,33 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.paths import ROOT
+from tests.support.browser import ARTEFACTS, SCRIPTS, browser_requirements
 from tests.support.agenda_fixtures import seeded_store, slot_ids
 from tests.support.space_helpers import LINK, messages, space_app
 
-SCRIPT = ROOT / "tests" / "browser" / "space.mjs"
-ARTEFACTS = ROOT / "reports" / "browser"
-SETUP_HINT = "run `scripts/ensure_browser.sh` to install it"
+SCRIPT = SCRIPTS / "space.mjs"
 EMAIL = "paris@demo-mediation.example"
 
 
 def _requirements() -> tuple[str, str]:
-    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    if not os.access(chromium, os.X_OK):
-        pytest.fail(f"Chromium is missing ({chromium}): {SETUP_HINT}.")
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail(f"Node.js is missing: {SETUP_HINT}.")
-    for package in ("playwright-core", "axe-core"):
-        if not (ROOT / "widget" / "node_modules" / package / "package.json").exists():
-            pytest.fail(f"widget/node_modules/{package} is missing: {SETUP_HINT}.")
-    return chromium, node
+    return browser_requirements("playwright-core", "axe-core")
 
 
 async def _deliver_link(store, link_file: Path, process) -> None:

@@ -12,7 +12,6 @@ reports/browser/.
 """
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
@@ -20,25 +19,15 @@ import pytest
 from bot import content
 from bot.channels import rendering
 from bot.paths import ROOT
+from tests.support.browser import ARTEFACTS, SCRIPTS, browser_requirements
 
 pytestmark = pytest.mark.model
 
-SCRIPT = ROOT / "tests" / "browser" / "widget.mjs"
-ARTEFACTS = ROOT / "reports" / "browser"
-SETUP_HINT = "run `make test` or `scripts/ensure_browser.sh` to install it"
+SCRIPT = SCRIPTS / "widget.mjs"
 
 
 def _requirements() -> tuple[str, str]:
-    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    if not os.access(chromium, os.X_OK):
-        pytest.fail(f"Chromium is missing ({chromium}): {SETUP_HINT}.")
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail(f"Node.js is missing: {SETUP_HINT}.")
-    for package in ("playwright-core", "socket.io-client", "axe-core"):
-        if not (ROOT / "widget" / "node_modules" / package / "package.json").exists():
-            pytest.fail(f"widget/node_modules/{package} is missing: {SETUP_HINT}.")
-    return chromium, node
+    return browser_requirements("playwright-core", "socket.io-client", "axe-core")
 
 
 def _fixtures(path) -> str:
