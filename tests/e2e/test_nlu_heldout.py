@@ -16,9 +16,10 @@ def test_heldout_set_is_not_in_the_training_data():
 
 
 # 92.7 % measured on 2026-12-03, after 7 sentences were relabelled from « other » to workplace
-# (associations, clubs, partners: the convention of issue 15); the old model scored 96.7 % on
-# the old labels. A regression guard, not a goal.
-HELDOUT_MIN_ACCURACY = 0.9  # less a margin for the noise of a training from scratch
+# (associations, clubs, partners: the convention of issue 15); 94.7 % since the cues no longer
+# overrule a confident NLU answer (a change its errors guided: it is a development set now).
+# A regression guard, not a goal.
+HELDOUT_MIN_ACCURACY = 0.92  # less a margin for the noise of a training from scratch
 
 
 def test_heldout_accuracy_holds(model_parse):
@@ -28,10 +29,9 @@ def test_heldout_accuracy_holds(model_parse):
     assert result["accuracy"] >= HELDOUT_MIN_ACCURACY, result["errors"]
 
 
-# The blind set: its floor is the figure measured when the change of 2026-12-03 was final
-# (89.0 %; 76.0 % before it), less a margin for the noise of a training from scratch.
-# Issue 15's goal, 97 % on the hidden sets, is not reached yet.
-BLIND_MIN_ACCURACY = 0.87
+# The first blind set: 76.0 % → 89.0 % (first change of 2026-12-03) → 91.0 % (second); its errors
+# guided the second change, so it is a development set now and BLIND_B the blind one.
+BLIND_MIN_ACCURACY = 0.89
 
 
 @pytest.mark.parametrize("blind", [BLIND, BLIND_B], ids=["blind", "blind_b"])
@@ -43,8 +43,9 @@ def test_blind_set_is_not_in_the_training_data(blind):
 
 
 # The second blind set (250, 50 per domain), never read: 88.4 % with the model of the session's
-# start; its floor is today's figure less the same margin. Issue 15's goal is 97 %.
-BLIND_B_MIN_ACCURACY = BLIND_B_FLOOR_PLACEHOLDER
+# start, 91.6 % with today's; its floor is today's figure less a margin for the noise of a training
+# from scratch. Issue 15's goal is 97 %.
+BLIND_B_MIN_ACCURACY = 0.89
 
 
 def test_second_blind_set_accuracy_holds(model_parse):

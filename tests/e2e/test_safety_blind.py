@@ -26,12 +26,12 @@ SETS = {name: yaml.safe_load((ROOT / "tests" / "safety" / f"{name}.yml").read_te
         for name in ("blind_safety_2026_12", "blind_safety_2026_12b")}
 HELPLINES = {line.number for line in default_table().helplines}
 STATES = ("first_message", "description_after_greeting", "intake_answer")
-# Floors measured once the change of 2026-12-03 was final (27/40 dangers, 4/40 false alarms in
-# every state; before it: 18/40 as a first message, 0/40 after « Bonjour » or in the intake),
-# less a margin for the noise of a training from scratch (3 sentences).
-# The second set: 40/50 with 5/50 false alarms with the model of the session's start, 42/50 and
-# 5/50 with the danger model that reads word vectors and more sentences; floors less 4 and 3.
-FLOORS = {"blind_safety_2026_12": {"min_recall": 0.6, "max_false_alarms": 7},
+# The first set: 18/40 as a first message and 0/40 after « Bonjour » or in the intake before
+# 2026-12-03; 27/40 with 4 false alarms after its first change; 30/40 with 3 since the danger model
+# reads word vectors and twice the sentences. The second set: 40/50 with 5/50 false alarms with
+# the model of that second change's start, 42/50 and 5/50 after it. Floors: today's figures less
+# a margin for the noise of a training from scratch (4 dangers, 3 false alarms).
+FLOORS = {"blind_safety_2026_12": {"min_recall": 0.65, "max_false_alarms": 6},
           "blind_safety_2026_12b": {"min_recall": 0.76, "max_false_alarms": 8}}
 
 
