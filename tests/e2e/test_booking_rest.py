@@ -20,6 +20,12 @@ from bot.agenda import sealed
 pytestmark = pytest.mark.model
 
 
+@pytest.fixture(autouse=True)
+def agenda_keys(servers, monkeypatch):
+    """This process reads the agenda's encrypted columns with the keys the servers were given."""
+    monkeypatch.setenv("TRACKER_ENCRYPTION_KEYS", servers.env()["TRACKER_ENCRYPTION_KEYS"])
+
+
 def agenda_rows(servers, query, *args):
     path = servers.agenda_db_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as db:
@@ -163,8 +169,10 @@ def test_a_booking_over_rest_reaches_the_person_and_the_mediator_by_mail(chat, s
     chat.texts(new_buttons[0]["payload"])
     assert reference in chat.texts('/affirm{"choice":"confirm"}')
     moved = [m for m in mails_about(servers, reference, expected=4) if "déplacé" in str(m["Subject"])]
-    assert sorted(m["To"] == "marie.dupont@exemple.fr" for m in moved) == [False, True]
+    # The person once; the new mediator, and the former one too when the slot is another mediator's.
+    assert [m["To"] for m in moved].count("marie.dupont@exemple.fr") == 1 and 2 <= len(moved) <= 3
     chat.texts("annuler mon rendez-vous")
     assert "est annulé" in chat.texts('/cancel_booking{"choice":"confirm"}')
-    cancelled = [m for m in mails_about(servers, reference, expected=6) if "annulé" in str(m["Subject"])]
+    cancelled = [m for m in mails_about(servers, reference, expected=len(confirmed) + len(moved) + 2)
+                 if "annulé" in str(m["Subject"])]
     assert sorted(m["To"] == "marie.dupont@exemple.fr" for m in cancelled) == [False, True]
