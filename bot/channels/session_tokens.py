@@ -47,7 +47,8 @@ class SessionTokens:
 
     def conversation_of(self, token: object) -> str | None:
         """The conversation id a genuine, unexpired token names; None for anything else."""
-        if not isinstance(token, str) or not token or len(token) > 2048:
+        # A JWT is ASCII: anything else (a lone surrogate made PyJWT raise while encoding) is no token.
+        if not isinstance(token, str) or not token or len(token) > 2048 or not token.isascii():
             return None
         try:
             # Expiry is checked against our clock (injectable for tests), not PyJWT's.

@@ -22,6 +22,12 @@ def test_a_minted_token_names_a_new_random_conversation_and_can_be_refreshed():
     assert refreshed.conversation_id == first.conversation_id
 
 
+@pytest.mark.parametrize("token", ["\uda00", "é" * 10, "abc\udcff.def.ghi", "\x00", 12, None, ["a"]])
+def test_a_token_that_is_not_ascii_text_names_no_conversation_and_raises_nothing(token):
+    # Found by the fuzzing of POST /webhooks/widget/session: a lone surrogate made PyJWT raise (a 500).
+    assert SessionTokens(SECRET).conversation_of(token) is None
+
+
 def test_expired_forged_or_foreign_tokens_name_no_conversation():
     now = [1_000_000.0]
     tokens = SessionTokens(SECRET, lifetime_seconds=60, clock=lambda: now[0])
