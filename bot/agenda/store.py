@@ -482,8 +482,9 @@ class AgendaStore:
             place=slot["commune"] if in_person else "", address=slot["address"] if in_person else "")
             for slot in rows if slot["mediator_id"] == mediator["id"] and mode in slot["slot_modes"]),
             key=lambda offer: offer.starts_at)
+        # A booking whose domain is unknown (no brief) stays with its mediator: nobody else is known to fit.
         elsewhere = matching.offers_for([slot for slot in rows if slot["mediator_id"] != mediator["id"]],
-                                        domain, mediator["postal_code"], mode)
+                                        domain, mediator["postal_code"], mode) if domain else []
         first = same[:limit - min(len(elsewhere), others)]
         room = limit - len(first)
         return described, first + (matching.diverse_page(elsewhere, room) if room > 0 else [])

@@ -103,20 +103,42 @@ async def test_moving_with_the_right_code(store, client):
 
 async def test_other_mediators_of_the_same_domain_and_mode_near_the_same_place(store, client):
     booking = book(store, "lyon", "in_person")
-    with store.engine.begin() as connection:  # a second in-person family mediator, near Lyon (Rhône)
-        from bot.agenda.schema import mediators
-        from tests.support.agenda_fixtures import mediator_row
-        row = mediator_row("villeurbanne", ["family"], ["in_person"], "69100", "69", "Villeurbanne")
-        mediator_id = connection.execute(mediators.insert().values(**row)).inserted_primary_key[0]
-        start = store.clock() + timedelta(days=3)
-        connection.execute(slots.insert().values(mediator_id=mediator_id, starts_at=start,
-                                                 ends_at=start + timedelta(hours=1), modes=["in_person"],
-                                                 status="open", source="api", source_uid="v-1"))
+    add_mediator(store, "villeurbanne", ["family"], ["in_person"], "69100", "69", "Villeurbanne")  # near Lyon
+    add_mediator(store, "lyon-travail", ["workplace"], ["in_person"], "69007", "69", "Lyon")  # near, another domain
     described, offers = store.move_offers(booking["reference"], booking["secret"])
     assert [offer.mediator_name for offer in offers][0] == "Médiateur lyon (démo)"
     assert {offer.mediator_name for offer in offers[1:]} == {"Médiateur villeurbanne (démo)"}
     assert all(offer.mode == "in_person" for offer in offers)
     assert "Paris" not in {offer.place for offer in offers}  # Paris is in person too, but far away
+    # Through the page, to the other mediator: the person, the new and the former mediator are told.
+    _status, page = await listing(client, booking)
+    token, offered = form_fields(page)
+    assert offered[-1] == str(offers[-1].slot_id) and "Avec un autre médiateur" in html.unescape(page)
+    reply = await client.post(f"/public/booking/{booking['reference']}/move", data={"token": token, "slot": offered[-1]})
+    assert reply.status == 200 and "Villeurbanne" in await reply.text()
+    moved_keys = [key for key in keys(store) if ":moved-" in key and ":reminder:" not in key]
+    assert sorted(key.split(":")[-2] for key in moved_keys) == ["mediator", "mediator-before", "person"]
+    assert status_of(store, slot_ids(store, "lyon")[0]) == "open"
+
+
+def add_mediator(store, external_id, specialities, modes, postal_code, departement, commune):
+    from bot.agenda.schema import mediators
+    from tests.support.agenda_fixtures import mediator_row
+    with store.engine.begin() as connection:
+        row = mediator_row(external_id, specialities, modes, postal_code, departement, commune)
+        mediator_id = connection.execute(mediators.insert().values(**row)).inserted_primary_key[0]
+        start = store.clock() + timedelta(days=3)
+        connection.execute(slots.insert().values(mediator_id=mediator_id, starts_at=start,
+                                                 ends_at=start + timedelta(hours=1), modes=modes,
+                                                 status="open", source="api", source_uid=f"{external_id}-1"))
+
+
+def test_a_booking_without_a_known_domain_stays_with_its_mediator(store):
+    add_mediator(store, "nantes", ["workplace"], ["video"], "44000", "44", "Nantes")
+    hold = store.hold(slot_ids(store, "paris")[0], "video")
+    unknown = store.confirm(hold["hold_id"], PERSON, {})
+    _described, offers = store.move_offers(unknown["reference"], unknown["secret"])
+    assert [offer.slot_id for offer in offers] == [slot_ids(store, "paris")[1]]
 
 
 async def test_a_wrong_code_is_counted_and_locks_out_like_cancelling(store, client):
