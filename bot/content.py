@@ -915,11 +915,8 @@ BOOKING_MEDIATOR_IN_AGENDA = ("Le médiateur retrouvera un résumé neutre de vo
 
 # The page the messages' link opens (/public/booking/{reference}, bot/agenda/service.py).
 MANAGE_TITLE = "Votre rendez-vous de médiation {reference}"
-MANAGE_INTRO = "Pour annuler ce rendez-vous, saisissez le code qui vous a été donné avec la référence dans la conversation."
 MANAGE_CODE_LABEL = "Votre code (8 caractères)"
 MANAGE_CANCEL_BUTTON = "Annuler ce rendez-vous"
-MANAGE_MOVE = ("Pour changer de créneau, écrivez « changer de créneau » à l'assistant Médiation Accueil, avec votre "
-               "référence et votre code.")
 MANAGE_CANCELLED = "Votre rendez-vous {reference} est annulé et le créneau est libéré. Vous recevrez une confirmation."
 MANAGE_ALREADY_CANCELLED = "Ce rendez-vous est déjà annulé."
 MANAGE_WRONG_CODE = "Cette référence et ce code ne correspondent à aucun rendez-vous. Vérifiez le code et réessayez."
@@ -1154,3 +1151,30 @@ AGENDA_ERRORS = {
     "invalid_email": "« email » n'est pas une adresse e-mail valide.",
     "invalid_phone": "« phone » n'est pas un numéro de téléphone valide.",
 }
+
+
+# ---- Moving a booking from the messages' link (/public/booking/{reference}/move, service.py) ----
+MANAGE_CHOOSE_INTRO = ("Pour annuler ou déplacer ce rendez-vous, saisissez le code qui vous a été donné avec la "
+                       "référence dans la conversation.")
+MANAGE_MOVE_BUTTON = "Déplacer ce rendez-vous (voir les créneaux libres)"
+MANAGE_MOVE_CURRENT = "Votre rendez-vous actuel : {label}."
+MANAGE_MOVE_LEGEND = "Choisissez un nouveau créneau"
+MANAGE_MOVE_SAME = "Avec le même médiateur"
+MANAGE_MOVE_OTHERS = "Avec un autre médiateur"
+MANAGE_MOVE_CONFIRM_BUTTON = "Déplacer mon rendez-vous sur ce créneau"
+MANAGE_MOVE_KEEP = "Garder mon rendez-vous actuel"
+MANAGE_MOVE_NONE = ("Aucun autre créneau n'est libre dans les quatre prochaines semaines pour ce rendez-vous. "
+                    "Votre rendez-vous actuel est maintenu. Vous pouvez réessayer plus tard ou écrire "
+                    "« changer de créneau » à l'assistant Médiation Accueil.")
+MANAGE_MOVE_TAKEN = ("Ce créneau vient d'être réservé par quelqu'un d'autre ou n'est plus disponible. Votre rendez-vous "
+                     "actuel est maintenu. Choisissez un autre créneau ci-dessous.")
+MANAGE_MOVE_PICK = "Choisissez l'un des créneaux proposés ci-dessous. Votre rendez-vous actuel est maintenu."
+MANAGE_MOVE_EXPIRED = ("Ce formulaire a expiré ou n'est plus valable. Votre rendez-vous n'a pas changé : saisissez "
+                       "à nouveau votre code pour voir les créneaux libres.")
+MANAGE_MOVE_NOT_MOVABLE = "Ce rendez-vous ne peut plus être déplacé."
+MANAGE_MOVED = "Votre rendez-vous {reference} est déplacé : {label}. L'ancien créneau est libéré."
+MANAGE_MOVED_MESSAGE = "Vous recevrez une confirmation, et le médiateur est prévenu."
+MANAGE_MOVED_NO_MESSAGE = "Le médiateur est prévenu. Notez bien la nouvelle date : aucun message ne vous sera envoyé."
+MANAGE_MOVED_CALENDAR = "Ajouter le nouveau rendez-vous à mon agenda (fichier .ics)"
+MANAGE_TOO_LARGE = "L'envoi est trop volumineux. Revenez à la page du rendez-vous et réessayez."
+MANAGE_UNREADABLE = "Ce formulaire n'a pas pu être lu. Saisissez à nouveau votre code ; rien n'a été modifié."

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import html
 import json
 import logging
 import os
@@ -27,13 +26,13 @@ from typing import Any, Awaitable, Callable
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot.agenda import db, demo, ics, mail, messages, references, sealed, sms
+from bot.agenda import db, demo, ics, mail, manage, messages, references, sealed, sms
 from bot.agenda.sender import Sender
 from bot import content
 from bot.language.contacts import parse_contact
 from bot.codes import DOMAINS, MODES, NO_PREFERENCE
 from bot.agenda.schema import bookings, mediators, slots
-from bot.agenda.store import AgendaError, AgendaStore, CodeLimits, Forbidden, NotFound
+from bot.agenda.store import AgendaError, AgendaStore, CodeLimits, Conflict, Forbidden, NotFound
 from bot.agenda.space import calendars as space_calendars, hours as space_hours, web as space_web
 
 log = logging.getLogger("agenda")
@@ -323,19 +322,8 @@ async def booking_ics(request: web.Request) -> web.Response:
 
 
 def _manage_page(reference: str, notice: str = "", form: bool = True) -> str:
-    """The page of the messages' link: asks for the code, cancels; says how to move."""
-    title = html.escape(content.MANAGE_TITLE.format(reference=reference))
-    notice_html = f'<p role="status">{html.escape(notice)}</p>' if notice else ""
-    form_html = (f"<p>{html.escape(content.MANAGE_INTRO)}</p>"
-                 '<form method="post"><p><label for="secret">' + html.escape(content.MANAGE_CODE_LABEL) + "</label><br>"
-                 '<input id="secret" name="secret" type="text" required minlength="8" maxlength="8" '
-                 'autocomplete="off" autocapitalize="none" spellcheck="false"></p>'
-                 f"<p><button type=\"submit\">{html.escape(content.MANAGE_CANCEL_BUTTON)}</button></p></form>"
-                 f"<p>{html.escape(content.MANAGE_MOVE)}</p>") if form else ""
-    return ('<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{title}</title></head><body style=\"font-family: sans-serif; max-width: 40em; margin: 2em auto; "
-            f"padding: 0 1em; line-height: 1.5\"><main><h1>{title}</h1>{notice_html}{form_html}</main></body></html>")
+    """The page of the messages' link: asks for the code, then moves or cancels (manage.py)."""
+    return manage.page(reference, manage.code_form(reference) if form else "", notice)
 
 
 def _html(text: str, status: int = 200) -> web.Response:
@@ -360,17 +348,105 @@ async def manage_booking_cancel(request: web.Request) -> web.Response:
         reference = _reference(request.match_info["reference"])
     except Forbidden:
         return _html(_manage_page("", content.MANAGE_WRONG_CODE, form=False), 404)
-    form = await request.post()
-    secret = form.get("secret")
-    secret = secret.strip().lower() if isinstance(secret, str) and _SECRET.match(secret.strip()) else None
+    form = await _page_form(request, reference)
+    if isinstance(form, web.Response):
+        return form
     try:
-        await _run(request, request.app[STORE].cancel, reference, secret, _client(request))
+        await _run(request, request.app[STORE].cancel, reference, _form_secret(form), _client(request))
     except AgendaError as error:
         if error.code == "booking_already_cancelled":
             return _html(_manage_page(reference, content.MANAGE_ALREADY_CANCELLED, form=False), 409)
         message = content.MANAGE_WRONG_CODE if error.status == 403 else error.message
         return _html(_manage_page(reference, message), error.status)
     return _html(_manage_page(reference, content.MANAGE_CANCELLED.format(reference=reference), form=False))
+
+
+async def _page_form(request: web.Request, reference: str) -> Any:
+    """The page's form fields, or the French page that answers a body no form of ours sends
+    (too large, or bytes that are not UTF-8): the form again, nothing counted."""
+    try:
+        return await request.post()
+    except web.HTTPRequestEntityTooLarge:
+        return _html(_manage_page(reference, content.MANAGE_TOO_LARGE), 413)
+    except (UnicodeDecodeError, ValueError):
+        return _html(_manage_page(reference, content.MANAGE_UNREADABLE), 400)
+
+
+def _form_secret(form: Any) -> str | None:
+    secret = form.get("secret")
+    return secret.strip().lower() if isinstance(secret, str) and _SECRET.match(secret.strip()) else None
+
+
+def _code_refused(reference: str, error: AgendaError) -> web.Response:
+    """The cancel form's answers to a refused code: one neutral message for an unknown
+    reference or a wrong code; the lockouts' own message (423, 429) with the form again."""
+    if error.code in ("booking_already_cancelled", "booking_cancelled"):
+        return _html(_manage_page(reference, content.MANAGE_ALREADY_CANCELLED, form=False), 409)
+    if error.status == 409:
+        return _html(_manage_page(reference, content.MANAGE_MOVE_NOT_MOVABLE, form=False), 409)
+    message = content.MANAGE_WRONG_CODE if error.status == 403 else error.message
+    reply = _html(_manage_page(reference, message), error.status)
+    if getattr(error, "retry_after", None):
+        reply.headers["Retry-After"] = str(error.retry_after)
+    return reply
+
+
+async def _move_offers_page(request: web.Request, reference: str, secret: str | None, notice: str = "",
+                            status: int = 200) -> web.Response:
+    """The open slots the booking may move to (store.move_offers), with a fresh form token."""
+    store = request.app[STORE]
+    try:
+        booking, offers = await _run(request, store.move_offers, reference, secret, _client(request))
+    except AgendaError as error:
+        return _code_refused(reference, error)
+    token = manage.move_token(reference, secret, [offer.slot_id for offer in offers], store.clock())
+    return _html(manage.page(reference, manage.offers_form(reference, booking, offers, token), notice), status)
+
+
+async def manage_booking_move(request: web.Request) -> web.Response:
+    """Two steps on one route. With `secret`: the code is checked (counted, locked out as for
+    cancelling) and the open slots are listed. With `token` and `slot`: the chosen slot is held
+    and the booking moved through store.reschedule (its messages queued in its transaction)."""
+    try:
+        reference = _reference(request.match_info["reference"])
+    except Forbidden:
+        return _html(_manage_page("", content.MANAGE_WRONG_CODE, form=False), 404)
+    form = await _page_form(request, reference)
+    if isinstance(form, web.Response):
+        return form
+    store = request.app[STORE]
+    if "token" not in form:
+        return await _move_offers_page(request, reference, _form_secret(form))
+    token = manage.open_move_token(form.get("token"), reference, store.clock())
+    secret = token.get("secret") if token else None
+    if not isinstance(secret, str) or not _SECRET.match(secret):
+        return _html(_manage_page(reference, content.MANAGE_MOVE_EXPIRED), 400)
+    offered = token.get("slots") if isinstance(token.get("slots"), list) else []
+    chosen = form.get("slot")
+    if not (isinstance(chosen, str) and chosen.isascii() and chosen.isdigit() and len(chosen) <= 10
+            and int(chosen) in offered):
+        return await _move_offers_page(request, reference, secret, content.MANAGE_MOVE_PICK, 400)
+    try:
+        current = await _run(request, store.booking, reference, secret, _client(request))
+        if current["status"] != "confirmed":
+            raise AgendaError(current["status"], f"booking_{current['status']}")
+        hold = await _run(request, store.hold, int(chosen), current["mode"])
+    except AgendaError as error:
+        if error.code in ("slot_taken", "slot_past", "slot_not_found", "mode_not_offered"):
+            return await _move_offers_page(request, reference, secret, content.MANAGE_MOVE_TAKEN, 409)
+        return _code_refused(reference, error if error.status != 400 else Conflict(error.message, error.code))
+    try:
+        booking = await _run(request, store.reschedule, reference, secret, hold["hold_id"], _client(request))
+    except AgendaError as error:
+        try:
+            await _run(request, store.release, hold["hold_id"])
+        except AgendaError:
+            pass  # already released or confirmed: nothing to give back
+        if error.code in ("slot_taken", "slot_past", "same_slot"):
+            return await _move_offers_page(request, reference, secret, content.MANAGE_MOVE_TAKEN, 409)
+        return _code_refused(reference, error)
+    messaged = messages.person_channel(booking["person"], store.messaging) is not None
+    return _html(manage.page(reference, manage.moved(reference, booking, messaged)))
 
 
 def _mediator_bookings(store: AgendaStore, mediator_id: int) -> list[dict]:
@@ -461,6 +537,7 @@ def create_app(store: AgendaStore, token: str | None = None, admin_token: str | 
     app.router.add_get("/public/calendar/{token}.ics", booking_ics)
     app.router.add_get("/public/booking/{reference}", manage_booking_page)
     app.router.add_post("/public/booking/{reference}", manage_booking_cancel)
+    app.router.add_post("/public/booking/{reference}/move", manage_booking_move)
     space_web.add_routes(app, space or space_web.settings_from("http://127.0.0.1:5056"))
     app.on_startup.append(_start_background)
     app.on_cleanup.append(_stop_background)

@@ -458,6 +458,37 @@ class AgendaStore:
                            now=now, event_key=f"moved-{hold.id}", old=before)
             return {**described, "calendar_token": calendar}
 
+    def move_offers(self, reference: str, secret: str | None, client: str | None = None, limit: int = 8,
+                    days: int = 28, others: int = 3) -> tuple[dict[str, Any], list[matching.Offer]]:
+        """The booking and the open slots it may move to over the next `days`: the same
+        mediator in the same mode first (soonest first), then up to `others` of other mediators
+        of the same domain in that mode (in person: near the current office), more of them
+        when the same mediator has fewer. The code is checked (and counted) as everywhere."""
+        self._verify_code(reference, secret, client)
+        now = self.clock()
+        with self.engine.connect() as connection:
+            row = self._booking_row(connection, reference, secret)
+            if row.status != "confirmed":
+                raise Conflict(f"booking {row.reference} is {row.status}", f"booking_{row.status}")
+            described = self._describe(connection, row)
+            domain = (sealed.unseal_json(row.brief) or {}).get("domain")
+        mediator, mode = described["mediator"], row.mode
+        rows = [slot for slot in self.open_slot_rows(now, now + timedelta(days=days), domain)
+                if slot["slot_id"] != row.slot_id]
+        in_person = mode == "in_person"
+        same = sorted((matching.Offer(
+            slot_id=slot["slot_id"], mediator_id=slot["mediator_id"], mediator_name=slot["name"],
+            starts_at=slot["starts_at"], ends_at=slot["ends_at"], mode=mode, tier=0,
+            place=slot["commune"] if in_person else "", address=slot["address"] if in_person else "")
+            for slot in rows if slot["mediator_id"] == mediator["id"] and mode in slot["slot_modes"]),
+            key=lambda offer: offer.starts_at)
+        # A booking whose domain is unknown (no brief) stays with its mediator: nobody else is known to fit.
+        elsewhere = matching.offers_for([slot for slot in rows if slot["mediator_id"] != mediator["id"]],
+                                        domain, mediator["postal_code"], mode) if domain else []
+        first = same[:limit - min(len(elsewhere), others)]
+        room = limit - len(first)
+        return described, first + (matching.diverse_page(elsewhere, room) if room > 0 else [])
+
     def brief(self, reference: str, secret: str | None, client: str | None = None) -> dict[str, Any]:
         self._verify_code(reference, secret, client)
         with self.engine.connect() as connection:
