@@ -10,12 +10,16 @@ and board of an association or a club) make it workplace; only friends, private
 sales between individuals and disputes between companies are none of the five
 ("other"). The cues were written when DIET alone read any money story as consumer; since the
 situation model re-shares DIET's scores (bot/rasa_plugins/nlu_situation_model.py), a confident
-NLU answer is the better judge (held-out sets, 2026-12-03: letting cues overrule NLU answers
-between 0.6 and 0.97 cost 5 of 200 and 2 of 150). So:
+NLU answer is the better judge between the five (held-out sets, 2026-12-03: letting cues overrule
+NLU answers between 0.6 and 0.97 cost 5 of 200 and 2 of 150). Whether a case is none of the five
+is a legal question about who the parties are (two companies, two private persons), which the
+NLU learnt from few examples: there the cues keep their say. So:
 
-1. a confident NLU answer stands;
-2. otherwise a decisive cue (strong and clearly ahead of the others) wins;
-3. otherwise any cue, then a weak NLU guess; else no domain (ask again).
+1. a near-certain NLU answer stands;
+2. otherwise a decisive cue for none of the five (« une société cliente », « entre particuliers »);
+3. otherwise a confident NLU answer stands;
+4. otherwise a decisive cue (strong and clearly ahead of the others) wins;
+5. otherwise any cue, then a weak NLU guess; else no domain (ask again).
 """
 from __future__ import annotations
 
@@ -23,10 +27,11 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from bot.codes import DOMAINS
+from bot.codes import DOMAINS, OTHER
 from bot.language.answers import normalise
 
 INTENT_PREFIX = "situation_"
+CERTAIN_NLU = 0.97
 CONFIDENT_NLU = 0.6
 WEAK_NLU = 0.25
 DECISIVE_CUE = 3.0
@@ -139,13 +144,18 @@ def classify(text: str, intent_ranking: Iterable[Mapping]) -> Classification | N
 
     best_nlu = max(situation_scores, key=situation_scores.get, default=None)
     nlu_confidence = situation_scores.get(best_nlu, 0.0) if best_nlu else 0.0
-    if best_nlu and nlu_confidence >= CONFIDENT_NLU:
+    if best_nlu and nlu_confidence >= CERTAIN_NLU:
         return Classification(best_nlu, nlu_confidence, "nlu")
 
     cues = cue_scores(text)
     best_cue = max(cues, key=cues.get)
     runner_up = max((score for domain, score in cues.items() if domain != best_cue), default=0.0)
-    if cues[best_cue] >= DECISIVE_CUE and cues[best_cue] - runner_up >= DECISIVE_MARGIN:
+    decisive = cues[best_cue] >= DECISIVE_CUE and cues[best_cue] - runner_up >= DECISIVE_MARGIN
+    if decisive and best_cue == OTHER:
+        return Classification(OTHER, cues[OTHER] / sum(cues.values()), "lexicon")
+    if best_nlu and nlu_confidence >= CONFIDENT_NLU:
+        return Classification(best_nlu, nlu_confidence, "nlu")
+    if decisive:
         return Classification(best_cue, cues[best_cue] / sum(cues.values()), "lexicon")
     if cues[best_cue] >= 2:
         total = sum(cues.values())

@@ -29,7 +29,7 @@ def test_heldout_accuracy_holds(model_parse):
     assert result["accuracy"] >= HELDOUT_MIN_ACCURACY, result["errors"]
 
 
-# The first blind set: 76.0 % → 89.0 % (first change of 2026-12-03) → 91.0 % (second); its errors
+# The first blind set: 76.0 % → 89.0 % (first change of 2026-12-03) → 90.5 % (second); its errors
 # guided the second change, so it is a development set now and BLIND_B the blind one.
 BLIND_MIN_ACCURACY = 0.89
 

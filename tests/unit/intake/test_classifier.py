@@ -56,3 +56,11 @@ def test_a_confident_nlu_answer_is_not_overruled_by_a_cue_for_another_domain():
     # Below the confident level, the cues still break the tie.
     unsure = [{"name": "situation_workplace", "confidence": 0.45}, {"name": "situation_consumer", "confidence": 0.4}]
     assert classify("mon voisin me doit 300 euros", unsure).domain == "neighbourhood"
+
+
+def test_a_decisive_cue_for_none_of_the_five_still_overrules_a_confident_nlu():
+    # Two companies: consumer law does not apply, whatever the NLU's « consumer » (legal-rules §3.11).
+    text = "Ma société a livré des palettes à une société cliente qui refuse de payer notre facture"
+    ranking = [{"name": "situation_consumer", "confidence": 0.8}]
+    assert classify(text, ranking).domain == "other"
+    assert classify(text, [{"name": "situation_consumer", "confidence": 0.99}]).domain == "consumer"  # near certain
