@@ -25,6 +25,12 @@ as it loads a plug-in of our configuration; never imported by the action server 
   (tests/e2e/test_rasa_speedups.py); only the optimizer's state, useless to predict, is not
   restored. Prediction keeps its compiled graph. Fine-tuning (`rasa train --finetune`)
   keeps Rasa's own loading.
+- TED runs for every prediction (3–4 a turn, 3–5 ms of TensorFlow each) even when RulePolicy
+  or MemoizationPolicy has already decided with certainty: Rasa's ensemble then picks their
+  prediction whatever TED says (confidence 1.0 and a higher priority win; a "no user"
+  prediction overrules the others). TED's prediction is now computed only when the
+  ensemble needs it: the decision is the same by construction (`decided_without`, and
+  tests/unit/rasa_plugins/test_speedups_ted.py against Rasa's own ensemble).
 """
 from __future__ import annotations
 
@@ -35,6 +41,12 @@ from typing import Any
 import rasa
 from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
+from rasa.core.policies.policy import PolicyPrediction
+from rasa.core.policies.ted_policy import TEDPolicy
+from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected
+from rasa.shared.nlu.constants import TEXT
+from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
@@ -45,6 +57,7 @@ from rasa.utils.tensorflow.models import RasaModel
 UNUSED_SPACY_COMPONENTS = ("ner",)  # "parser": Rasa loads it disabled already
 _rasa_load_spacy_model = SpacyNLP.load_model
 _rasa_model_load = RasaModel.load.__func__
+_rasa_ted_predict = TEDPolicy.predict_action_probabilities
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +130,75 @@ def load_rasa_model(cls: type[RasaModel], model_file_name: str, model_data_examp
     return model
 
 
+class DeferredPrediction(PolicyPrediction):
+    """A policy's prediction computed the first time anything reads it: to Rasa's own code it
+    is the prediction itself. Only our ensemble (`combine_predictions_from_kwargs`) looks at
+    it without reading it, and leaves it uncomputed when it cannot change the decision."""
+
+    def __init__(self, compute: Any, policy_priority: int) -> None:  # the attributes: compute()'s
+        self.__dict__["_compute"] = compute
+        self.__dict__["_deferred_priority"] = policy_priority
+
+    @property
+    def computed(self) -> bool:
+        return "_compute" not in self.__dict__
+
+    def __getattr__(self, name: str) -> Any:  # only for attributes not set yet: compute them
+        if name.startswith("__") or "_compute" not in self.__dict__:
+            raise AttributeError(name)
+        self.__dict__.update(self.__dict__.pop("_compute")().__dict__)
+        return getattr(self, name)
+
+
+def deferred_ted_predict(self: TEDPolicy, tracker: Any, domain: Any, rule_only_data: Any = None,
+                         precomputations: Any = None, **kwargs: Any) -> PolicyPrediction:
+    """TEDPolicy.predict_action_probabilities, computed when first read. Only where TED can
+    make neither an end-to-end prediction (it has no text features, so it predicts from
+    the intent: `_pick_confidence` returns `only_e2e`, False) nor a confidence above 1.0
+    (softmax confidences; renormalising the top ones keeps them at most 1.0)."""
+    def compute() -> PolicyPrediction:
+        return _rasa_ted_predict(self, tracker, domain, rule_only_data, precomputations, **kwargs)
+
+    if TEXT in self.fake_features or self.config.get(MODEL_CONFIDENCE) != SOFTMAX:
+        return compute()
+    return DeferredPrediction(compute, self.priority)
+
+
+def _last_action_rejected(tracker: Any) -> bool:
+    """As DefaultPolicyPredictionEnsemble._best_policy_prediction decides it."""
+    last = next((event for event in reversed(tracker.events)
+                 if isinstance(event, (ActionExecutionRejected, ActionExecuted))), None)
+    return isinstance(last, ActionExecutionRejected)
+
+
+def decided_without(predictions: list[PolicyPrediction], tracker: Any) -> bool:
+    """Whether Rasa's ensemble picks the same prediction, and gathers the same events, with or
+    without the deferred predictions, whatever they hold. A deferred prediction (TED's, above)
+    is neither "no user" nor end-to-end, has no mandatory events and no confidence above 1.0.
+    So it cannot win when another prediction is "no user" (those overrule the others), or
+    end-to-end (those overrule the rest), or has confidence 1.0 with a strictly higher
+    priority (`_pick_best_policy` compares (confidence, priority)). Not after a rejected
+    action: Rasa first zeroes that action in every prediction."""
+    deferred = [p for p in predictions if isinstance(p, DeferredPrediction) and not p.computed]
+    known = [p for p in predictions if not isinstance(p, DeferredPrediction) or p.computed]
+    if not deferred or not known or _last_action_rejected(tracker):
+        return False
+    if any(p.is_no_user_prediction or p.is_end_to_end_prediction for p in known):
+        return True
+    top = max(p.__dict__["_deferred_priority"] for p in deferred)
+    return any(p.max_confidence >= 1.0 and p.policy_priority > top for p in known)
+
+
+def combine_predictions_from_kwargs(self: DefaultPolicyPredictionEnsemble, tracker: Any, domain: Any,
+                                    **kwargs: Any) -> PolicyPrediction:
+    """PolicyPredictionEnsemble.combine_predictions_from_kwargs of Rasa 3.6, leaving out the
+    deferred predictions that cannot change the outcome (without computing them)."""
+    predictions = [value for value in kwargs.values() if isinstance(value, PolicyPrediction)]
+    if decided_without(predictions, tracker):
+        predictions = [p for p in predictions if not isinstance(p, DeferredPrediction) or p.computed]
+    return self.combine_predictions(predictions=predictions, tracker=tracker, domain=domain)
+
+
 # The patches replace private Rasa functions whose code they mirror: checked against this
 # version only (tests/e2e/test_rasa_speedups.py). Another version runs Rasa's own, slower code.
 PATCHED_RASA_VERSION = "3.6.21"
@@ -132,4 +214,6 @@ def install() -> bool:
     RemoteAction._validate_action_result = _validate_action_result
     SpacyNLP.load_model = staticmethod(load_spacy_model_once)
     RasaModel.load = classmethod(load_rasa_model)
+    TEDPolicy.predict_action_probabilities = deferred_ted_predict
+    DefaultPolicyPredictionEnsemble.combine_predictions_from_kwargs = combine_predictions_from_kwargs
     return True
