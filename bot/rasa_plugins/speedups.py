@@ -31,14 +31,25 @@ as it loads a plug-in of our configuration; never imported by the action server 
   prediction overrules the others). TED's prediction is now computed only when the
   ensemble needs it: the decision is the same by construction (`decided_without`, and
   tests/unit/rasa_plugins/test_speedups_ted.py against Rasa's own ensemble).
+- Every call to the action server opened a new aiohttp session, so a new TCP connection
+  (2–4 calls a turn). One session per endpoint now keeps its connections open between calls:
+  the same request (headers and token, parameters, timeouts, errors), no cookie kept (as
+  with a new session each time), an idle connection closed after 2 s, before the action
+  server's Sanic closes it (5 s). tests/unit/rasa_plugins/test_speedups_session.py compares
+  with Rasa's own `EndpointConfig.request`.
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
+import os
+import ssl
 from typing import Any
 
+import aiohttp
 import rasa
+from aiohttp.client_exceptions import ContentTypeError
 from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
@@ -48,7 +59,10 @@ from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected
 from rasa.shared.nlu.constants import TEXT
 from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
+from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.exceptions import FileNotFoundException
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
 from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
 from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
 from rasa.utils.tensorflow.model_data import RasaModelData
@@ -58,6 +72,8 @@ UNUSED_SPACY_COMPONENTS = ("ner",)  # "parser": Rasa loads it disabled already
 _rasa_load_spacy_model = SpacyNLP.load_model
 _rasa_model_load = RasaModel.load.__func__
 _rasa_ted_predict = TEDPolicy.predict_action_probabilities
+_rasa_endpoint_request = EndpointConfig.request
+KEEPALIVE_SECONDS = 2.0  # an idle connection is closed before the server's keep-alive (Sanic: 5 s) ends it
 
 logger = logging.getLogger(__name__)
 
@@ -199,6 +215,55 @@ def combine_predictions_from_kwargs(self: DefaultPolicyPredictionEnsemble, track
     return self.combine_predictions(predictions=predictions, tracker=tracker, domain=domain)
 
 
+def endpoint_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
+    """The endpoint's session on the running event loop: EndpointConfig.session()'s settings
+    (headers, basic auth, timeout), created once; cookies are not kept from one call to the next."""
+    loop = asyncio.get_running_loop()
+    cached = endpoint.__dict__.get("_speedups_session")
+    if cached and cached[0] is loop and not cached[1].closed:
+        return cached[1]
+    auth = aiohttp.BasicAuth(endpoint.basic_auth["username"], endpoint.basic_auth["password"]) \
+        if endpoint.basic_auth else None
+    session = aiohttp.ClientSession(headers=endpoint.headers, auth=auth,
+                                    timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                                    cookie_jar=aiohttp.DummyCookieJar(),
+                                    connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS))
+    endpoint.__dict__["_speedups_session"] = (loop, session)
+    return session
+
+
+async def endpoint_request(self: EndpointConfig, method: str = "post", subpath: str | None = None,
+                           content_type: str | None = "application/json", compress: bool = False,
+                           **kwargs: Any) -> Any:
+    """EndpointConfig.request of Rasa 3.6 (rasa/utils/endpoints.py) through the endpoint's
+    lasting session instead of a new one per call."""
+    headers = {}
+    if content_type:
+        headers["Content-Type"] = content_type
+    if "headers" in kwargs:
+        headers.update(kwargs["headers"])
+        del kwargs["headers"]
+    if self.headers:
+        headers.update(self.headers)
+    url = concat_url(self.url, subpath)
+    sslcontext = None
+    if self.cafile:
+        try:
+            sslcontext = ssl.create_default_context(cafile=self.cafile)
+        except FileNotFoundError as e:
+            raise FileNotFoundException(f"Failed to find certificate file, "
+                                        f"'{os.path.abspath(self.cafile)}' does not exist.") from e
+    session = endpoint_session(self)
+    async with session.request(method, url, headers=headers, params=self.combine_parameters(kwargs),
+                               compress=compress, ssl=sslcontext, **kwargs) as response:
+        if response.status >= 400:
+            raise ClientResponseError(response.status, response.reason, await response.content.read())
+        try:
+            return await response.json()
+        except ContentTypeError:
+            return None
+
+
 # The patches replace private Rasa functions whose code they mirror: checked against this
 # version only (tests/e2e/test_rasa_speedups.py). Another version runs Rasa's own, slower code.
 PATCHED_RASA_VERSION = "3.6.21"
@@ -216,4 +281,5 @@ def install() -> bool:
     RasaModel.load = classmethod(load_rasa_model)
     TEDPolicy.predict_action_probabilities = deferred_ted_predict
     DefaultPolicyPredictionEnsemble.combine_predictions_from_kwargs = combine_predictions_from_kwargs
+    EndpointConfig.request = endpoint_request
     return True
