@@ -37,6 +37,12 @@ as it loads a plug-in of our configuration; never imported by the action server 
   with a new session each time), an idle connection closed after 2 s, before the action
   server's Sanic closes it (5 s). tests/unit/rasa_plugins/test_speedups_session.py compares
   with Rasa's own `EndpointConfig.request`.
+- Rebuilding a tracker from its stored events (every turn), Rasa finds each event's class by
+  walking the whole tree of Event subclasses (`all_subclasses`, recursive, with an
+  `inspect.isabstract` per class): most of the time of `DialogueStateTracker.from_dict`. The
+  class found for a type name is now remembered; a name not yet seen still goes through
+  Rasa's own search (so an event class defined later is found, an unknown name raises the
+  same error). tests/unit/rasa_plugins/test_speedups_events.py compares with Rasa's.
 """
 from __future__ import annotations
 
@@ -55,7 +61,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.ted_policy import TEDPolicy
-from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected
+from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected, Event
 from rasa.shared.nlu.constants import TEXT
 from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
@@ -73,6 +79,8 @@ _rasa_load_spacy_model = SpacyNLP.load_model
 _rasa_model_load = RasaModel.load.__func__
 _rasa_ted_predict = TEDPolicy.predict_action_probabilities
 _rasa_endpoint_request = EndpointConfig.request
+_rasa_resolve_event = Event.resolve_by_type
+_event_classes: dict[str, type] = {}
 KEEPALIVE_SECONDS = 2.0  # an idle connection is closed before the server's keep-alive (Sanic: 5 s) ends it
 
 logger = logging.getLogger(__name__)
@@ -264,6 +272,22 @@ async def endpoint_request(self: EndpointConfig, method: str = "post", subpath: 
             return None
 
 
+def resolve_event_by_type(type_name: str, default: type | None = None) -> type | None:
+    """Event.resolve_by_type of Rasa 3.6, the class found for each type name remembered."""
+    cls = _event_classes.get(type_name)
+    if cls is not None:
+        return cls
+    try:
+        cls = _rasa_resolve_event(type_name)
+    except ValueError:  # unknown: Rasa's default, or its error
+        if default is not None:
+            return default
+        raise
+    if cls is not None:  # None: the legacy "topic" event, dropped
+        _event_classes[type_name] = cls
+    return cls
+
+
 # The patches replace private Rasa functions whose code they mirror: checked against this
 # version only (tests/e2e/test_rasa_speedups.py). Another version runs Rasa's own, slower code.
 PATCHED_RASA_VERSION = "3.6.21"
@@ -282,4 +306,5 @@ def install() -> bool:
     TEDPolicy.predict_action_probabilities = deferred_ted_predict
     DefaultPolicyPredictionEnsemble.combine_predictions_from_kwargs = combine_predictions_from_kwargs
     EndpointConfig.request = endpoint_request
+    Event.resolve_by_type = staticmethod(resolve_event_by_type)
     return True
