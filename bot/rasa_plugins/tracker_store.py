@@ -133,8 +133,10 @@ class ConsentAwareSQLTrackerStore(SQLTrackerStore):
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         # Rasa's SQLTrackerStore._retrieve, decrypting the `data` column.
         with self.session_scope() as session:
-            rows = self._event_query(session, sender_id,
-                                     fetch_events_from_all_sessions=fetch_events_from_all_sessions).all()
+            # Only the `data` column: the same rows in the same order, without building an ORM
+            # object per event (a third of the retrieval's time under load, py-spy).
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions) \
+                .with_entities(self.SQLEvent.data).all()
             events = [crypto.decrypt_event(self.fernet, row.data) for row in rows]
         if self.domain and events:
             return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)

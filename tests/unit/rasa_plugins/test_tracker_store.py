@@ -224,3 +224,16 @@ def test_an_unbindable_sender_is_an_error_not_an_exit_on_postgresql(tmp_path, mo
                 _error_not_exit(store, domain, sender)
         finally:
             store.engine.dispose()
+
+
+def test_retrieval_reads_the_latest_session_in_order_and_all_sessions_when_asked(store):
+    from rasa.shared.core.events import SessionStarted
+    tracker_store, domain = store
+    events = [user("avant", "greet"), SessionStarted(), SlotSet("consent", "given"), user("un"), user("deux")]
+    for number, event in enumerate(events):
+        event.timestamp = 1000.0 + number
+    asyncio.run(tracker_store.save(DialogueStateTracker.from_events("p7", events, slots=domain.slots)))
+    latest = asyncio.run(tracker_store.retrieve("p7"))
+    assert [e.text for e in latest.events if isinstance(e, UserUttered)] == ["un", "deux"]
+    everything = asyncio.run(tracker_store.retrieve_full_tracker("p7"))
+    assert [e.text for e in everything.events if isinstance(e, UserUttered)] == ["avant", "un", "deux"]
