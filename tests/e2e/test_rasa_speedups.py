@@ -205,4 +205,7 @@ def test_every_prediction_of_the_test_stories_is_the_one_rasa_makes_with_ted_com
             assert ours == rasa, (story.sender_id, index, ours.policy_name, rasa.policy_name)
             compared += 1
     assert compared > 100
-    assert 0 < sum(skipped) < len(skipped)  # TED left out at some predictions, computed at others
+    # On the test stories a rule or a memorised turn decides every prediction (193 of 193 on
+    # 2026-12-03): TED is left out; the path where it is computed is checked by
+    # tests/unit/rasa_plugins/test_speedups_ted.py.
+    assert sum(skipped) > compared / 2
