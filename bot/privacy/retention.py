@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from bot.privacy import crypto
+from bot.privacy.wal import checkpoint_wal
 
 logger = logging.getLogger(__name__)
 DEFAULT_RETENTION_DAYS = 30
@@ -105,3 +106,4 @@ def _vacuum(store) -> None:
     if statement:
         with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql(statement)
+    checkpoint_wal(store.engine)  # SQLite in WAL mode: nothing of the old pages left in the log

@@ -27,6 +27,11 @@ def make_store(path, monkeypatch, keys):
     return ConsentAwareSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(path))
 
 
+def rows_by_sender(path):
+    with sqlite3.connect(path) as connection:
+        return connection.execute("SELECT sender_id, data FROM events").fetchall()
+
+
 def raw(path):
     with sqlite3.connect(path) as db:
         return [data for (data,) in db.execute("SELECT data FROM events ORDER BY id")]
@@ -105,8 +110,12 @@ def test_store_reads_legacy_rows_and_rotate_reencrypts_everything(tmp_path, monk
                             json.dumps({"event": "slot", "name": "amount_eur", "value": 4321, "timestamp": time.time()})))
     store = make_store(db, monkeypatch, f"{NEW_KEY},{OLD_KEY}")
     assert asyncio.run(store.retrieve("p1")).get_slot("amount_eur") == 4321
+    old_ciphertexts = raw(db)
     assert retention.rotate(store) == len(raw(db))
     assert "4321" not in "\n".join(raw(db))
+    on_disk = db.read_bytes() + (db.parent / (db.name + "-wal")).read_bytes()  # SQLite's log too
+    assert not any(ciphertext.encode()[-60:] in on_disk for ciphertext in old_ciphertexts)
+    assert b"4321" not in on_disk
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT count(*) FROM events WHERE intent_name IS NOT NULL").fetchone() == (0,)
     store = make_store(db, monkeypatch, NEW_KEY)  # the old key dropped
@@ -134,8 +143,11 @@ def test_purge_deletes_old_conversations_without_booking_only(tmp_path, monkeypa
     assert (dry.conversations, dry.kept_with_booking) == (2, 1) and dry.events > 0
     assert len(asyncio.run(store.keys())) == 5
 
+    doomed = [data for sender, data in rows_by_sender(db) if sender in ("old", "old-reference-cleared")]
     result = retention.purge(store, 30, now=now)
     assert result == dry
+    on_disk = db.read_bytes() + (db.parent / (db.name + "-wal")).read_bytes()  # SQLite's log too
+    assert doomed and not any(data.encode()[-60:] in on_disk for data in doomed)
     assert sorted(asyncio.run(store.keys())) == ["active", "old-booked", "recent"]
     assert asyncio.run(store.retrieve("old-booked")).get_slot("booking_reference") == "MED-1234"
     assert retention.purge(store, 5, now=now).conversations == 1  # "recent" now too old

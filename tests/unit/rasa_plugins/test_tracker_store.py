@@ -3,6 +3,7 @@ every event encrypted at rest."""
 import asyncio
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 from rasa.shared.core.domain import Domain
@@ -75,10 +76,43 @@ def test_an_erased_conversation_leaves_nothing_in_the_sqlite_file(store):
                                                slots=domain.slots)
     asyncio.run(tracker_store.save(tracker))
     ciphertexts = raw_rows(tracker_store)
-    assert ciphertexts and all(c.encode() in open(tracker_store.engine.url.database, "rb").read() for c in ciphertexts)
+    on_disk = open(tracker_store.engine.url.database, "rb").read() + wal_bytes(tracker_store)
+    assert ciphertexts and all(c.encode() in on_disk for c in ciphertexts)
     tracker_store.erase("p3")
     raw = open(tracker_store.engine.url.database, "rb").read()
     assert not any(c.encode()[:40] in raw for c in ciphertexts)
+    assert wal_bytes(tracker_store) == b""  # nor in the write-ahead log
+
+
+def wal_bytes(tracker_store) -> bytes:
+    wal = Path(tracker_store.engine.url.database + "-wal")
+    return wal.read_bytes() if wal.exists() else b""
+
+
+def test_sqlite_runs_in_wal_mode_without_an_fsync_per_commit(store):
+    tracker_store, domain = store
+    asyncio.run(tracker_store.save(DialogueStateTracker.from_events("p4", [user("bonjour")], slots=domain.slots)))
+    with tracker_store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+
+
+def test_an_erased_conversation_leaves_nothing_in_the_write_ahead_log(store):
+    """Without the checkpoint the log still holds the inserted pages after the delete."""
+    tracker_store, domain = store
+    tracker = DialogueStateTracker.from_events("p5", [SlotSet("consent", "given"), user(SECRET * 20)],
+                                               slots=domain.slots)
+    asyncio.run(tracker_store.save(tracker))
+    ciphertexts = raw_rows(tracker_store)
+    assert any(c.encode()[-60:] in wal_bytes(tracker_store) for c in ciphertexts)  # the log holds them now
+    other = DialogueStateTracker.from_events("p6", [SlotSet("consent", "given"), user("autre")], slots=domain.slots)
+    asyncio.run(tracker_store.save(other))
+    tracker_store.erase("p5")
+    database = open(tracker_store.engine.url.database, "rb").read()
+    # The end of each ciphertext (its start, version and timestamp, is the same for every row).
+    assert not any(c.encode()[-60:] in database + wal_bytes(tracker_store) for c in ciphertexts)
+    assert asyncio.run(tracker_store.retrieve("p6")).latest_message.text == "autre"  # the rest is kept
 
 
 def test_redact_event_keeps_codes_and_drops_free_text():
@@ -190,3 +224,16 @@ def test_an_unbindable_sender_is_an_error_not_an_exit_on_postgresql(tmp_path, mo
                 _error_not_exit(store, domain, sender)
         finally:
             store.engine.dispose()
+
+
+def test_retrieval_reads_the_latest_session_in_order_and_all_sessions_when_asked(store):
+    from rasa.shared.core.events import SessionStarted
+    tracker_store, domain = store
+    events = [user("avant", "greet"), SessionStarted(), SlotSet("consent", "given"), user("un"), user("deux")]
+    for number, event in enumerate(events):
+        event.timestamp = 1000.0 + number
+    asyncio.run(tracker_store.save(DialogueStateTracker.from_events("p7", events, slots=domain.slots)))
+    latest = asyncio.run(tracker_store.retrieve("p7"))
+    assert [e.text for e in latest.events if isinstance(e, UserUttered)] == ["un", "deux"]
+    everything = asyncio.run(tracker_store.retrieve_full_tracker("p7"))
+    assert [e.text for e in everything.events if isinstance(e, UserUttered)] == ["avant", "un", "deux"]
