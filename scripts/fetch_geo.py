@@ -18,13 +18,14 @@ import json
 import sys
 import tarfile
 import urllib.request
-from pathlib import Path
+
+from bot.paths import VAR
 
 PACKAGE = "@etalab/decoupage-administratif"
 VERSION = "6.0.0"
 TARBALL = f"https://registry.npmjs.org/{PACKAGE}/-/decoupage-administratif-{VERSION}.tgz"
 INTEGRITY = "sha512-XavYsFlbcM/prKr8hNHPKER94IHw/dsxNM4nxjWMYk6PLFACpEedvn/7wK8Baozm0dCYhWWcf+7bcWpA5pmCaQ=="
-OUT = Path(__file__).resolve().parents[1] / "var" / "geo"
+OUT = VAR / "geo"
 # Arrondissements of Paris, Lyon and Marseille carry their own postal codes.
 KEPT_TYPES = {"commune-actuelle", "arrondissement-municipal"}
 

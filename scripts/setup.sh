@@ -22,7 +22,7 @@ fi
 scripts/make_env.sh
 mkdir -p var models reports
 # Postal codes -> communes, départements, régions (pinned dataset, see the script).
-.venv/bin/python scripts/fetch_geo.py
+.venv/bin/python -m scripts.fetch_geo
 # The website widget's socket.io client (served by bot/channels/widget.py), from widget/package-lock.json.
 if [ ! -f widget/node_modules/socket.io-client/dist/socket.io.min.js ]; then
   if command -v npm >/dev/null; then
