@@ -51,7 +51,7 @@ import functools
 import logging
 import os
 import ssl
-from typing import Any
+from typing import Any, Dict, Optional, Text
 
 import aiohttp
 import rasa
@@ -61,7 +61,10 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.ted_policy import TEDPolicy
+from rasa.core.featurizers.precomputation import MessageContainerForCoreFeaturization
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected, Event
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import TEXT
 from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
@@ -174,8 +177,13 @@ class DeferredPrediction(PolicyPrediction):
         return getattr(self, name)
 
 
-def deferred_ted_predict(self: TEDPolicy, tracker: Any, domain: Any, rule_only_data: Any = None,
-                         precomputations: Any = None, **kwargs: Any) -> PolicyPrediction:
+# The signatures below are Rasa's own, `self` unannotated: Rasa's graph validation reads the
+# annotated parameters of a component's run function as inputs it must be given (a training
+# from scratch failed with « needs the param 'self' » when `self` was annotated).
+def deferred_ted_predict(self, tracker: DialogueStateTracker, domain: Domain,
+                         rule_only_data: Optional[Dict[Text, Any]] = None,
+                         precomputations: Optional[MessageContainerForCoreFeaturization] = None,
+                         **kwargs: Any) -> PolicyPrediction:
     """TEDPolicy.predict_action_probabilities, computed when first read. Only where TED can
     make neither an end-to-end prediction (it has no text features, so it predicts from
     the intent: `_pick_confidence` returns `only_e2e`, False) nor a confidence above 1.0
@@ -213,7 +221,7 @@ def decided_without(predictions: list[PolicyPrediction], tracker: Any) -> bool:
     return any(p.max_confidence >= 1.0 and p.policy_priority > top for p in known)
 
 
-def combine_predictions_from_kwargs(self: DefaultPolicyPredictionEnsemble, tracker: Any, domain: Any,
+def combine_predictions_from_kwargs(self, tracker: DialogueStateTracker, domain: Domain,
                                     **kwargs: Any) -> PolicyPrediction:
     """PolicyPredictionEnsemble.combine_predictions_from_kwargs of Rasa 3.6, leaving out the
     deferred predictions that cannot change the outcome (without computing them)."""
