@@ -26,7 +26,10 @@ BLIND = ROOT / "tests" / "nlu" / "blind_situations_2026_12.yml"
 # Written blind before the changes of the second session of 2026-12-03; BLIND and HELDOUT have
 # since been read as development sets (their errors guided the classifier), this one never.
 BLIND_B = ROOT / "tests" / "nlu" / "blind_situations_2026_12b.yml"
-SETS = {"heldout": HELDOUT, "blind": BLIND, "blind_b": BLIND_B}
+# Written blind before the changes of the third session of 2026-12-03 (300, 60 per domain);
+# from then on BLIND_B is measured but no longer the only blind set.
+BLIND_C = ROOT / "tests" / "nlu" / "blind_situations_2026_12c.yml"
+SETS = {"heldout": HELDOUT, "blind": BLIND, "blind_b": BLIND_B, "blind_c": BLIND_C}
 LABELS = list(DOMAINS) + ["other", "none"]
 
 
