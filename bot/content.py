@@ -1150,6 +1150,11 @@ AGENDA_ERRORS = {
     "invalid_brief": "« brief » est trop volumineux ou contient des caractères non autorisés.",
     "invalid_email": "« email » n'est pas une adresse e-mail valide.",
     "invalid_phone": "« phone » n'est pas un numéro de téléphone valide.",
+    # Refusals before any handler (service.errors_middleware), instead of aiohttp's English reasons.
+    "http_400": "Requête illisible : vérifiez l'en-tête Content-Type et le contenu envoyé.",
+    "http_404": "Cette adresse n'existe pas.",
+    "http_405": "Cette méthode n'est pas acceptée à cette adresse.",
+    "http_error": "Requête refusée.",
 }
 
 
@@ -1178,3 +1183,12 @@ MANAGE_MOVED_NO_MESSAGE = "Le médiateur est prévenu. Notez bien la nouvelle da
 MANAGE_MOVED_CALENDAR = "Ajouter le nouveau rendez-vous à mon agenda (fichier .ics)"
 MANAGE_TOO_LARGE = "L'envoi est trop volumineux. Revenez à la page du rendez-vous et réessayez."
 MANAGE_UNREADABLE = "Ce formulaire n'a pas pu être lu. Saisissez à nouveau votre code ; rien n'a été modifié."
+# Any other refusal on these pages (service.errors_middleware): a French page, never JSON.
+MANAGE_PAGE_ERRORS = {
+    400: MANAGE_UNREADABLE,
+    404: "Cette page n'existe pas. Vérifiez l'adresse reçue dans votre message de confirmation.",
+    405: "Cette page ne s'ouvre pas ainsi. Saisissez votre code ci-dessous ; rien n'a été modifié.",
+    413: MANAGE_TOO_LARGE,
+    500: "Une erreur est survenue de notre côté. Réessayez dans un instant.",
+}
+MANAGE_PAGE_REFUSED = "Cette demande n'a pas pu aboutir. Saisissez à nouveau votre code ; rien n'a été modifié."
