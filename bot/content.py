@@ -1096,6 +1096,8 @@ SPACE_BUSY_UNREADABLE = "Ce fichier n'est pas un agenda au format iCalendar (.ic
 SPACE_BUSY_BAD_URL = "Indiquez une adresse publique en https:// (ou webcal://) de votre agenda."
 SPACE_BUSY_UNREACHABLE = "Cette adresse ne répond pas pour l'instant. Vérifiez-la ou réessayez plus tard."
 SPACE_BUSY_TOO_LARGE = "Cet agenda dépasse 2 Mo : exportez une période plus courte."
+SPACE_BUSY_TOO_COMPLEX = ("Cet agenda compte trop d'événements ou des répétitions trop fréquentes pour être lu : "
+                          "exportez seulement les trois prochains mois.")
 SPACE_BUSY_NOTHING = "Choisissez un fichier .ics ou indiquez l'adresse de votre agenda."
 SPACE_HOURS_INVALID = ("Ces horaires ne sont pas valables : choisissez un jour, une heure de fin après l'heure de "
                        "début et au moins une modalité.")
