@@ -17,7 +17,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import shared_state_env
@@ -135,6 +135,47 @@ def test_agenda_api(fuzz_servers, route, part, query, body):
     status, text = send(method, servers.agenda_url + path, body if method == "POST" else None,
                         {"Authorization": f"Bearer {servers.agenda_token}"})
     assert_sane(status, text)
+
+
+@pytest.fixture(scope="module")
+def agenda_fuzzer(fuzz_servers):
+    """The agenda's pages on the real agenda server (tests/support/agenda_fuzz.py): a mediator
+    signed in through the link in the outbox (read with the servers' encryption key), bookings
+    made through the API."""
+    from datetime import datetime, timezone
+
+    from bot.agenda import db
+    from tests.support.agenda_fuzz import Agenda, Fuzzer, prepare
+    from tests.support.fake_platform import CHANNEL_TEST_SECRETS
+
+    engine = db.make_engine(fuzz_servers.agenda_db_url)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRACKER_ENCRYPTION_KEYS", CHANNEL_TEST_SECRETS["TRACKER_ENCRYPTION_KEYS"])
+        agenda = Agenda("127.0.0.1", fuzz_servers.agenda_port, engine, fuzz_servers.agenda_token,
+                        datetime.now(timezone.utc).date())
+        prepare(agenda)
+        yield Fuzzer(agenda)
+    engine.dispose()
+
+
+def _agenda_page_cases():
+    from tests.support.agenda_fuzz import PUBLIC_ROUTES, SIGNIN_ROUTES, SPACE_ROUTES, cases
+    return cases(SPACE_ROUTES + SIGNIN_ROUTES + PUBLIC_ROUTES)
+
+
+@settings(FUZZ, max_examples=120)
+@given(case=_agenda_page_cases())
+def test_agenda_pages(agenda_fuzzer, fuzz_servers, case):
+    """Every public route of the agenda (the mediator's space, the sign-in by link, the
+    person's booking page, the calendar files): no 5xx, no trace, French pages, and nothing
+    a confirmation guards changes without it (checked in the agenda's database)."""
+    agenda_fuzzer.run(case)
+    assert_all_running(fuzz_servers)
+
+
+def test_the_agenda_still_answers_after_its_pages_were_fuzzed(agenda_fuzzer):
+    assert agenda_fuzzer.sent >= 100
+    agenda_fuzzer.assert_still_answers()
 
 
 def test_every_server_still_answers_after_the_fuzzing(fuzz_servers):
