@@ -1096,6 +1096,8 @@ SPACE_BUSY_UNREADABLE = "Ce fichier n'est pas un agenda au format iCalendar (.ic
 SPACE_BUSY_BAD_URL = "Indiquez une adresse publique en https:// (ou webcal://) de votre agenda."
 SPACE_BUSY_UNREACHABLE = "Cette adresse ne répond pas pour l'instant. Vérifiez-la ou réessayez plus tard."
 SPACE_BUSY_TOO_LARGE = "Cet agenda dépasse 2 Mo : exportez une période plus courte."
+SPACE_BUSY_TOO_COMPLEX = ("Cet agenda compte trop d'événements ou des répétitions trop fréquentes pour être lu : "
+                          "exportez seulement les trois prochains mois.")
 SPACE_BUSY_NOTHING = "Choisissez un fichier .ics ou indiquez l'adresse de votre agenda."
 SPACE_HOURS_INVALID = ("Ces horaires ne sont pas valables : choisissez un jour, une heure de fin après l'heure de "
                        "début et au moins une modalité.")
@@ -1150,6 +1152,11 @@ AGENDA_ERRORS = {
     "invalid_brief": "« brief » est trop volumineux ou contient des caractères non autorisés.",
     "invalid_email": "« email » n'est pas une adresse e-mail valide.",
     "invalid_phone": "« phone » n'est pas un numéro de téléphone valide.",
+    # Refusals before any handler (service.errors_middleware), instead of aiohttp's English reasons.
+    "http_400": "Requête illisible : vérifiez l'en-tête Content-Type et le contenu envoyé.",
+    "http_404": "Cette adresse n'existe pas.",
+    "http_405": "Cette méthode n'est pas acceptée à cette adresse.",
+    "http_error": "Requête refusée.",
 }
 
 
@@ -1178,3 +1185,12 @@ MANAGE_MOVED_NO_MESSAGE = "Le médiateur est prévenu. Notez bien la nouvelle da
 MANAGE_MOVED_CALENDAR = "Ajouter le nouveau rendez-vous à mon agenda (fichier .ics)"
 MANAGE_TOO_LARGE = "L'envoi est trop volumineux. Revenez à la page du rendez-vous et réessayez."
 MANAGE_UNREADABLE = "Ce formulaire n'a pas pu être lu. Saisissez à nouveau votre code ; rien n'a été modifié."
+# Any other refusal on these pages (service.errors_middleware): a French page, never JSON.
+MANAGE_PAGE_ERRORS = {
+    400: MANAGE_UNREADABLE,
+    404: "Cette page n'existe pas. Vérifiez l'adresse reçue dans votre message de confirmation.",
+    405: "Cette page ne s'ouvre pas ainsi. Saisissez votre code ci-dessous ; rien n'a été modifié.",
+    413: MANAGE_TOO_LARGE,
+    500: "Une erreur est survenue de notre côté. Réessayez dans un instant.",
+}
+MANAGE_PAGE_REFUSED = "Cette demande n'a pas pu aboutir. Saisissez à nouveau votre code ; rien n'a été modifié."

@@ -74,6 +74,13 @@ def secret_matches(secret: str | None, stored_hash: str, scheme: str | None = SC
     return hmac.compare_digest(candidate, stored_hash)
 
 
+def same_text(given: object, expected: str) -> bool:
+    """Constant-time comparison of what a client sent (a header, a form field: any text,
+    non-ASCII and lone surrogates included) with the expected token; never raises."""
+    return isinstance(given, str) and hmac.compare_digest(given.encode("utf-8", "surrogatepass"),
+                                                          expected.encode("utf-8"))
+
+
 def new_calendar_token() -> str:
     """The calendar link's token: 192 random bits, unrelated to the code."""
     return secrets.token_urlsafe(24)

@@ -1,7 +1,9 @@
 """The agenda HTTP service (aiohttp). Documented in bot/agenda/openapi.yaml.
 
 The database work is synchronous SQLAlchemy run in a thread pool, so the event loop
-never blocks. Every error is JSON {"error": {"code", "message"}}; no stack trace leaves.
+never blocks. Every error is JSON {"error": {"code", "message"}} with a French message, but
+on the person's booking page (/public/booking/*), which answers with itself in French;
+no stack trace leaves.
 Service routes (/api) need the bearer AGENDA_TOKEN when it is set; the mediator's
 routes (/api/mediators/{id}/bookings) need AGENDA_ADMIN_TOKEN; the person's calendar
 file (/public/calendar/{token}.ics) needs only its own random token, never the code.
@@ -11,7 +13,6 @@ conversation's server, else the caller's address) and lock out past a limit (423
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import os
@@ -25,8 +26,9 @@ from typing import Any, Awaitable, Callable
 
 import sqlalchemy as sa
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
-from bot.agenda import db, demo, ics, mail, manage, messages, references, sealed, sms
+from bot.agenda import db, demo, forms, ics, mail, manage, messages, references, sealed, sms
 from bot.agenda.sender import Sender
 from bot import content
 from bot.language.contacts import parse_contact
@@ -73,11 +75,24 @@ def _error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
 
+def _page_error(request: web.Request, status: int) -> web.Response:
+    """The person's booking page answers every refusal with itself, in French (and the code
+    form again when the address names a booking)."""
+    named = request.path.split("/")[3:4]  # /public/booking/{reference}/…: no route matched on a 404 or 405
+    reference = named[0].upper() if named and _REFERENCE.match(named[0].upper()) else ""
+    notice = content.MANAGE_PAGE_ERRORS.get(status) or (content.MANAGE_PAGE_REFUSED if status < 500
+                                                        else content.MANAGE_PAGE_ERRORS[500])
+    return _html(_manage_page(reference, notice, form=bool(reference)), status)
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+    page = request.path.startswith("/public/booking/")
     try:
         return await handler(request)
     except AgendaError as error:
+        if page:
+            return _page_error(request, error.status)
         reply = _error(error.status, error.code, error.message)
         if getattr(error, "retry_after", None):
             reply.headers["Retry-After"] = str(error.retry_after)
@@ -85,19 +100,42 @@ async def errors_middleware(request: web.Request, handler: Callable[[web.Request
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        if error.status == 413:
-            return _error(413, "body_too_large", content.AGENDA_ERRORS["body_too_large"].format(kb=MAX_BODY // 1024))
-        return _error(error.status, error.reason.lower().replace(" ", "_"), error.reason)
+        if page:
+            reply = _page_error(request, error.status)
+        elif error.status == 413:
+            reply = _error(413, "body_too_large", content.AGENDA_ERRORS["body_too_large"].format(kb=MAX_BODY // 1024))
+        else:
+            reply = _error(error.status, error.reason.lower().replace(" ", "_"),
+                           content.AGENDA_ERRORS.get(f"http_{error.status}", content.AGENDA_ERRORS["http_error"]))
+        if error.status == 405:
+            reply.headers["Allow"] = error.headers.get("Allow", "")
+        return reply
     except Exception:  # noqa: BLE001 - the log has the trace, the client gets a clean 500
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return _error(500, "internal_error", content.AGENDA_ERRORS["internal_error"])
+        return _page_error(request, 500) if page else _error(500, "internal_error",
+                                                             content.AGENDA_ERRORS["internal_error"])
+
+
+class _MalformedRequestsLog(logging.Filter):
+    """aiohttp logs a request it cannot parse (a control character in a header…) with its
+    raw bytes, cookies included: one line without them instead (no client data in logs)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.msg, record.args = "malformed HTTP request refused (%s)", (error.code,)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+MALFORMED_REQUESTS_LOG = _MalformedRequestsLog()
 
 
 def _bearer_ok(request: web.Request, expected: str | None) -> bool:
     if not expected:
         return True
-    given = request.headers.get("Authorization", "")
-    return hmac.compare_digest(given.encode(), f"Bearer {expected}".encode())
+    return references.same_text(request.headers.get("Authorization", ""), f"Bearer {expected}")
 
 
 @web.middleware
@@ -363,12 +401,12 @@ async def manage_booking_cancel(request: web.Request) -> web.Response:
 
 async def _page_form(request: web.Request, reference: str) -> Any:
     """The page's form fields, or the French page that answers a body no form of ours sends
-    (too large, or bytes that are not UTF-8): the form again, nothing counted."""
+    (too large, not url-encoded UTF-8): the form again, nothing counted."""
     try:
-        return await request.post()
-    except web.HTTPRequestEntityTooLarge:
+        return await forms.read_form(request, MAX_BODY)
+    except forms.TooLarge:
         return _html(_manage_page(reference, content.MANAGE_TOO_LARGE), 413)
-    except (UnicodeDecodeError, ValueError):
+    except forms.Unreadable:
         return _html(_manage_page(reference, content.MANAGE_UNREADABLE), 400)
 
 
@@ -515,8 +553,10 @@ def create_app(store: AgendaStore, token: str | None = None, admin_token: str | 
     """`sender`: the outbox's sender to run in the background (none: messages stay queued).
     `space`: the mediator's space settings (space_web.settings_from), by default on the
     loopback address of `serve`."""
-    app = web.Application(middlewares=[errors_middleware, auth_middleware, space_web.space_middleware],
+    app = web.Application(middlewares=[errors_middleware, auth_middleware, space_web.space_middleware,
+                                       forms.headers_middleware],
                           client_max_size=MAX_BODY)
+    logging.getLogger("aiohttp.server").addFilter(MALFORMED_REQUESTS_LOG)
     app[STORE] = store
     app[POOL] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="agenda-db")
     app[SETTINGS] = {"token": token, "admin_token": admin_token, "demo": demo_data, "send_interval": send_interval}

@@ -348,12 +348,12 @@ class AgendaStore:
     def booking_by_calendar_token(self, token: str | None) -> dict[str, Any]:
         """The booking a calendar link names; the same 404 for a wrong or revoked token."""
         if not token or len(token) > 64:
-            raise NotFound("no such calendar", "calendar_not_found")
+            raise NotFound(content.AGENDA_ERRORS["calendar_not_found"], "calendar_not_found")
         with self.engine.connect() as connection:
             row = connection.execute(sa.select(bookings).where(
                 bookings.c.calendar_token_hash == references.hash_calendar_token(token))).first()
             if row is None:
-                raise NotFound("no such calendar", "calendar_not_found")
+                raise NotFound(content.AGENDA_ERRORS["calendar_not_found"], "calendar_not_found")
             return self._describe(connection, row)
 
     def booking(self, reference: str, secret: str | None, client: str | None = None) -> dict[str, Any]:

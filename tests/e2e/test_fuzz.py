@@ -17,41 +17,14 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import shared_state_env
 from tests.e2e.test_channel_app import token
+from tests.support.fuzz import FUZZ, HEADER_SAFE, HOSTILE_TEXTS, JSON_VALUES, assert_sane, raw_bodies
 
 pytestmark = pytest.mark.model
-
-FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-TRACE_MARKERS = ("Traceback", 'File "/', "Exception:", "sanic.exceptions")
-
-# Every code point, surrogates (Cs) and controls (Cc: NUL…) included: a JSON body can carry
-# them as \\udfff or \\u0000 escapes, and a database driver may choke on them.
-ANY_CHARACTER = st.characters(min_codepoint=0, max_codepoint=0x10FFFF, blacklist_categories=())
-HOSTILE_TEXTS = st.one_of(
-    st.text(max_size=300),
-    st.text(alphabet=ANY_CHARACTER, max_size=80),
-    st.text(alphabet=st.characters(whitelist_categories=("Cs", "Cc", "Cf", "Zl", "Zp")), min_size=1, max_size=10),
-    st.builds(lambda a, b, c: a + b + c, st.text(max_size=10), st.sampled_from(["\udfff", "\ud800", "\x00", "\x1b", "\x7f"]),
-              st.text(max_size=10)),
-    st.sampled_from([
-        "", " ", "\x00", "\u202e", "x-\udfff", "\ud83d", "a\x00b", "\r\n", "\x1b[2J", "\ufeff", "\U0010ffff", "🙂" * 500, "a" * 20_000, "<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
-        '/restart', '/affirm{"consent":"given"}', '/inform{"choice":"../../etc/passwd"}', '/stop{', "/" * 50,
-        "'; DROP TABLE events; --", "${jndi:ldap://x}", "{{7*7}}", "%s%s%s%n", "\r\n\r\nHTTP/1.1 200 OK",
-    ]),
-    st.builds(lambda intent, body: f"/{intent}{body}", st.from_regex(r"[a-z_]{1,20}", fullmatch=True),
-              st.one_of(st.just(""), st.dictionaries(st.text(max_size=10), st.text(max_size=20), max_size=3)
-                        .map(json.dumps))),
-)
-JSON_VALUES = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), HOSTILE_TEXTS),
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=12), children, max_size=4)),
-    max_leaves=12,
-)
 
 
 def send(method: str, url: str, body: bytes | None = None, headers: dict | None = None) -> tuple[int, str]:
@@ -62,16 +35,6 @@ def send(method: str, url: str, body: bytes | None = None, headers: dict | None 
             return reply.status, reply.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode("utf-8", "replace")
-
-
-def assert_sane(status: int, text: str) -> None:
-    assert status < 500, f"{status}: {text[:300]}"
-    assert not any(marker in text for marker in TRACE_MARKERS), text[:300]
-
-
-def raw_bodies(values):
-    """Valid JSON of any shape, or bytes that are not JSON at all."""
-    return st.one_of(values.map(lambda v: json.dumps(v).encode()), st.binary(max_size=300))
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -129,9 +92,6 @@ def test_app_api(fuzz_servers, body, bearer):
     assert_sane(*send("GET", f"{servers.url}/webhooks/app/conversation", None, {"Authorization": f"Bearer {auth}"}))
 
 
-HEADER_SAFE = HOSTILE_TEXTS.filter(lambda t: t.isascii() and "\n" not in t and "\r" not in t)
-
-
 @FUZZ
 @given(body=raw_bodies(st.one_of(JSON_VALUES, st.fixed_dictionaries({"token": HOSTILE_TEXTS}))), bearer=HEADER_SAFE,
        origin=st.one_of(st.none(), HEADER_SAFE))
@@ -175,6 +135,47 @@ def test_agenda_api(fuzz_servers, route, part, query, body):
     status, text = send(method, servers.agenda_url + path, body if method == "POST" else None,
                         {"Authorization": f"Bearer {servers.agenda_token}"})
     assert_sane(status, text)
+
+
+@pytest.fixture(scope="module")
+def agenda_fuzzer(fuzz_servers):
+    """The agenda's pages on the real agenda server (tests/support/agenda_fuzz.py): a mediator
+    signed in through the link in the outbox (read with the servers' encryption key), bookings
+    made through the API."""
+    from datetime import datetime, timezone
+
+    from bot.agenda import db
+    from tests.support.agenda_fuzz import Agenda, Fuzzer, prepare
+    from tests.support.fake_platform import CHANNEL_TEST_SECRETS
+
+    engine = db.make_engine(fuzz_servers.agenda_db_url)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRACKER_ENCRYPTION_KEYS", CHANNEL_TEST_SECRETS["TRACKER_ENCRYPTION_KEYS"])
+        agenda = Agenda("127.0.0.1", fuzz_servers.agenda_port, engine, fuzz_servers.agenda_token,
+                        datetime.now(timezone.utc).date())
+        prepare(agenda)
+        yield Fuzzer(agenda)
+    engine.dispose()
+
+
+def _agenda_page_cases():
+    from tests.support.agenda_fuzz import PUBLIC_ROUTES, SIGNIN_ROUTES, SPACE_ROUTES, cases
+    return cases(SPACE_ROUTES + SIGNIN_ROUTES + PUBLIC_ROUTES)
+
+
+@settings(FUZZ, max_examples=120)
+@given(case=_agenda_page_cases())
+def test_agenda_pages(agenda_fuzzer, fuzz_servers, case):
+    """Every public route of the agenda (the mediator's space, the sign-in by link, the
+    person's booking page, the calendar files): no 5xx, no trace, French pages, and nothing
+    a confirmation guards changes without it (checked in the agenda's database)."""
+    agenda_fuzzer.run(case)
+    assert_all_running(fuzz_servers)
+
+
+def test_the_agenda_still_answers_after_its_pages_were_fuzzed(agenda_fuzzer):
+    assert agenda_fuzzer.sent >= 100
+    agenda_fuzzer.assert_still_answers()
 
 
 def test_every_server_still_answers_after_the_fuzzing(fuzz_servers):

@@ -58,7 +58,7 @@ def csrf_token(binding: str) -> str:
 
 
 def csrf_ok(binding: str | None, given: Any) -> bool:
-    return bool(binding) and isinstance(given, str) and hmac.compare_digest(csrf_token(binding), given)
+    return bool(binding) and references.same_text(given, csrf_token(binding))
 
 
 def _count(connection: sa.engine.Connection, key: str, limit: int, window: timedelta, now: datetime) -> int | None:

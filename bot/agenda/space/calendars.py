@@ -8,21 +8,27 @@ start and end (never the titles of the mediator's other appointments).
 from __future__ import annotations
 
 import ipaddress
+import json
+import logging
 import socket
+import subprocess
+import sys
 import urllib.parse
 import urllib.request
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import icalendar
-import recurring_ical_events
 import sqlalchemy as sa
 
 from bot import content
+from bot.paths import ROOT
 from bot.agenda import references
 from bot.agenda.schema import bookings, busy_periods, mediator_accounts, mediators, slots
 from bot.agenda.space import hours
 
 BUSY_HORIZON = timedelta(days=90)
+PARSE_SECONDS = 10.0  # expanding a busy-times calendar: a real one of 90 days takes well under a second
+log = logging.getLogger(__name__)
 MAX_FEED_BYTES = 2 * 1024 * 1024
 FEED_PAST = timedelta(days=90)  # past appointments kept in the feed
 
@@ -104,38 +110,28 @@ def feed(connection: sa.engine.Connection, mediator_id: int, now: datetime, spac
     return calendar.to_ical()
 
 
-def _utc(value: datetime | date, end: bool = False) -> datetime:
-    if not isinstance(value, datetime):  # an all-day event: the whole day, Paris time
-        from zoneinfo import ZoneInfo
-        value = datetime.combine(value, datetime.min.time(), tzinfo=ZoneInfo("Europe/Paris"))
-    elif value.tzinfo is None:
-        from zoneinfo import ZoneInfo
-        value = value.replace(tzinfo=ZoneInfo("Europe/Paris"))
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-
 def busy_from_ics(ics_text: str | bytes, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     """Busy periods (naive UTC) between `start` and `end`; free (TRANSP:TRANSPARENT) and
-    cancelled events are not busy. Raises CalendarError for what is not a calendar."""
+    cancelled events are not busy. Raises CalendarError for what is not a calendar, and for
+    one too heavy to expand: busy_expand.py runs in a child process stopped after
+    PARSE_SECONDS (a rule repeating every second would otherwise hold a worker for hours)."""
+    data = ics_text.encode("utf-8", "surrogatepass") if isinstance(ics_text, str) else ics_text
     try:
-        calendar = icalendar.Calendar.from_ical(ics_text)
-        events = recurring_ical_events.of(calendar).between(start.replace(tzinfo=timezone.utc),
-                                                            end.replace(tzinfo=timezone.utc))
-    except Exception as error:  # noqa: BLE001 - any parser failure is « not a calendar »
-        raise CalendarError(content.SPACE_BUSY_UNREADABLE) from error
-    periods = []
-    for event in events:
-        if str(event.get("STATUS", "")).upper() == "CANCELLED" or str(event.get("TRANSP", "")).upper() == "TRANSPARENT":
-            continue
-        try:
-            begin = _utc(event.decoded("DTSTART"))
-            finish = _utc(event.decoded("DTEND")) if "DTEND" in event else begin + (
-                event.decoded("DURATION") if "DURATION" in event else timedelta(days=1))
-        except (KeyError, ValueError, TypeError):
-            continue
-        if finish > begin:
-            periods.append((begin, finish))
-    return sorted(periods)
+        child = subprocess.run([sys.executable, "-m", "bot.agenda.space.busy_expand", start.isoformat(),
+                                end.isoformat()], input=data, capture_output=True, timeout=PARSE_SECONDS,
+                               cwd=ROOT, check=False)
+        result = json.loads(child.stdout or b"{}")
+    except subprocess.TimeoutExpired:  # run() has killed it
+        raise CalendarError(content.SPACE_BUSY_TOO_COMPLEX) from None
+    except ValueError:
+        result = {}
+    if "periods" in result:
+        return [(datetime.fromisoformat(begin), datetime.fromisoformat(finish)) for begin, finish in result["periods"]]
+    if result.get("error") == "too_many":
+        raise CalendarError(content.SPACE_BUSY_TOO_COMPLEX)
+    if result.get("error") != "unreadable":  # the child died (out of memory…)
+        log.warning("busy-times expansion failed (exit code %s)", child.returncode)
+    raise CalendarError(content.SPACE_BUSY_UNREADABLE)
 
 
 def check_url(url: str, allow_private: bool = False) -> str:
@@ -144,13 +140,17 @@ def check_url(url: str, allow_private: bool = False) -> str:
     url = (url or "").strip()
     if url.lower().startswith("webcal://"):
         url = "https://" + url[len("webcal://"):]
-    parsed = urllib.parse.urlsplit(url)
+    try:
+        parsed = urllib.parse.urlsplit(url)
+        port = parsed.port
+    except ValueError:  # "https://[", a port that is not a number or out of range
+        raise CalendarError(content.SPACE_BUSY_BAD_URL) from None
     if parsed.scheme not in (("https", "http") if allow_private else ("https",)) or not parsed.hostname \
             or len(url) > 500 or parsed.username or parsed.password:
         raise CalendarError(content.SPACE_BUSY_BAD_URL)
     if not allow_private:
         try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(parsed.hostname, parsed.port or 443)}
+            addresses = {info[4][0] for info in socket.getaddrinfo(parsed.hostname, port or 443)}
         except (OSError, UnicodeError):
             raise CalendarError(content.SPACE_BUSY_UNREACHABLE) from None
         if any(not ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):

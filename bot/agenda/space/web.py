@@ -22,6 +22,7 @@ from multidict import MultiDict
 from bot import content
 from bot.places import geo
 from bot.codes import MODES
+from bot.agenda import forms
 from bot.agenda.space import appointments, auth, calendars, hours
 from bot.agenda.store import AgendaError, NotFound
 from bot.language.contacts import parse_contact
@@ -185,20 +186,10 @@ def _pre_session(request: web.Request) -> tuple[str, bool]:
 
 
 async def _form(request: web.Request) -> MultiDict:
-    if request.content_length is not None and request.content_length > MAX_FORM:
-        raise PageError(413, content.SPACE_ERROR_MESSAGES[413])
-    if request.content_type != "application/x-www-form-urlencoded":
-        raise PageError(400, content.SPACE_ERROR_MESSAGES[400])
     try:
-        raw = bytearray()
-        while chunk := await request.content.readany():  # read() may return a part only
-            raw += chunk
-            if len(raw) > MAX_FORM:
-                raise PageError(413, content.SPACE_ERROR_MESSAGES[413])
-        from urllib.parse import parse_qsl
-        return MultiDict(parse_qsl(bytes(raw).decode("utf-8"), keep_blank_values=True, max_num_fields=200))
-    except (UnicodeDecodeError, ValueError):
-        raise PageError(400, content.SPACE_ERROR_MESSAGES[400]) from None
+        return await forms.read_form(request, MAX_FORM)
+    except forms.Unreadable as error:
+        raise PageError(error.status, content.SPACE_ERROR_MESSAGES[error.status]) from None
 
 
 def _field(form: MultiDict, name: str, limit: int = 200) -> str:
@@ -208,9 +199,14 @@ def _field(form: MultiDict, name: str, limit: int = 200) -> str:
     return value.strip()
 
 
-def signed_in(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
-    """The page needs a live session; a POST also needs the session's CSRF token (except the
-    busy-times upload, a multipart form that checks it while reading)."""
+def signed_in(handler: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None, *,
+              multipart: bool = False):
+    """The page needs a live session; a POST also needs the session's CSRF token, read from
+    its url-encoded form before the handler runs. Only a handler declared `multipart` (the
+    busy-times upload) may instead get a multipart form, and checks the token while reading it."""
+    if handler is None:
+        return partial(signed_in, multipart=multipart)
+
     async def wrapper(request: web.Request) -> web.StreamResponse:
         session_name, _pre = _cookie_names(request.app[SPACE]["secure"])
         session_id = request.cookies.get(session_name, "")
@@ -222,7 +218,7 @@ def signed_in(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
             raise PageError(403, content.SPACE_SESSION_EXPIRED)
         request["mediator"], request["session_id"] = mediator, session_id
         request["csrf"] = auth.csrf_token("session:" + session_id)
-        if request.method == "POST" and request.content_type != "multipart/form-data":
+        if request.method == "POST" and not (multipart and request.content_type == "multipart/form-data"):
             request["form"] = await _form(request)
             if not auth.csrf_ok("session:" + session_id, request["form"].get("csrf")):
                 raise PageError(403, content.SPACE_CSRF_REFUSED)
@@ -534,35 +530,20 @@ async def feed_revoke(request: web.Request) -> web.StreamResponse:
 
 async def _multipart(request: web.Request) -> tuple[dict[str, str], bytes | None]:
     """The busy-times form: small text fields and one file read up to MAX_UPLOAD bytes."""
-    fields: dict[str, str] = {}
-    upload = None
     try:
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if part.name == "file" and part.filename:
-                data = bytearray()
-                while chunk := await part.read_chunk(64 * 1024):
-                    data += chunk
-                    if len(data) > MAX_UPLOAD:
-                        raise PageError(413, content.SPACE_BUSY_TOO_LARGE)
-                upload = bytes(data) or None
-            elif part.name in ("csrf", "url", "source") and len(fields) < 10:
-                value = await part.read(decode=True)
-                if len(value) > 1000:
-                    raise PageError(413, content.SPACE_ERROR_MESSAGES[413])
-                fields[part.name] = value.decode("utf-8")
-            else:
-                await part.release()
-    except (ValueError, AssertionError, UnicodeDecodeError, KeyError):
+        return await forms.read_multipart(request, ("csrf", "url", "source"), "file", MAX_UPLOAD)
+    except forms.TooLarge as error:
+        raise PageError(413, content.SPACE_BUSY_TOO_LARGE if error.field == "file"
+                        else content.SPACE_ERROR_MESSAGES[413]) from None
+    except forms.Unreadable:
         raise PageError(400, content.SPACE_ERROR_MESSAGES[400]) from None
-    return fields, upload
 
 
 def _import_busy(engine, mediator_id: int, text: bytes, now: datetime, url: str | None) -> int:
     return calendars.import_busy(engine, mediator_id, text, now, url)
 
 
-@signed_in
+@signed_in(multipart=True)
 async def busy_import(request: web.Request) -> web.StreamResponse:
     if "form" in request:  # urlencoded (an address only): already read and CSRF-checked
         fields, upload = {"url": _field(request["form"], "url", 500)}, None
