@@ -20,6 +20,7 @@ from bot.language.answers import normalise
 from bot.language.contacts import masked_contact, parse_contact, parse_name  # noqa: F401
 from bot.language.dates import when_label  # noqa: F401
 from bot.places import geo
+from bot.privacy.crypto import same_secret
 
 logger = logging.getLogger(__name__)
 MORE, LATER = "more", "later"
@@ -96,7 +97,7 @@ def seal_offers(offers: list[Mapping[str, Any]], conversation: str) -> list[dict
 
 def offer_sealed_for(offer: Mapping[str, Any], conversation: str) -> bool:
     given = offer.get(_SEAL)
-    if isinstance(given, str) and hmac.compare_digest(given, _seal(offer, conversation)):
+    if same_secret(given, _seal(offer, conversation)):
         return True
     logger.warning("booking: an offer that was not made to this conversation was refused")
     return False

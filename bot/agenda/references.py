@@ -16,6 +16,8 @@ import os
 import re
 import secrets
 
+from bot.privacy.crypto import same_secret
+
 # No 0/O, 1/I/L or U: nothing to confuse on the phone or in handwriting.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_PATTERN = re.compile(r"\bMED-[" + ALPHABET + r"]{5}\b")
@@ -67,18 +69,15 @@ def hash_secret(secret: str) -> str:
     return keyed(legacy_hash(secret))
 
 
+# What a client sent against an expected token (constant time, never raises).
+same_text = same_secret
+
+
 def secret_matches(secret: str | None, stored_hash: str, scheme: str | None = SCHEME) -> bool:
     if not secret:
         return False
     candidate = hash_secret(secret) if scheme == SCHEME else legacy_hash(secret)
     return hmac.compare_digest(candidate, stored_hash)
-
-
-def same_text(given: object, expected: str) -> bool:
-    """Constant-time comparison of what a client sent (a header, a form field: any text,
-    non-ASCII and lone surrogates included) with the expected token; never raises."""
-    return isinstance(given, str) and hmac.compare_digest(given.encode("utf-8", "surrogatepass"),
-                                                          expected.encode("utf-8"))
 
 
 def new_calendar_token() -> str:

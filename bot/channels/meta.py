@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import os
@@ -41,6 +40,7 @@ from bot.channels.service_window import ServiceWindow, service_window
 from bot.channels.signatures import META_HEADER, meta_signature_valid
 from bot.channels.turn import run_turn
 from bot.privacy import pseudonyms
+from bot.privacy.crypto import same_secret
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def handshake(args: dict[str, str | None], verify_token: str | None) -> HTTPResp
     mode, token, challenge = args.get("hub.mode"), args.get("hub.verify_token"), args.get("hub.challenge")
     if not verify_token:
         return error(503, "channel_not_configured", content.CHANNEL_NOT_CONFIGURED)
-    if mode != "subscribe" or not token or not hmac.compare_digest(token.encode(), verify_token.encode()):
+    if mode != "subscribe" or not token or not same_secret(token, verify_token):
         logger.warning("Meta webhook: subscription refused (mode or verify token)")
         return error(403, "verification_failed", content.META_VERIFY_REFUSED)
     if not challenge or not _CHALLENGE.match(challenge):

@@ -11,6 +11,7 @@ read, and `rotate` encrypts them.
 """
 from __future__ import annotations
 
+import hmac
 import json
 import os
 from typing import Any
@@ -91,3 +92,10 @@ def rotate_column(fernet: MultiFernet, column: str) -> str:
     except InvalidToken:
         raise TrackerKeyError(f"A stored tracker event can't be decrypted with the keys in {KEYS_VARIABLE}") from None
     return json.dumps({"enc": MARK, "token": new_token})
+
+
+def same_secret(given: object, expected: str) -> bool:
+    """Constant-time comparison of what a client sent (a header, a form field, a button's payload:
+    any text, non-ASCII and lone surrogates included) with the expected secret; never raises."""
+    return isinstance(given, str) and hmac.compare_digest(given.encode("utf-8", "surrogatepass"),
+                                                          expected.encode("utf-8"))

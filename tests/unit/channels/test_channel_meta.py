@@ -36,7 +36,10 @@ def test_handshake_echoes_the_challenge_only_for_our_verify_token():
     for args in ({"hub.mode": "subscribe", "hub.verify_token": "wrong", "hub.challenge": "1"},
                  {"hub.mode": "unsubscribe", "hub.verify_token": "tok", "hub.challenge": "1"},
                  {"hub.mode": "subscribe", "hub.verify_token": None, "hub.challenge": "1"},
-                 {"hub.mode": None, "hub.verify_token": None, "hub.challenge": None}):
+                 {"hub.mode": None, "hub.verify_token": None, "hub.challenge": None},
+                 # Non-ASCII and a lone surrogate: refused, never an exception (a 500).
+                 {"hub.mode": "subscribe", "hub.verify_token": "tôk", "hub.challenge": "1"},
+                 {"hub.mode": "subscribe", "hub.verify_token": "\ud800", "hub.challenge": "1"}):
         refused = meta.handshake(args, "tok")
         assert refused.status == 403 and body_of(refused)["error"]["code"] == "verification_failed"
     # A challenge is echoed as text, never markup.
