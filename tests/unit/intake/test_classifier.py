@@ -64,3 +64,12 @@ def test_a_decisive_cue_for_none_of_the_five_still_overrules_a_confident_nlu():
     ranking = [{"name": "situation_consumer", "confidence": 0.8}]
     assert classify(text, ranking).domain == "other"
     assert classify(text, [{"name": "situation_consumer", "confidence": 0.99}]).domain == "consumer"  # near certain
+
+
+def test_a_weak_cue_weighs_in_without_overruling_a_fair_nlu_answer():
+    # « bailleur » (2, consumer) is not decisive: it adds to the consumer evidence, no more.
+    text = "le bailleur ne répond plus à nos courriers"
+    fair = [{"name": "situation_territorial", "confidence": 0.55}, {"name": "situation_consumer", "confidence": 0.1}]
+    assert classify(text, fair).domain == "territorial"
+    close = [{"name": "situation_territorial", "confidence": 0.4}, {"name": "situation_consumer", "confidence": 0.3}]
+    assert (classify(text, close).domain, classify(text, close).source) == ("consumer", "lexicon")
