@@ -2,7 +2,7 @@
 
 import pytest
 
-from scripts.bench.eval_nlu import BLIND, BLIND_B, evaluate, heldout_examples, write_report
+from scripts.bench.eval_nlu import BLIND, BLIND_B, BLIND_C, evaluate, heldout_examples, write_report
 from bot.paths import ROOT
 
 pytestmark = pytest.mark.model
@@ -29,12 +29,12 @@ def test_heldout_accuracy_holds(model_parse):
     assert result["accuracy"] >= HELDOUT_MIN_ACCURACY, result["errors"]
 
 
-# The first blind set: 76.0 % → 89.0 % (first change of 2026-12-03) → 90.5 % (second); its errors
-# guided the second change, so it is a development set now and BLIND_B the blind one.
-BLIND_MIN_ACCURACY = 0.89
+# The first blind set: 76.0 % → 89.0 % (first change of 2026-12-03) → 90.5 % (second) → 96.0 %
+# (third); its errors guided the second and third changes: a development set now.
+BLIND_MIN_ACCURACY = 0.93
 
 
-@pytest.mark.parametrize("blind", [BLIND, BLIND_B], ids=["blind", "blind_b"])
+@pytest.mark.parametrize("blind", [BLIND, BLIND_B, BLIND_C], ids=["blind", "blind_b", "blind_c"])
 def test_blind_set_is_not_in_the_training_data(blind):
     nlu_dir = ROOT / "data" / "nlu"
     train_text = "\n".join(path.read_text(encoding="utf-8").lower() for path in nlu_dir.glob("*.yml"))
@@ -43,8 +43,9 @@ def test_blind_set_is_not_in_the_training_data(blind):
 
 
 # The second blind set (250, 50 per domain), never read: 88.4 % with the model of the session's
-# start, 91.6 % with today's; its floor is today's figure less a margin for the noise of a training
-# from scratch. Issue 15's goal is 97 %.
+# start, 91.6 % with that session's model, 92.8 % after the third session (measured, still never
+# read); its floor is a figure less a margin for the noise of a training from scratch. Issue 15's
+# goal is 97 %.
 BLIND_B_MIN_ACCURACY = 0.89
 
 
@@ -60,3 +61,18 @@ def test_blind_accuracy_holds(model_parse):
     write_report(result, "nlu_eval_blind")
     assert result["examples"] >= 200
     assert result["accuracy"] >= BLIND_MIN_ACCURACY
+
+
+# The third blind set (300, written before the changes of the third session of 2026-12-03, labels
+# aligned on the project's conventions before any measurement, never read): 87.0 % with the model of
+# that session's start, 91.3 % after (more training sentences, the cues weighed
+# beside the NLU instead of overruling it, a slimmer DIET). Floor: that figure less a margin for the noise of a
+# training from scratch.
+BLIND_C_MIN_ACCURACY = 0.88
+
+
+def test_third_blind_set_accuracy_holds(model_parse):
+    result = evaluate(model_parse, heldout_examples(BLIND_C))
+    write_report(result, "nlu_eval_blind_c")
+    assert result["examples"] >= 300
+    assert result["accuracy"] >= BLIND_C_MIN_ACCURACY
