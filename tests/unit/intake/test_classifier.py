@@ -73,3 +73,13 @@ def test_a_weak_cue_weighs_in_without_overruling_a_fair_nlu_answer():
     assert classify(text, fair).domain == "territorial"
     close = [{"name": "situation_territorial", "confidence": 0.4}, {"name": "situation_consumer", "confidence": 0.3}]
     assert (classify(text, close).domain, classify(text, close).source) == ("consumer", "lexicon")
+
+
+def test_a_tie_between_two_unsure_nlu_answers_is_broken_by_the_legal_cues():
+    # Written situation N08: a neighbour's van broke the gate; the NLU leans to consumer (repair, quote).
+    text = ("En reculant, mon voisin a enfoncé mon portail avec sa camionnette et il refuse de payer "
+            "la réparation. Je n'ai pas encore fait faire de devis.")
+    tie = [{"name": "situation_consumer", "confidence": 0.46}, {"name": "situation_neighbourhood", "confidence": 0.37}]
+    assert classify(text, tie).domain == "neighbourhood"
+    clear = [{"name": "situation_consumer", "confidence": 0.56}, {"name": "situation_neighbourhood", "confidence": 0.3}]
+    assert classify(text, clear).domain == "consumer"
