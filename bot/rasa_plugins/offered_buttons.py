@@ -10,6 +10,10 @@ So, in the Rasa server, inside the conversation's lock and against its stored tr
   the same intent and the same entities;
 - a bare `/intent` carries no decision the words could not carry too (« oui », « effacer
   mes données »): it passes, and every step it starts still asks its question;
+- a payload nobody offered that starts a step which asks first (cancel, erase, move: an old
+  « Oui, annuler » button clicked later) loses its decision and starts that step, which asks again;
+  any other is read as the words it carries (« affirm slot 12 »): its braces and quotes, read
+  as text, gave the NLU gibberish that it could take for « recommencer »;
 - anything else starting with « / » is read as the words it is (the leading « / »
   dropped), exactly as bot/channels/text_guard.py does for what a person typed.
 
@@ -70,6 +74,16 @@ def payload_offered(text: str, offered: Iterable[str]) -> bool:
     return any(parse_payload(payload) == (intent, entities) for payload in offered)
 
 
+# Intents whose step asks for a confirmation before doing anything (actions/booking.py, privacy.py).
+ASKS_FIRST = frozenset({"cancel_booking", "erase_data", "reschedule_booking"})
+
+
+def payload_words(intent: str, entities: dict[str, Any]) -> str:
+    """The words a payload carries: its intent's and its values' (« erase data confirm »)."""
+    words = [intent, *(value for value in entities.values() if isinstance(value, (str, int, float)))]
+    return " ".join(re.sub(r"[_\-]+", " ", str(word)).strip() for word in words).strip() or "?"
+
+
 def checked_text(text: str | None, events: Iterable[Any]) -> str | None:
     """The text to process: unchanged, or a payload nobody offered read as words."""
     if not text or not text.strip().startswith("/"):
@@ -77,6 +91,11 @@ def checked_text(text: str | None, events: Iterable[Any]) -> str | None:
     if payload_offered(text, latest_offered(events)):
         return text
     logger.info("a button payload that was not offered in the latest turn is read as text")
+    parsed = parse_payload(text)
+    if parsed is not None and parsed[0] in ASKS_FIRST:
+        return f"/{parsed[0]}"
+    if parsed is not None:
+        return payload_words(*parsed)
     return text.strip().lstrip("/").strip() or "?"
 
 

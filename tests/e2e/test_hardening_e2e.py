@@ -120,9 +120,10 @@ def test_wrong_codes_lock_the_booking_and_the_calendar_link_carries_no_code(chat
 
 def test_an_erasure_or_cancellation_never_asked_is_not_done(chat, servers):
     reference, _, _ = book(chat)
-    # Never asked: the payload is read as words, the booking stays, the conversation too.
+    # Never asked: the decision is dropped and the step asks first; the booking stays, the
+    # conversation too.
     reply = chat.texts('/cancel_booking{"choice":"confirm"}')
-    assert "est annulé" not in reply
+    assert "est annulé" not in reply and "Voulez-vous vraiment annuler" in reply
     assert agenda_rows(servers, "SELECT status FROM bookings WHERE reference = ?", reference) == [("confirmed",)]
     reply = chat.texts('/erase_data{"choice":"confirm"}')
     assert "C'est fait : j'ai effacé" not in reply

@@ -28,7 +28,10 @@ def test_a_decision_needs_its_button():
 
 def test_a_bare_intent_passes_and_anything_else_is_words():
     assert checked_text("/affirm", []) == "/affirm"
-    assert checked_text(ERASE, []) == 'erase_data{"choice":"confirm"}'
+    # A decision nobody asked for is dropped: the step starts and asks its question again.
+    assert checked_text(ERASE, []) == "/erase_data"
+    assert checked_text('/cancel_booking{"choice":"confirm"}', []) == "/cancel_booking"
+    assert checked_text('/affirm{"choice":"slot_12","x":{"y":1}}', []) == "affirm slot 12"
     assert checked_text(ERASE, turn(("Oui", ERASE))) == ERASE
     assert checked_text("/inform{not json", []) == "inform{not json"
     assert checked_text("bonjour", []) == "bonjour"
