@@ -13,9 +13,12 @@ import asyncio
 import statistics
 import time
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 
 import aiohttp
 
+from bot.agenda import demo
+from bot.agenda.service import MAX_EXCLUDED
 from scripts.bench.load import latency_summary, require_loopback
 
 PERSON = {"name": "Bench Démo", "email": "bench@demo-mediation.example", "contact_consent": True}
@@ -72,16 +75,24 @@ async def _timed(session: aiohttp.ClientSession, method: str, url: str, **kwargs
 
 
 async def _open_slots(session: aiohttp.ClientSession, url: str, count: int) -> list[dict]:
-    """`count` distinct open slots, each with a mode it is offered in, page after page."""
+    """`count` distinct open slots, each with a mode it is offered in, day by day and page after
+    page (the search excludes at most 100 ids per request: bot/agenda/service.py MAX_EXCLUDED)."""
     offers: list[dict] = []
-    while len(offers) < count:
-        exclude = ",".join(str(offer["slot_id"]) for offer in offers)
-        _, status, page = await _timed(session, "GET", f"{url}/api/slots",
-                                       params={"mode": "no_preference", "limit": str(PAGE), "exclude": exclude})
-        if status != 200 or not page["slots"]:
-            raise RuntimeError(f"the agenda offers only {len(offers)} open slots, {count} needed")
-        offers += page["slots"]
-    return offers[:count]
+    today = datetime.now(timezone.utc).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+    for day in range(demo.HORIZON_DAYS + 1):
+        window = {"mode": "no_preference", "limit": str(PAGE),
+                  "from": (today + timedelta(days=day)).isoformat(), "to": (today + timedelta(days=day + 1)).isoformat()}
+        seen: list[dict] = []
+        while len(offers) + len(seen) < count and len(seen) + PAGE <= MAX_EXCLUDED:
+            exclude = ",".join(str(offer["slot_id"]) for offer in seen)
+            _, status, page = await _timed(session, "GET", f"{url}/api/slots", params={**window, "exclude": exclude})
+            if status != 200 or not page["slots"]:
+                break
+            seen += page["slots"]
+        offers += seen
+        if len(offers) >= count:
+            return offers[:count]
+    raise RuntimeError(f"the agenda offers only {len(offers)} open slots, {count} needed")
 
 
 async def _gathered(calls: list) -> list:
