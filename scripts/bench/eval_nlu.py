@@ -2,7 +2,8 @@
 
 `make eval` loads the trained model in-process, classifies every sentence of the
 held-out sets (never used for training) exactly as the assistant does: the project's
-tests/nlu/heldout_situations.yml and the blind tests/nlu/blind_situations_2026_12.yml.
+tests/nlu/heldout_situations.yml and the blind sets tests/nlu/blind_situations_2026_12*.yml
+(SETS below says which are still blind).
 It prints the accuracy and recall per class of each, and writes precision/recall, the
 confusion matrix and the errors to reports/nlu_eval_<set>.md and .json; the errors are
 printed only with `--errors` (read them only once a change is final: a set whose errors
