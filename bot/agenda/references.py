@@ -16,7 +16,6 @@ import os
 import re
 import secrets
 
-from bot.privacy.crypto import same_secret
 
 # No 0/O, 1/I/L or U: nothing to confuse on the phone or in handwriting.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -67,10 +66,6 @@ def keyed(digest: str) -> str:
 
 def hash_secret(secret: str) -> str:
     return keyed(legacy_hash(secret))
-
-
-# What a client sent against an expected token (constant time, never raises).
-same_text = same_secret
 
 
 def secret_matches(secret: str | None, stored_hash: str, scheme: str | None = SCHEME) -> bool:

@@ -29,6 +29,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.agenda import db, demo, forms, ics, mail, manage, messages, references, sealed, sms
+from bot.privacy.crypto import same_secret
 from bot.agenda.sender import Sender
 from bot import content
 from bot.language.contacts import parse_contact
@@ -135,7 +136,7 @@ MALFORMED_REQUESTS_LOG = _MalformedRequestsLog()
 def _bearer_ok(request: web.Request, expected: str | None) -> bool:
     if not expected:
         return True
-    return references.same_text(request.headers.get("Authorization", ""), f"Bearer {expected}")
+    return same_secret(request.headers.get("Authorization", ""), f"Bearer {expected}")
 
 
 @web.middleware

@@ -25,6 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot import content
 from bot.agenda import messages, references
+from bot.privacy.crypto import same_secret
 from bot.agenda.outbox import enqueue
 from bot.agenda.schema import code_attempts, mediator_sessions, mediators, signin_links
 
@@ -58,7 +59,7 @@ def csrf_token(binding: str) -> str:
 
 
 def csrf_ok(binding: str | None, given: Any) -> bool:
-    return bool(binding) and references.same_text(given, csrf_token(binding))
+    return bool(binding) and same_secret(given, csrf_token(binding))
 
 
 def _count(connection: sa.engine.Connection, key: str, limit: int, window: timedelta, now: datetime) -> int | None:
