@@ -55,10 +55,10 @@ NEVER_A_SLOT_VALUE: tuple[str, ...] = (
     "ask_what_is_mediation",
     "ask_cost",
     "ask_confidentiality",
+    # « annuler mon rendez-vous »: in the booking form it stops the booking (nothing is booked
+    # yet); in the other forms it gets its answer and the question is asked again.
+    "cancel_booking",
 )
-
-# In the booking form « annuler » also stops the booking (nothing is booked yet).
-NEVER_A_SLOT_VALUE_IN_BOOKING: tuple[str, ...] = NEVER_A_SLOT_VALUE + ("cancel_booking",)
 
 # Keys the NLU plug-ins add to a parsed message, read by the actions.
 UNSURE_STOP_KEY = "unsure_stop"  # a « stop » the model was not sure of (bot/rasa_plugins/nlu_stop.py)

@@ -1,4 +1,4 @@
-"""Danger, erasure, stop and « parler à un humain » work in EVERY state of the conversation.
+"""Danger, erasure, stop, « parler à un humain » and « annuler mon rendez-vous » work in EVERY state of the conversation.
 
 The states are derived from domain.yml: a walk over REST, greeting first as people do (« Bonjour »,
 consent, the story, every question answered), must meet every question that a form of the domain
@@ -24,6 +24,14 @@ DANGER_PROBES = (
 ERASE_PROBE = "effacer mes données"
 STOP_PROBE = "stop"
 HUMAN_PROBE = "je voudrais parler à un humain"
+CANCEL_PROBE = "je veux annuler mon rendez-vous"
+# What « annuler » may get, depending on the state: never a question answered with it.
+CANCEL_ANSWERS = (
+    content.BOOKING_NOT_FOUND[:40],  # nothing booked in this conversation
+    content.CANCEL_ASK.split("{")[0],  # the booking found, to confirm
+    content.BOOKING_ABANDONED[:40],  # in the booking form: nothing is booked, the slot is freed
+    "Pour continuer, j'ai besoin de votre accord",  # consent is asked first (utter_consent_reminder)
+)
 HELPLINES = {line.number for line in default_table().helplines}
 # What a joint mediation is proposed with: none of it may follow danger.
 MEDIATION_PROPOSALS = (
@@ -144,6 +152,32 @@ def test_stop_ends_the_form_and_says_goodbye_in_every_state(servers, states):
 def test_a_person_can_be_asked_for_in_every_state(servers, states):
     _in_every_state(servers, states, HUMAN_PROBE,
                     lambda conversation: None if "3039" in conversation.text() else repr(conversation.text()[:120]))
+
+
+def test_cancelling_is_never_taken_as_an_answer_in_every_state(servers, states):
+    """« annuler mon rendez-vous » gets its own answer; the question open before is asked again."""
+    def problem(conversation):
+        text, tracker = conversation.text(), conversation.tracker()
+        taken = [slot for slot, value in tracker["slots"].items() if isinstance(value, str) and "annuler" in value]
+        if taken:
+            return f"taken as the answer to {taken}"
+        if not any(answer in text for answer in CANCEL_ANSWERS):
+            return repr(text[:120])
+        return None
+
+    _in_every_state(servers, states, CANCEL_PROBE, problem)
+
+
+def test_after_cancelling_the_open_question_is_asked_again(servers, states):
+    failures = []
+    for state in _all_states(states):
+        form, _, slot = state.partition(":")
+        if form not in ("intake_form", "orientation_form"):
+            continue
+        tracker = _probe(servers, states, state, CANCEL_PROBE).tracker()
+        if state_of(tracker) != state:
+            failures.append(f"{state}: now {state_of(tracker)}")
+    assert not failures, "\n".join(failures)
 
 
 def test_state_names_are_readable():

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from bot.codes import NEVER_A_SLOT_VALUE_IN_BOOKING
+from bot.codes import NEVER_A_SLOT_VALUE
 
 from bot.paths import ROOT
 MAX_TURNS = 60
@@ -95,7 +95,7 @@ def _button_intent(payload: str) -> str:
 
 def _ordinary_buttons(buttons: list[dict]) -> list[dict]:
     """Buttons that answer the question (not stop, erase, a person, a question…)."""
-    return [b for b in buttons if _button_intent(b["payload"]) not in NEVER_A_SLOT_VALUE_IN_BOOKING]
+    return [b for b in buttons if _button_intent(b["payload"]) not in NEVER_A_SLOT_VALUE]
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bot.codes import NEVER_A_SLOT_VALUE, NEVER_A_SLOT_VALUE_IN_BOOKING
+from bot.codes import NEVER_A_SLOT_VALUE
 
 from bot.paths import ROOT
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -29,19 +29,15 @@ def _form_mappings():
             yield slot, forms, mapping
 
 
-def _never_list(forms: set) -> tuple[str, ...]:
-    return NEVER_A_SLOT_VALUE_IN_BOOKING if "booking_form" in forms else NEVER_A_SLOT_VALUE
-
-
 def test_the_domain_writes_the_same_list_as_the_code():
     lists = {tuple(mapping["not_intent"]) for _, _, mapping in _form_mappings() if mapping["type"] == "from_text"}
-    assert lists == {NEVER_A_SLOT_VALUE, NEVER_A_SLOT_VALUE_IN_BOOKING}
+    assert lists == {NEVER_A_SLOT_VALUE}
 
 
 @pytest.mark.parametrize("slot, forms, mapping", list(_form_mappings()), ids=lambda v: v if isinstance(v, str) else "")
 def test_no_answer_is_ever_taken_from_danger_erase_stop_or_a_question(slot, forms, mapping):
     assert forms and None not in forms, f"{slot}: a mapping without an active_loop condition fills it on every message"
-    never = set(_never_list(forms))
+    never = set(NEVER_A_SLOT_VALUE)
     if mapping["type"] == "from_text":
         assert never <= set(mapping.get("not_intent") or []), f"{slot} can be filled by {never - set(mapping.get('not_intent') or [])}"
     else:
@@ -68,7 +64,7 @@ def _handled_in(form: str | None) -> set[str]:
 
 @pytest.mark.parametrize("form", FORMS)
 def test_every_form_has_a_rule_for_each_intent_it_never_takes_as_an_answer(form):
-    never = set(_never_list({form}))
+    never = set(NEVER_A_SLOT_VALUE)
     missing = never - _handled_in(form)
     assert not missing, f"{form}: no rule for {sorted(missing)}"
 
