@@ -30,7 +30,10 @@ BLIND_B = ROOT / "tests" / "nlu" / "blind_situations_2026_12b.yml"
 # Written blind before the changes of the third session of 2026-12-03 (300, 60 per domain);
 # from then on BLIND_B is measured but no longer the only blind set.
 BLIND_C = ROOT / "tests" / "nlu" / "blind_situations_2026_12c.yml"
-SETS = {"heldout": HELDOUT, "blind": BLIND, "blind_b": BLIND_B, "blind_c": BLIND_C}
+# Written blind before the changes of the fourth session of 2026-12-03 (290: 55 per domain, 15
+# « other »), with the project's label conventions given to the writer beforehand.
+BLIND_D = ROOT / "tests" / "nlu" / "blind_situations_2026_12d.yml"
+SETS = {"heldout": HELDOUT, "blind": BLIND, "blind_b": BLIND_B, "blind_c": BLIND_C, "blind_d": BLIND_D}
 LABELS = list(DOMAINS) + ["other", "none"]
 
 

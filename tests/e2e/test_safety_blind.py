@@ -26,7 +26,8 @@ from bot.paths import ROOT
 # the decisions of the older model once, before the change; the change (training sentences written
 # by a helper who never saw it, already in place) was not altered after.
 SETS = {name: yaml.safe_load((ROOT / "tests" / "safety" / f"{name}.yml").read_text(encoding="utf-8"))
-        for name in ("blind_safety_2026_12", "blind_safety_2026_12b", "blind_safety_2026_12c")}
+        for name in ("blind_safety_2026_12", "blind_safety_2026_12b", "blind_safety_2026_12c",
+                     "blind_safety_2026_12d")}
 HELPLINES = {line.number for line in default_table().helplines}
 STATES = ("first_message", "description_after_greeting", "intake_answer")
 # The first set: 18/40 as a first message and 0/40 after « Bonjour » or in the intake before
