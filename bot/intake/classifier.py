@@ -69,6 +69,10 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bbureau de (?:l'|notre |mon )?(?:asso|club)", 3), (r"\bassociation\b|\basso\b", 2), (r"\bclub\b", 2),
         (r"\bbenevole", 2), (r"\bentraineur|\bcoach\b", 2), (r"\bequipe\b", 1), (r"\bcollectif\b", 1),
         (r"\bagents?\b", 1), (r"\bhopital\b|\bchu\b|\behpad\b", 1), (r"\bconges? (?:payes|annuels)|\bmes conges\b", 3),
+        # Work for a platform, a family or a town hall is still work (the employer decides the domain).
+        (r"\bje suis (?:livreur|coursier|chauffeur)|\blivreur (?:a velo|pour)|\bchauffeur (?:vtc|uber)|\bauto-?entrepreneur pour", 5), (r"\bcdd\b|\bcdi\b|\binterim", 3),
+        (r"\bnounou\b|\bassistante? maternelle|\baide a domicile", 2), (r"\batsem\b|\bperiscolaire", 3),
+        (r"\bconges\b", 2), (r"\bheures par semaine|\bmes horaires|\bplanning\b", 2), (r"\bco-?presid", 2),
     ),
     "family": (
         (r"\bmon ex\b", 3), (r"\bex[- ](?:mari|femme|conjoint|compagn)", 3), (r"\bgarde (?:des|de mes|de ma|de mon)", 3),
@@ -79,6 +83,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bmon mari\b", 2), (r"\bma femme\b", 2), (r"\bbelle-mere|beau-pere|belle-famille", 2),
         (r"\bmaman\b|\bpapa\b|\bma mere\b|\bmon pere\b", 2), (r"\bco-?parentalite", 3), (r"\bgrands?-parents", 2),
         (r"\bcousin", 2), (r"\boncle\b|\btante\b|\bneveu|\bniece", 2),
+        (r"\bgarde (?:alternee|partagee|le |du |des week|pendant)|\bsoucis? de garde|\bgarde\b$", 3), (r"\btutelle|\bcuratelle", 2),
     ),
     "neighbourhood": (
         (r"\bvoisin", 4), (r"\bhaie", 3), (r"\bthuya", 3), (r"\barbres?\b", 2), (r"\bbranches?", 2), (r"\bracines?", 2),
@@ -87,6 +92,8 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bfuite d'eau", 2), (r"\bdegat des eaux", 2), (r"\becoulement", 2), (r"\bfosse\b", 2), (r"\bservitude", 3),
         (r"\bdroit de passage", 3), (r"\bcopropri", 2), (r"\bsyndic\b", 2), (r"\bdu dessus\b|\bdu dessous\b", 2),
         (r"\btapage", 3), (r"\bstationne devant", 2), (r"\bimmeuble", 1), (r"\bpalier", 2),
+        (r"\bconseil syndical|\bcoproprietaires?\b|\bassemblee generale de (?:la )?copro", 3), (r"\bpuits\b", 2),
+        (r"\bchemin (?:prive|commun|qu'on partage)|\ben face de chez|\bd'en face\b|\bmitoyenne?s?\b", 2),
     ),
     "consumer": (
         (r"\bachet", 2), (r"\bcommande", 2), (r"\blivr", 2), (r"\bgarantie", 2), (r"\bsav\b", 3), (r"\brembours", 1),
@@ -101,6 +108,16 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         # A tradesman or a small business whose private customer does not pay: consumer law, other side.
         (r"\b(?:mon|ma|mes|un|une|le|la) (?:client|cliente|clients|clientes)\b(?! (?:professionnel|entreprise))", 2),
         (r"\bfactures? impayee|\bne (?:me )?paie pas (?:ma|la) facture|\bchantier\b", 2),
+        # Housing between landlord and tenant is consumer (legal-rules.md §4.11), either side.
+        (r"\b(?:mon|ma|notre|un|une|le|la|nos|mes) locataires?\b(?! (?:du|d'|de l'))|\bje suis locataire|\betat des lieux|\bcharges locatives|\bregularisation de charges|\bquittance", 3),
+        (r"\b(?:mon|ma|notre) proprietaire\b|\bbail\b(?! commercial)|\bpreavis de (?:depart|conge)", 2),
+        (r"\bconstructeur|\bmalfacons?|\bpromoteur immobilier|\bagence immobiliere", 3),
+        (r"\bprive(?:e|es|s)?\b(?!\s+(?:de|d'))", 1), (r"\bmaison de retraite|\behpad prive", 3),
+        (r"\bdentiste|\bclinique|\bopticien|\bveterinaire|\bauto-?ecole|\bsalle de sport|\bclub de (?:fitness|sport)", 3),
+        (r"\bmon vol\b|\bvol (?:annule|retarde)|\bretard de \d+ ?h(?:eures)? sur mon vol|\bbagages?", 3),
+        (r"\bma ligne\b|\bmon forfait|\bma box\b|\bfibre\b|\boption payante", 3),
+        (r"\bfinancement participatif|\bcrowdfunding|\bparc d'attractions|\btraiteur|\bphotographe|\bdj\b", 2),
+        (r"\bpaye(?:e|s)? \d|\bpaye (?:plus de|pres de)|\b\d+ ?(?:euros|eur|€) (?:pour|de frais)", 1),
     ),
     "territorial": (
         (r"\bmairie", 3), (r"\bla commune\b", 3), (r"\bmaire\b", 3), (r"\bconseil departemental", 3),
@@ -113,6 +130,10 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bconseil municipal|\bmunicipalite|\bintercommunal|\bsyndicat (?:mixte|intercommunal)", 3),
         (r"\bdeux communes|\bcommune voisine|\bdepartement\b", 2), (r"\bcaf\b|\bcpam\b|\bsecurite sociale", 2),
         (r"\bbailleur social|\boffice (?:public )?(?:hlm|de l'habitat)", 2), (r"\bcreche\b|\bcollege\b", 1),
+        (r"\bmunicipa(?:l|le|ux|les)\b|\bla ville\b|\bde la ville\b", 3), (r"\bccas\b|\bapl\b|\bcaisse de retraite|\bcarsat", 3),
+        (r"\bregie (?:des eaux|municipale)|\bservice des eaux", 3), (r"\bpermis d(?:e construire|'amenager|e demolir)", 3),
+        (r"\bcontravention|\bproces-?verbal|\bpv\b|\bvideoverbalisation|\bamende\b|\bantai\b", 2),
+        (r"\btramway|\bpiste cyclable|\bchemin rural|\bdomaine public|\btravaux (?:de|du) (?:la )?(?:rue|voirie|tram)", 3),
     ),
     # None of the five (legal-rules.md §3.11): friends, private sales, disputes between companies.
     "other": (
@@ -121,14 +142,32 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bcolocs?\b|\bcolocataire", 3), (r"\bentre (?:deux )?societes|\bsous-?traitant", 3),
         (r"\bclient professionnel|\bsociete cliente|\bclient entreprise", 4),  # a business owed by a business
         (r"\bma (?:start-?up|societe|boite)\b|\bnotre (?:entreprise|societe|boite)\b", 2),
+        (r"\bbail commercial|\bbailleur commercial|\bfonds de commerce|\bfranchis|\bconcessionnaire exclusif", 4),
+        (r"\bclient (?:industriel|grossiste)|\bgrossiste\b|\bdistributeur\b|\bcentrale d'achat", 3),
+        (r"\b(?:notre|nos) (?:fournisseurs?|sous-?traitants?|prestataires?)\b|\bmon sous-?traitant|\bnos clients professionnels", 4),
+        (r"\bcopains?\b|\bcopines?\b|\bentre amis\b|\b(?:trois|deux|des) amis\b", 3), (r"\byoutubeur|\bplagi", 2),
     ),
 }
 _COMPILED = {domain: tuple((re.compile(p), w) for p, w in cues) for domain, cues in _CUES.items()}
+_BUSINESS_SPEAKING = re.compile(
+    r"\b(?:notre|ma|mon|nos) (?:pme|tpe|sarl|sas|sasu|eurl|societe|entreprise|boite|restaurant|agence|cabinet|"
+    r"commerce|boutique|usine|atelier|start-?up|exploitation|magasin|hotel|garage|imprimerie|boulangerie)\b"
+    r"|\bje (?:gere|dirige) une (?:petite )?(?:entreprise|societe)|\bchef d'entreprise|\bgerante? de (?:la|ma|une) ")
+_BUSINESS_COUNTERPART = re.compile(
+    r"\b(?:notre|nos|mon|ma|un|une|le|la|les|son) (?:fournisseur|sous-?traitant|prestataire|transporteur|grossiste|"
+    r"distributeur|franchiseur|client (?:professionnel|industriel|grossiste|entreprise)|societe de leasing|bailleur)"
+    r"|\bclient (?:industriel|grossiste)|\bun promoteur\b|\bd'un promoteur")
 
 
 def cue_scores(text: str) -> dict[str, float]:
     plain = normalise(text)
     scores = {domain: sum(w for pattern, w in cues if pattern.search(plain)) for domain, cues in _COMPILED.items()}
+    # A business speaking of its supplier, subcontractor, customer or landlord: two businesses,
+    # none of the five (legal-rules.md §4.11): the consumer words it uses (delivery, invoice)
+    # are then a business's words, and count for nothing.
+    if _BUSINESS_SPEAKING.search(plain) and _BUSINESS_COUNTERPART.search(plain):
+        scores[OTHER] += 4
+        scores["consumer"] = max(0.0, scores["consumer"] - 4)
     # Tie-breakers of legal-rules.md §2: the employer (even a public one) makes it
     # workplace, so work cues beat a bare "mairie".
     if scores["workplace"] >= 3 and scores["territorial"] > 0:

@@ -30,8 +30,11 @@ from bot.safety.screen import CATEGORIES
 
 # 1 % let ordinary stories through as danger (a barking dog, a loan to a brother: 3 of the 52
 # written situations), which takes the mediation away from them: the model must be about as
-# precise as the lexicon. 0.25 % out of fold; the recall left is measured on the blind set.
-MAX_FALSE_ALARM_RATE = 0.0025
+# precise as the lexicon. With the sentences of batch d (1,010 dangers, 750 look-alikes), 0.5 % out
+# of fold raised the out-of-fold recall from 0.47 to 0.58 and fired on none of the ordinary written
+# situations (only on N12, a threat with an iron bar, which is a danger); the recall left is
+# measured on the blind sets.
+MAX_FALSE_ALARM_RATE = 0.005
 MIN_THRESHOLD = 0.3  # never fire on a coin toss, whatever the cross-validation says
 FOLDS = 5
 _N_FEATURES = 2 ** 18

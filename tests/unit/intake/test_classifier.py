@@ -83,3 +83,31 @@ def test_a_tie_between_two_unsure_nlu_answers_is_broken_by_the_legal_cues():
     assert classify(text, tie).domain == "neighbourhood"
     clear = [{"name": "situation_consumer", "confidence": 0.56}, {"name": "situation_neighbourhood", "confidence": 0.3}]
     assert classify(text, clear).domain == "consumer"
+
+
+@pytest.mark.parametrize("text, domain", [
+    # A business speaking of its supplier, subcontractor or commercial landlord: two businesses.
+    ("notre PME attend depuis six mois que son fournisseur rembourse une livraison défectueuse", "other"),
+    ("le bailleur commercial de notre SARL refuse de renouveler le bail", "other"),
+    ("mon sous-traitant a quitté le chantier avec l'acompte", "other"),
+    # Housing, from either side, is consumer; a tenant upstairs is a neighbour.
+    ("mon locataire ne paie plus le loyer depuis quatre mois", "consumer"),
+    ("état des lieux de sortie contesté, on me retient toute la caution", "consumer"),
+    # Work for a platform or a town hall is work; a town hall's own services are territorial.
+    ("je suis livreur à vélo pour une appli et mon compte a été désactivé", "workplace"),
+    ("ATSEM, on me change d'école tous les trimestres", "workplace"),
+    ("la régie municipale me facture 1 500 € d'eau", "territorial"),
+    ("je conteste une contravention pour une voiture que j'avais vendue", "territorial"),
+])
+def test_the_project_conventions_decide_when_the_nlu_is_unsure(text, domain):
+    assert classify(text, ranking(("inform", 0.8))).domain == domain
+
+
+def test_a_tenant_upstairs_is_a_neighbour_not_a_housing_case():
+    scores = cue_scores("le locataire du dessus a eu une fuite d'eau qui a abîmé mon plafond")
+    assert scores["neighbourhood"] > scores["consumer"]
+
+
+def test_a_consumer_speaking_of_a_supplier_is_not_a_business():
+    scores = cue_scores("mon fournisseur de gaz a doublé mes mensualités")
+    assert scores["other"] == 0
