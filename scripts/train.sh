@@ -2,7 +2,9 @@
 # Train the model only when it is missing or stale (any training input changed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-fingerprint=$(cat config.yml domain.yml $(find data -type f -name '*.yml' | sort) bot/safety/training.yml requirements.lock | sha256sum | cut -c1-16)
+# The project's own NLU components are trained too: their code (a threshold, a feature) is an input.
+fingerprint=$(cat config.yml domain.yml $(find data -type f -name '*.yml' | sort) bot/safety/training.yml requirements.lock \
+  $(find bot/rasa_plugins bot/safety bot/language -type f \( -name '*.py' -o -name '*.yml' \) | sort) | sha256sum | cut -c1-16)
 if [ -f models/.fingerprint ] && [ "$(cat models/.fingerprint)" = "$fingerprint" ] && ls models/*.tar.gz >/dev/null 2>&1; then
   echo "==> Model is up to date ($(ls -t models/*.tar.gz | head -1))"
   exit 0

@@ -43,16 +43,19 @@ def test_blind_set_is_not_in_the_training_data(blind):
 
 
 # The second blind set (250, 50 per domain), never read: 88.4 % with the model of the second
-# session's start, 91.6 % with that session's model, 92.8 % after the third session (measured, still
-# never read). The third blind set (300, written before the changes of the third session, labels
-# aligned on the project's conventions before any measurement, never read): 87.0 % with the model
-# of that session's start, 91.3 % after (more training sentences, the cues weighed beside the NLU
-# instead of overruling it, a slimmer DIET). Each floor: a figure less a margin for the noise of a
-# training from scratch. Issue 15's goal is 97 %.
+# session's start, 91.6 % with that session's model, 92.8 % after the third session, 95.6 % after
+# the fourth (measured, still never read). The third blind set (300, written before the changes of
+# the third session, labels aligned on the project's conventions before any measurement, never
+# read): 87.0 % → 91.3 % (third session) → 93.7 % (fourth). The fourth blind set (290, written
+# before the changes of the fourth session, the conventions given to its writer): 92.8 % with the
+# model of that session's start, 95.9 % after (540 more training sentences, the conventions'
+# cues, chosen on a development set: a new writer's batch held out of a training). Each floor: a
+# figure less a margin for the noise of a training from scratch. Issue 15's goal is 97 %.
 ACCURACY_FLOORS = {  # set: (its file, its size, the floor)
     "blind": (BLIND, 200, BLIND_MIN_ACCURACY),
-    "blind_b": (BLIND_B, 250, 0.89),
-    "blind_c": (BLIND_C, 300, 0.88),
+    "blind_b": (BLIND_B, 250, 0.93),
+    "blind_c": (BLIND_C, 300, 0.91),
+    "blind_d": (BLIND_D, 290, 0.93),
 }
 
 
