@@ -5,6 +5,10 @@
 and the message carries `unsure_stop`: a form then asks « Voulez-vous arrêter ? » and keeps
 every answer (actions/form_validation.py); outside forms the person is told they were not
 understood. A sure « stop » still stops, in every state.
+
+« Recommencer » clears the screen and every answer, so an unsure `start_over` is not obeyed
+either: `<img src=x onerror=alert(1)>` was read as `start_over` with 0.64 (fourth session of
+2026-12-03). It becomes `nlu_fallback` (« not understood »), and nothing is lost.
 """
 from __future__ import annotations
 
@@ -21,14 +25,24 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.codes import UNSURE_STOP_KEY
 
 STOP_INTENT = "stop"
+START_OVER_INTENT = "start_over"
 MIN_CONFIDENCE = 0.7
 _A_LETTER = re.compile(r"[^\W\d_]")
 
 
-def is_unsure_stop(intent: Dict[Text, Any] | None, text: str | None, min_confidence: float = MIN_CONFIDENCE) -> bool:
-    if not intent or intent.get(INTENT_NAME_KEY) != STOP_INTENT or (text or "").startswith("/"):
+def _is_unsure(intent: Dict[Text, Any] | None, text: str | None, name: str, min_confidence: float) -> bool:
+    if not intent or intent.get(INTENT_NAME_KEY) != name or (text or "").startswith("/"):
         return False  # a button's payload is sure by construction
     return (intent.get("confidence") or 0.0) < min_confidence or not _A_LETTER.search(text or "")
+
+
+def is_unsure_stop(intent: Dict[Text, Any] | None, text: str | None, min_confidence: float = MIN_CONFIDENCE) -> bool:
+    return _is_unsure(intent, text, STOP_INTENT, min_confidence)
+
+
+def is_unsure_start_over(intent: Dict[Text, Any] | None, text: str | None,
+                         min_confidence: float = MIN_CONFIDENCE) -> bool:
+    return _is_unsure(intent, text, START_OVER_INTENT, min_confidence)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -48,8 +62,10 @@ class UnsureStop(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             intent = message.get(INTENT)
-            if is_unsure_stop(intent, message.get(TEXT), self._min_confidence):
+            unsure_stop = is_unsure_stop(intent, message.get(TEXT), self._min_confidence)
+            if unsure_stop or is_unsure_start_over(intent, message.get(TEXT), self._min_confidence):
                 message.set(INTENT, {INTENT_NAME_KEY: "nlu_fallback", "confidence": intent.get("confidence") or 0.0},
                             add_to_output=True)
+            if unsure_stop:
                 message.set(UNSURE_STOP_KEY, True, add_to_output=True)
         return messages

@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.intake_form import ValidateIntakeForm
 from bot import content
-from bot.rasa_plugins.nlu_stop import is_unsure_stop
+from bot.rasa_plugins.nlu_stop import UnsureStop, is_unsure_start_over, is_unsure_stop
 
 
 def test_a_sure_stop_is_obeyed_and_an_unsure_one_or_one_without_letters_is_not():
@@ -32,3 +32,20 @@ def test_in_a_form_an_unsure_stop_asks_keeps_every_answer_and_asks_the_question_
     assert events == [{"event": "slot", "timestamp": None, "name": "other_party", "value": None}]
     assert dispatcher.messages[0]["text"] == content.STOP_UNSURE
     assert dispatcher.messages[0]["buttons"] == [{"title": content.STOP_UNSURE_BUTTON, "payload": "/stop"}]
+
+
+def test_an_unsure_start_over_is_not_obeyed_and_a_sure_one_or_its_button_is():
+    assert is_unsure_start_over({"name": "start_over", "confidence": 0.64}, "<img src=x onerror=alert(1)>")
+    assert not is_unsure_start_over({"name": "start_over", "confidence": 0.95}, "recommencer")
+    assert not is_unsure_start_over({"name": "start_over", "confidence": 1.0}, "/start_over")
+    assert not is_unsure_start_over({"name": "stop", "confidence": 0.3}, "bof")
+
+
+def test_the_component_turns_an_unsure_start_over_into_not_understood_without_asking_to_stop():
+    from rasa.shared.nlu.training_data.message import Message
+
+    unsure = Message(data={"text": "<img src=x onerror=alert(1)>", "intent": {"name": "start_over", "confidence": 0.64}})
+    sure = Message(data={"text": "je veux recommencer", "intent": {"name": "start_over", "confidence": 0.97}})
+    UnsureStop({}).process([unsure, sure])
+    assert unsure.get("intent")["name"] == "nlu_fallback" and not unsure.get("unsure_stop")
+    assert sure.get("intent")["name"] == "start_over"
