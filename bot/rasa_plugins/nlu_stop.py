@@ -30,19 +30,15 @@ MIN_CONFIDENCE = 0.7
 _A_LETTER = re.compile(r"[^\W\d_]")
 
 
-def _is_unsure(intent: Dict[Text, Any] | None, text: str | None, name: str, min_confidence: float) -> bool:
-    if not intent or intent.get(INTENT_NAME_KEY) != name or (text or "").startswith("/"):
+# Intents whose guess would lose the person's answers: obeyed only when sure.
+GUARDED_INTENTS = (STOP_INTENT, START_OVER_INTENT)
+
+
+def is_unsure(intent: Dict[Text, Any] | None, text: str | None, min_confidence: float = MIN_CONFIDENCE) -> bool:
+    """A guarded intent the model is not sure of (or said with no letter at all)."""
+    if not intent or intent.get(INTENT_NAME_KEY) not in GUARDED_INTENTS or (text or "").startswith("/"):
         return False  # a button's payload is sure by construction
     return (intent.get("confidence") or 0.0) < min_confidence or not _A_LETTER.search(text or "")
-
-
-def is_unsure_stop(intent: Dict[Text, Any] | None, text: str | None, min_confidence: float = MIN_CONFIDENCE) -> bool:
-    return _is_unsure(intent, text, STOP_INTENT, min_confidence)
-
-
-def is_unsure_start_over(intent: Dict[Text, Any] | None, text: str | None,
-                         min_confidence: float = MIN_CONFIDENCE) -> bool:
-    return _is_unsure(intent, text, START_OVER_INTENT, min_confidence)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -62,10 +58,10 @@ class UnsureStop(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             intent = message.get(INTENT)
-            unsure_stop = is_unsure_stop(intent, message.get(TEXT), self._min_confidence)
-            if unsure_stop or is_unsure_start_over(intent, message.get(TEXT), self._min_confidence):
-                message.set(INTENT, {INTENT_NAME_KEY: "nlu_fallback", "confidence": intent.get("confidence") or 0.0},
-                            add_to_output=True)
-            if unsure_stop:
+            if not is_unsure(intent, message.get(TEXT), self._min_confidence):
+                continue
+            message.set(INTENT, {INTENT_NAME_KEY: "nlu_fallback", "confidence": intent.get("confidence") or 0.0},
+                        add_to_output=True)
+            if intent[INTENT_NAME_KEY] == STOP_INTENT:  # a form asks « Voulez-vous arrêter ? »
                 message.set(UNSURE_STOP_KEY, True, add_to_output=True)
         return messages

@@ -8,15 +8,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.intake_form import ValidateIntakeForm
 from bot import content
-from bot.rasa_plugins.nlu_stop import UnsureStop, is_unsure_start_over, is_unsure_stop
+from bot.rasa_plugins.nlu_stop import UnsureStop, is_unsure
 
 
 def test_a_sure_stop_is_obeyed_and_an_unsure_one_or_one_without_letters_is_not():
-    assert not is_unsure_stop({"name": "stop", "confidence": 0.98}, "stop")
-    assert is_unsure_stop({"name": "stop", "confidence": 0.41}, "bof bof")
-    assert is_unsure_stop({"name": "stop", "confidence": 0.95}, "😡😡😡")
-    assert not is_unsure_stop({"name": "stop", "confidence": 1.0}, "/stop")
-    assert not is_unsure_stop({"name": "affirm", "confidence": 0.3}, "😡")
+    assert not is_unsure({"name": "stop", "confidence": 0.98}, "stop")
+    assert is_unsure({"name": "stop", "confidence": 0.41}, "bof bof")
+    assert is_unsure({"name": "stop", "confidence": 0.95}, "😡😡😡")
+    assert not is_unsure({"name": "stop", "confidence": 1.0}, "/stop")
+    assert not is_unsure({"name": "affirm", "confidence": 0.3}, "😡")
 
 
 def _tracker(latest_message, slots):
@@ -35,10 +35,10 @@ def test_in_a_form_an_unsure_stop_asks_keeps_every_answer_and_asks_the_question_
 
 
 def test_an_unsure_start_over_is_not_obeyed_and_a_sure_one_or_its_button_is():
-    assert is_unsure_start_over({"name": "start_over", "confidence": 0.64}, "<img src=x onerror=alert(1)>")
-    assert not is_unsure_start_over({"name": "start_over", "confidence": 0.95}, "recommencer")
-    assert not is_unsure_start_over({"name": "start_over", "confidence": 1.0}, "/start_over")
-    assert not is_unsure_start_over({"name": "stop", "confidence": 0.3}, "bof")
+    assert is_unsure({"name": "start_over", "confidence": 0.64}, "<img src=x onerror=alert(1)>")
+    assert not is_unsure({"name": "start_over", "confidence": 0.95}, "recommencer")
+    assert not is_unsure({"name": "start_over", "confidence": 1.0}, "/start_over")
+    assert not is_unsure({"name": "greet", "confidence": 0.3}, "bof")
 
 
 def test_the_component_turns_an_unsure_start_over_into_not_understood_without_asking_to_stop():
@@ -46,6 +46,8 @@ def test_the_component_turns_an_unsure_start_over_into_not_understood_without_as
 
     unsure = Message(data={"text": "<img src=x onerror=alert(1)>", "intent": {"name": "start_over", "confidence": 0.64}})
     sure = Message(data={"text": "je veux recommencer", "intent": {"name": "start_over", "confidence": 0.97}})
-    UnsureStop({}).process([unsure, sure])
+    stop = Message(data={"text": "bof bof", "intent": {"name": "stop", "confidence": 0.41}})
+    UnsureStop({}).process([unsure, sure, stop])
     assert unsure.get("intent")["name"] == "nlu_fallback" and not unsure.get("unsure_stop")
     assert sure.get("intent")["name"] == "start_over"
+    assert stop.get("intent")["name"] == "nlu_fallback" and stop.get("unsure_stop") is True
