@@ -33,7 +33,11 @@ BLIND_C = ROOT / "tests" / "nlu" / "blind_situations_2026_12c.yml"
 # Written blind before the changes of the fourth session of 2026-12-03 (290: 55 per domain, 15
 # « other »), with the project's label conventions given to the writer beforehand.
 BLIND_D = ROOT / "tests" / "nlu" / "blind_situations_2026_12d.yml"
-SETS = {"heldout": HELDOUT, "blind": BLIND, "blind_b": BLIND_B, "blind_c": BLIND_C, "blind_d": BLIND_D}
+# Written blind before the changes of the fifth session of 2026-12-03 (300: 55 per domain, 25
+# « other »), the conventions given to its writer; from then on BLIND_D is measured, not only blind.
+BLIND_E = ROOT / "tests" / "nlu" / "blind_situations_2026_12e.yml"
+SETS = {"heldout": HELDOUT, "blind": BLIND, "blind_b": BLIND_B, "blind_c": BLIND_C, "blind_d": BLIND_D,
+        "blind_e": BLIND_E}
 LABELS = list(DOMAINS) + ["other", "none"]
 
 
