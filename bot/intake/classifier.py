@@ -73,6 +73,15 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bje suis (?:livreur|coursier|chauffeur)|\blivreur (?:a velo|pour)|\bchauffeur (?:vtc|uber)|\bauto-?entrepreneur pour", 5), (r"\bcdd\b|\bcdi\b|\binterim", 3),
         (r"\bnounou\b|\bassistante? maternelle|\baide a domicile", 2), (r"\batsem\b|\bperiscolaire", 3),
         (r"\bconges\b", 2), (r"\bheures par semaine|\bmes horaires|\bplanning\b", 2), (r"\bco-?presid", 2),
+        # The words of a job without the word « employeur »: a hierarchy, pay, staff bodies, short contracts.
+        (r"\bn\+[12]\b|\bopen space|\bmis(?:e)? au placard|\bma hierarchie|\bmon (?:responsable|superieur)|\bma (?:responsable|superieure|patronne)", 3),
+        (r"\bsolde de tout compte|\bfiches? de paie|\bbulletins? de (?:paie|salaire)|\bnotes? de frais|\bfrais de deplacement", 3),
+        (r"\bcse\b|\bdelegues? (?:du personnel|syndica)|\b(?:parle|adhere|adherer|rejoint|monte) (?:au |un |d'un )?syndicat|\bsyndique(?:e)?\b", 3),
+        (r"\bvacataire|\bapprenti|\bsaisonni|\bvendanges|\balternan|\bcontractuel", 3),
+        (r"\bmon proviseur|\bmon (?:directeur|principal)\b|\bma (?:directrice|principale)\b|\bmise a pied|\bavertissement\b", 2),
+        (r"\bteletravail|\bdroit a la deconnexion|\bentretien annuel|\bpousse vers la sortie|\bmon poste\b", 2),
+        (r"\b(?:chauffeur|livreur|coursier)s? (?:sur|pour|de) (?:une |la |l')?(?:plate-?forme|appli|uber|deliveroo)", 5),
+        (r"\bje garde (?:les|des) enfants d'une famille|\bne me declarent? (?:plus|pas)|\bnon declaree?\b", 3),
     ),
     "family": (
         (r"\bmon ex\b", 3), (r"\bex[- ](?:mari|femme|conjoint|compagn)", 3), (r"\bgarde (?:des|de mes|de ma|de mon)", 3),
@@ -84,6 +93,8 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bmaman\b|\bpapa\b|\bma mere\b|\bmon pere\b", 2), (r"\bco-?parentalite", 3), (r"\bgrands?-parents", 2),
         (r"\bcousin", 2), (r"\boncle\b|\btante\b|\bneveu|\bniece", 2),
         (r"\bgarde (?:alternee|partagee|le |du |des week|pendant)|\bsoucis? de garde|\bgarde\b$", 3), (r"\btutelle|\bcuratelle", 2),
+        # Children named the way parents speak of them.
+        (r"\bles petits\b|\bgamins?\b|\bgosses?\b|\bmon fils\b|\bma fille\b|\bmon week-end\b|\bun week-end sur deux", 2),
     ),
     "neighbourhood": (
         (r"\bvoisin", 4), (r"\bhaie", 3), (r"\bthuya", 3), (r"\barbres?\b", 2), (r"\bbranches?", 2), (r"\bracines?", 2),
@@ -94,6 +105,11 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\btapage", 3), (r"\bstationne devant", 2), (r"\bimmeuble", 1), (r"\bpalier", 2),
         (r"\bconseil syndical|\bcoproprietaires?\b|\bassemblee generale de (?:la )?copro", 3), (r"\bpuits\b", 2),
         (r"\bchemin (?:prive|commun|qu'on partage)|\ben face de chez|\bd'en face\b|\bmitoyenne?s?\b", 2),
+        # Who lives next door, said without the word « voisin ».
+        (r"\ben dessous\b|\bau-?dessus\b|\bcontigue?s?\b|\bd'a cote\b|\bhabite en face|\ba travers (?:le|les) murs?|\bla cloison", 3),
+        (r"\bmur qui nous separe|\bgouttiere|\blotissement|\bbornes?\b(?! de recharge)", 2),
+        (r"\bpoules?\b|\bcoqs?\b|\bruches?\b|\babeilles|\bmatous?\b|\bpigeons?\b|\bclimatiseur|\bpompe a chaleur|\bperceuse", 2),
+        (r"\bsortie de (?:mon|ma|notre) (?:garage|maison|cour)|\bbloque (?:la sortie|l'acces|mon portail|mon entree)", 2),
     ),
     "consumer": (
         (r"\bachet", 2), (r"\bcommande", 2), (r"\blivr", 2), (r"\bgarantie", 2), (r"\bsav\b", 3), (r"\brembours", 1),
@@ -118,6 +134,9 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bma ligne\b|\bmon forfait|\bma box\b|\bfibre\b|\boption payante", 3),
         (r"\bfinancement participatif|\bcrowdfunding|\bparc d'attractions|\btraiteur|\bphotographe|\bdj\b", 2),
         (r"\bpaye(?:e|s)? \d|\bpaye (?:plus de|pres de)|\b\d+ ?(?:euros|eur|€) (?:pour|de frais)", 1),
+        (r"\bcarte cadeau|\bbon d'achat|\be-?commerce|\bsite de vente|\bresidence etudiante", 3),
+        # A tradesman's work for a private person: consumer law seen from the other side.
+        (r"\b(?:refait|repare|installe|pose|renove|construit|livre|amenage)\b.*\bparticulier|\bparticulier qui ne (?:m'a|me) (?:regle|paye|paie)", 5),
     ),
     "territorial": (
         (r"\bmairie", 3), (r"\bla commune\b", 3), (r"\bmaire\b", 3), (r"\bconseil departemental", 3),
@@ -134,12 +153,17 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bregie (?:des eaux|municipale)|\bservice des eaux", 3), (r"\bpermis d(?:e construire|'amenager|e demolir)", 3),
         (r"\bcontravention|\bproces-?verbal|\bpv\b|\bvideoverbalisation|\bamende\b|\bantai\b", 2),
         (r"\btramway|\bpiste cyclable|\bchemin rural|\bdomaine public|\btravaux (?:de|du) (?:la )?(?:rue|voirie|tram)", 3),
+        # Benefits, papers and local decisions of an administration, named by what they are.
+        (r"\bprime d'activite|\bapa\b|\bpch\b|\bmdph\b|\brqth\b|\btravailleur handicape|\bcaisse d'allocations", 3),
+        (r"\btitre de sejour|\bcarte de sejour|\betat civil|\bacte de (?:naissance|deces|mariage)|\blistes? electorales?", 3),
+        (r"\bspanc\b|\bassainissement (?:non collectif|individuel)|\bzfe\b|\bzone a faibles emissions|\bconseil regional", 3),
+        (r"\bsubventions?\b|\bles elus\b|\bradars?\b|\bcarte grise|\bants\b", 2),
     ),
     # None of the five (legal-rules.md §3.11): friends, private sales, disputes between companies.
     "other": (
         (r"\bpote\b", 3), (r"\bun(?:e)? ami(?:e)?\b|\bmon ami(?:e)?\b", 2),
         (r"\bleboncoin|\bvinted\b|\bentre particuliers|\ba un particulier|\bd'un particulier", 3),
-        (r"\bcolocs?\b|\bcolocataire", 3), (r"\bentre (?:deux )?societes|\bsous-?traitant", 3),
+        (r"\bcolocs?\b|\bcolocataire", 3), (r"\bentre (?:deux )?societes|\bsous-?trait|\bdeux boites\b", 3),
         (r"\bclient professionnel|\bsociete cliente|\bclient entreprise", 4),  # a business owed by a business
         (r"\bma (?:start-?up|societe|boite)\b|\bnotre (?:entreprise|societe|boite)\b", 2),
         (r"\bbail commercial|\bbailleur commercial|\bfonds de commerce|\bfranchis|\bconcessionnaire exclusif", 4),
@@ -151,12 +175,20 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
 _COMPILED = {domain: tuple((re.compile(p), w) for p, w in cues) for domain, cues in _CUES.items()}
 _BUSINESS_SPEAKING = re.compile(
     r"\b(?:notre|ma|mon|nos) (?:pme|tpe|sarl|sas|sasu|eurl|societe|entreprise|boite|restaurant|agence|cabinet|"
-    r"commerce|boutique|usine|atelier|start-?up|exploitation|magasin|hotel|garage|imprimerie|boulangerie)\b"
-    r"|\bje (?:gere|dirige) une (?:petite )?(?:entreprise|societe)|\bchef d'entreprise|\bgerante? de (?:la|ma|une) ")
+    r"commerce|boutique|usine|atelier|start-?up|exploitation|magasin|hotel|garage|imprimerie|boulangerie|"
+    r"cooperative|food truck|menuiserie|ventes|logo|camions de livraison)\b"
+    r"|\bje (?:gere|dirige) une (?:petite )?(?:entreprise|societe)|\bchef d'entreprise|\bgerante? de (?:la|ma|une) "
+    r"|\bj'(?:ai|exploite) (?:une|un) (?:petite? )?(?:entreprise|societe|menuiserie|boulangerie|boutique|exploitation|"
+    r"ferme|agence|restaurant|commerce|atelier|food truck|salon)\b|\ben tant que (?:boulanger|artisan|commercant|"
+    r"fleuriste|restaurateur|gerant|entreprise|societe)|\bje suis (?:fleuriste|boulanger|boulangere|maraicher|"
+    r"maraichere|viticulteur|eleveur|restaurateur|commercant|commercante|grossiste)\b")
 _BUSINESS_COUNTERPART = re.compile(
     r"\b(?:notre|nos|mon|ma|un|une|le|la|les|son) (?:fournisseur|sous-?traitant|prestataire|transporteur|grossiste|"
-    r"distributeur|franchiseur|client (?:professionnel|industriel|grossiste|entreprise)|societe de leasing|bailleur)"
-    r"|\bclient (?:industriel|grossiste)|\bun promoteur\b|\bd'un promoteur")
+    r"distributeur|franchiseur|client (?:professionnel|industriel|grossiste|entreprise)|societe de leasing|bailleur|"
+    r"meunier|fabricant|imprimeur|loueur|editeur|agence de (?:com|communication|pub)|cabinet comptable|"
+    r"expert-comptable|fonciere|proprietaire des murs|plus gros client|promoteur|abattoir|centrale d'achat)"
+    r"|\bclient (?:industriel|grossiste)|\bun promoteur\b|\bd'un promoteur|\bune chaine de magasins|\bun salon de the"
+    r"|\bune (?:grosse )?boite du\b|\bla cantine d'une entreprise")
 
 
 def cue_scores(text: str) -> dict[str, float]:

@@ -98,6 +98,14 @@ def test_a_tie_between_two_unsure_nlu_answers_is_broken_by_the_legal_cues():
     ("ATSEM, on me change d'école tous les trimestres", "workplace"),
     ("la régie municipale me facture 1 500 € d'eau", "territorial"),
     ("je conteste une contravention pour une voiture que j'avais vendue", "territorial"),
+    # Said without the obvious word: a job, the people next door, a benefit, a trade's customer.
+    ("ma responsable me colle toutes les fermetures et refuse mes notes de frais", "workplace"),
+    ("vacataire depuis deux ans, on ne me rémunère qu'au bout de six mois", "workplace"),
+    ("les gens d'à côté font tourner leur pompe à chaleur toute la nuit", "neighbourhood"),
+    ("on a supprimé ma prime d'activité et personne ne m'explique pourquoi", "territorial"),
+    ("ma carte de séjour n'est toujours pas renouvelée après un an", "territorial"),
+    ("plaquiste, j'ai posé les cloisons chez un particulier qui ne me paie pas le solde", "consumer"),
+    ("je suis fleuriste et le fabricant de mes vases ne livre plus ce que j'ai commandé", "other"),
 ])
 def test_the_project_conventions_decide_when_the_nlu_is_unsure(text, domain):
     assert classify(text, ranking(("inform", 0.8))).domain == domain
