@@ -97,7 +97,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bles petits\b|\bgamins?\b|\bgosses?\b|\bmon fils\b|\bma fille\b|\bmon week-end\b|\bun week-end sur deux", 2),
     ),
     "neighbourhood": (
-        (r"\bvoisin", 4), (r"\bhaie", 3), (r"\bthuya", 3), (r"\barbres?\b", 2), (r"\bbranches?", 2), (r"\bracines?", 2),
+        (r"(?<!communes )(?<!commune )\bvoisin", 4),  # « deux communes voisines » are public bodies (r"\bhaie", 3), (r"\bthuya", 3), (r"\barbres?\b", 2), (r"\bbranches?", 2), (r"\bracines?", 2),
         (r"\bmur mitoyen|mitoyen", 3), (r"\bbornage", 3), (r"\blimite de (?:propriete|terrain)", 3), (r"\bgeometre", 3),
         (r"\bcloture", 2), (r"\bbruit", 2), (r"\baboie", 3), (r"\bodeurs?\b", 2), (r"\bfumee", 2), (r"\bbarbecue", 2),
         (r"\bfuite d'eau", 2), (r"\bdegat des eaux", 2), (r"\becoulement", 2), (r"\bfosse\b", 2), (r"\bservitude", 3),
@@ -136,7 +136,11 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bpaye(?:e|s)? \d|\bpaye (?:plus de|pres de)|\b\d+ ?(?:euros|eur|€) (?:pour|de frais)", 1),
         (r"\bcarte cadeau|\bbon d'achat|\be-?commerce|\bsite de vente|\bresidence etudiante", 3),
         # A tradesman's work for a private person: consumer law seen from the other side.
-        (r"\b(?:refait|repare|installe|pose|renove|construit|livre|amenage)\b.*\bparticulier|\bparticulier qui ne (?:m'a|me) (?:regle|paye|paie)", 5),
+        (r"\b(?:refait|repare|installe|pose|renove|construit|livre|amenage)\b.*\bparticulier|\bparticulier qui ne (?:m'a|me) (?:regle|paye|paie)"
+         r"|\b(?:paiement|reglement|facture) d'un particulier", 5),
+        # The platform itself closing an account or keeping the money: a business against a consumer.
+        (r"\b(?:vinted|leboncoin|ebay|airbnb|paypal)\b[^.]*\bcompte\b[^.]*\b(?:ferme|suspendu|bloque|desactive|garde)"
+         r"|\bcompte (?:vinted|leboncoin|ebay|airbnb|paypal)\b", 4),
     ),
     "territorial": (
         (r"\bmairie", 3), (r"\bla commune\b", 3), (r"\bmaire\b", 3), (r"\bconseil departemental", 3),
@@ -162,7 +166,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
     # None of the five (legal-rules.md §3.11): friends, private sales, disputes between companies.
     "other": (
         (r"\bpote\b", 3), (r"\bun(?:e)? ami(?:e)?\b|\bmon ami(?:e)?\b", 2),
-        (r"\bleboncoin|\bvinted\b|\bentre particuliers|\ba un particulier|\bd'un particulier", 3),
+        (r"\bleboncoin|\bvinted\b|\bentre particuliers|\b(?:achete|vendu|acquis)e?s?\b[^.]*\b(?:a |d'|aupres d')une? particulier", 3),
         (r"\bcolocs?\b|\bcolocataire", 3), (r"\bentre (?:deux )?societes|\bsous-?trait|\bdeux boites\b", 3),
         (r"\bclient professionnel|\bsociete cliente|\bclient entreprise", 4),  # a business owed by a business
         (r"\bma (?:start-?up|societe|boite)\b|\bnotre (?:entreprise|societe|boite)\b", 2),

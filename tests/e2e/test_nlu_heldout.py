@@ -2,7 +2,7 @@
 
 import pytest
 
-from scripts.bench.eval_nlu import BLIND, BLIND_B, BLIND_C, BLIND_D, evaluate, heldout_examples, write_report
+from scripts.bench.eval_nlu import BLIND, BLIND_B, BLIND_C, BLIND_D, BLIND_E, evaluate, heldout_examples, write_report
 from bot.paths import ROOT
 
 pytestmark = pytest.mark.model
@@ -34,7 +34,8 @@ def test_heldout_accuracy_holds(model_parse):
 BLIND_MIN_ACCURACY = 0.93
 
 
-@pytest.mark.parametrize("blind", [BLIND, BLIND_B, BLIND_C, BLIND_D], ids=["blind", "blind_b", "blind_c", "blind_d"])
+@pytest.mark.parametrize("blind", [BLIND, BLIND_B, BLIND_C, BLIND_D, BLIND_E],
+                         ids=["blind", "blind_b", "blind_c", "blind_d", "blind_e"])
 def test_blind_set_is_not_in_the_training_data(blind):
     nlu_dir = ROOT / "data" / "nlu"
     train_text = "\n".join(path.read_text(encoding="utf-8").lower() for path in nlu_dir.glob("*.yml"))

@@ -106,6 +106,11 @@ def test_a_tie_between_two_unsure_nlu_answers_is_broken_by_the_legal_cues():
     ("ma carte de séjour n'est toujours pas renouvelée après un an", "territorial"),
     ("plaquiste, j'ai posé les cloisons chez un particulier qui ne me paie pas le solde", "consumer"),
     ("je suis fleuriste et le fabricant de mes vases ne livre plus ce que j'ai commandé", "other"),
+    # A private sale is none of the five; a tradesman's bill to a private person, or a platform
+    # closing an account, is consumer law.
+    ("j'ai acheté une tondeuse à un particulier, elle n'a jamais démarré", "other"),
+    ("peintre en bâtiment, j'attends le règlement d'un particulier depuis l'été", "consumer"),
+    ("vinted a bloqué mon compte et garde mes 80 euros de ventes", "consumer"),
 ])
 def test_the_project_conventions_decide_when_the_nlu_is_unsure(text, domain):
     assert classify(text, ranking(("inform", 0.8))).domain == domain
@@ -119,3 +124,8 @@ def test_a_tenant_upstairs_is_a_neighbour_not_a_housing_case():
 def test_a_consumer_speaking_of_a_supplier_is_not_a_business():
     scores = cue_scores("mon fournisseur de gaz a doublé mes mensualités")
     assert scores["other"] == 0
+
+
+def test_two_neighbouring_communes_are_public_bodies_not_neighbours():
+    scores = cue_scores("deux communes voisines se disputent l'entretien du gymnase")
+    assert scores["neighbourhood"] == 0 and scores["territorial"] > 0
