@@ -50,13 +50,17 @@ def test_blind_set_is_not_in_the_training_data(blind):
 # read): 87.0 % → 91.3 % (third session) → 93.7 % (fourth, 40 epochs) → 94.0 % (80 epochs). The fourth blind set (290, written
 # before the changes of the fourth session, the conventions given to its writer): 92.8 % with the
 # model of that session's start, 95.9 % after (540 more training sentences, the conventions'
-# cues, chosen on a development set: a new writer's batch held out of a training). Each floor: a
+# cues, chosen on a development set: a new writer's batch held out of a training), 96.2 % after the
+# fifth. The fifth blind set (300, 55 per domain and 25 « other », written before the changes of
+# the fifth session, never read): 91.0 % before, 94.3 % after (480 more training sentences, cues
+# chosen on that batch held out). In the fifth session b was 95.6 % and c 94.7 %. Each floor: a
 # figure less a margin for the noise of a training from scratch. Issue 15's goal is 97 %.
 ACCURACY_FLOORS = {  # set: (its file, its size, the floor)
     "blind": (BLIND, 200, BLIND_MIN_ACCURACY),
     "blind_b": (BLIND_B, 250, 0.93),
     "blind_c": (BLIND_C, 300, 0.91),
     "blind_d": (BLIND_D, 290, 0.93),
+    "blind_e": (BLIND_E, 300, 0.92),
 }
 
 
