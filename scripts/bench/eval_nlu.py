@@ -36,8 +36,11 @@ BLIND_D = ROOT / "tests" / "nlu" / "blind_situations_2026_12d.yml"
 # Written blind before the changes of the fifth session of 2026-12-03 (300: 55 per domain, 25
 # « other »), the conventions given to its writer; from then on BLIND_D is measured, not only blind.
 BLIND_E = ROOT / "tests" / "nlu" / "blind_situations_2026_12e.yml"
+# Written blind before the changes of the sixth pass (same composition as BLIND_E), by a writer who
+# never saw the data; its first measure is that of the fifth session's model.
+BLIND_F = ROOT / "tests" / "nlu" / "blind_situations_2026_12f.yml"
 SETS = {"heldout": HELDOUT, "blind": BLIND, "blind_b": BLIND_B, "blind_c": BLIND_C, "blind_d": BLIND_D,
-        "blind_e": BLIND_E}
+        "blind_e": BLIND_E, "blind_f": BLIND_F}
 LABELS = list(DOMAINS) + ["other", "none"]
 
 
