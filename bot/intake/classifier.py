@@ -63,7 +63,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bcentre de gestion", 3), (r"\brectorat", 3), (r"\bdisponibilite\b", 1), (r"\bdetachement", 2),
         (r"\bfrance travail", 3), (r"\bpole emploi", 3), (r"\bradi(?:e|ation)", 1), (r"\bboulot", 2),
         (r"\bdemission", 2), (r"\bharcelement au travail", 3), (r"\brupture conventionnelle", 3), (r"\bstage", 1),
-        (r"\bentreprise ou je travaille", 3), (r"\bje travaille", 3), (r"\bembauch", 2), (r"\bprime", 1),
+        (r"\bentreprise ou je travaille", 3), (r"\bje travaille(?! en (?:sous-?traitance|freelance|independant))", 3), (r"\bembauch", 2), (r"\bprime", 1),
         # Organisations people run together: partners, co-founders, an association's or a club's board.
         (r"\bassocie(?:e|s|es)?\b", 3), (r"\bco-?fondat", 3), (r"\bconseil d'administration", 3),
         (r"\bbureau de (?:l'|notre |mon )?(?:asso|club)", 3), (r"\bassociation\b|\basso\b", 2), (r"\bclub\b", 2),
@@ -82,6 +82,12 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bteletravail|\bdroit a la deconnexion|\bentretien annuel|\bpousse vers la sortie|\bmon poste\b", 2),
         (r"\b(?:chauffeur|livreur|coursier)s? (?:sur|pour|de) (?:une |la |l')?(?:plate-?forme|appli|uber|deliveroo)", 5),
         (r"\bje garde (?:les|des) enfants d'une famille|\bne me declarent? (?:plus|pas)|\bnon declaree?\b", 3),
+        # Domestic work and care at someone's home, paid by a private employer.
+        (r"\bcesu\b|\bje fais le menage chez|\bfemme de menage|\bauxiliaire de vie|\battestation (?:pour le chomage|employeur)|\bsans indemnite|\bindemnites? de licenciement", 3),
+        # A town's or a département's own staff: their employer decides the domain, not the town hall.
+        (r"\b(?:secretaire|policier|policiere|agent|agente|animateur|animatrice|cantiniere|auxiliaire|atsem)s? (?:de mairie|municipale?s?|de la (?:ville|mairie|commune))|\bcantiniere|\bcreche municipale\b.*\bmon planning|\baccueil familial|\bassistante? familiale?", 3),
+        (r"\bmon contrat\b|\bmes heures\b|\bheures de nuit|\bma paie\b|\bde paie\b|\bau noir\b|\bm'a embauche|\bma cheffe|\bma pause\b|\bsans (?:aucun )?statut", 2),
+        (r"\bje livre pour (?:une|la|l')", 5),
     ),
     "family": (
         (r"\bmon ex\b", 3), (r"\bex[- ](?:mari|femme|conjoint|compagn)", 3), (r"\bgarde (?:des|de mes|de ma|de mon)", 3),
@@ -95,9 +101,11 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bgarde (?:alternee|partagee|le |du |des week|pendant)|\bsoucis? de garde|\bgarde\b$", 3), (r"\btutelle|\bcuratelle", 2),
         # Children named the way parents speak of them.
         (r"\bles petits\b|\bgamins?\b|\bgosses?\b|\bmon fils\b|\bma fille\b|\bmon week-end\b|\bun week-end sur deux", 2),
+        (r"\bfrangin|\bfiancailles|\bmon fiance\b|\bma fiancee\b", 3),
     ),
     "neighbourhood": (
-        (r"(?<!communes )(?<!commune )\bvoisin", 4),  # « deux communes voisines » are public bodies (r"\bhaie", 3), (r"\bthuya", 3), (r"\barbres?\b", 2), (r"\bbranches?", 2), (r"\bracines?", 2),
+        # « deux communes voisines » are public bodies, not neighbours.
+        (r"(?<!communes )(?<!commune )\bvoisin", 4), (r"\bhaie", 3), (r"\bthuya", 3), (r"\barbres?\b", 2), (r"\bbranches?", 2), (r"\bracines?", 2),
         (r"\bmur mitoyen|mitoyen", 3), (r"\bbornage", 3), (r"\blimite de (?:propriete|terrain)", 3), (r"\bgeometre", 3),
         (r"\bcloture", 2), (r"\bbruit", 2), (r"\baboie", 3), (r"\bodeurs?\b", 2), (r"\bfumee", 2), (r"\bbarbecue", 2),
         (r"\bfuite d'eau", 2), (r"\bdegat des eaux", 2), (r"\becoulement", 2), (r"\bfosse\b", 2), (r"\bservitude", 3),
@@ -109,6 +117,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\ben dessous\b|\bau-?dessus\b|\bcontigue?s?\b|\bd'a cote\b|\bhabite en face|\ba travers (?:le|les) murs?|\bla cloison", 3),
         (r"\bmur qui nous separe|\bgouttiere|\blotissement|\bbornes?\b(?! de recharge)", 2),
         (r"\bpoules?\b|\bcoqs?\b|\bruches?\b|\babeilles|\bmatous?\b|\bpigeons?\b|\bclimatiseur|\bpompe a chaleur|\bperceuse", 2),
+        (r"\bimpasse privee|\bun des riverains|\bles autres riverains", 3),
         (r"\bsortie de (?:mon|ma|notre) (?:garage|maison|cour)|\bbloque (?:la sortie|l'acces|mon portail|mon entree)", 2),
     ),
     "consumer": (
@@ -135,6 +144,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bfinancement participatif|\bcrowdfunding|\bparc d'attractions|\btraiteur|\bphotographe|\bdj\b", 2),
         (r"\bpaye(?:e|s)? \d|\bpaye (?:plus de|pres de)|\b\d+ ?(?:euros|eur|€) (?:pour|de frais)", 1),
         (r"\bcarte cadeau|\bbon d'achat|\be-?commerce|\bsite de vente|\bresidence etudiante", 3),
+        (r"\bpaysagiste|\bjardinier|\bpisciniste|\bcuisiniste|\belagueur|\bchez l'habitant", 3),
         # A tradesman's work for a private person: consumer law seen from the other side.
         (r"\b(?:refait|repare|installe|pose|renove|construit|livre|amenage)\b.*\bparticulier|\bparticulier qui ne (?:m'a|me) (?:regle|paye|paie)"
          r"|\b(?:paiement|reglement|facture) d'un particulier", 5),
@@ -162,12 +172,13 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\btitre de sejour|\bcarte de sejour|\betat civil|\bacte de (?:naissance|deces|mariage)|\blistes? electorales?", 3),
         (r"\bspanc\b|\bassainissement (?:non collectif|individuel)|\bzfe\b|\bzone a faibles emissions|\bconseil regional", 3),
         (r"\bsubventions?\b|\bles elus\b|\bradars?\b|\bcarte grise|\bants\b", 2),
+        (r"\b(?:bus|tram|transports?) de l'agglo|\babonnement (?:de )?(?:bus|tram|transports?)|\breseau de (?:bus|transports?)|\bmutation hlm|\bdemande de logement social", 3),
     ),
     # None of the five (legal-rules.md §3.11): friends, private sales, disputes between companies.
     "other": (
         (r"\bpote\b", 3), (r"\bun(?:e)? ami(?:e)?\b|\bmon ami(?:e)?\b", 2),
         (r"\bleboncoin|\bvinted\b|\bentre particuliers|\b(?:achete|vendu|acquis)e?s?\b[^.]*\b(?:a |d'|aupres d')une? particulier", 3),
-        (r"\bcolocs?\b|\bcolocataire", 3), (r"\bentre (?:deux )?societes|\bsous-?trait|\bdeux boites\b", 3),
+        (r"\bcolocs?\b|\bcolocataire", 3), (r"\bl'acheteur de (?:ma|mon|mes)\b", 3), (r"\bentre (?:deux )?societes|\bsous-?trait|\bdeux boites\b", 3),
         (r"\bclient professionnel|\bsociete cliente|\bclient entreprise", 4),  # a business owed by a business
         (r"\bma (?:start-?up|societe|boite)\b|\bnotre (?:entreprise|societe|boite)\b", 2),
         (r"\bbail commercial|\bbailleur commercial|\bfonds de commerce|\bfranchis|\bconcessionnaire exclusif", 4),
@@ -185,12 +196,17 @@ _BUSINESS_SPEAKING = re.compile(
     r"|\bj'(?:ai|exploite) (?:une|un) (?:petite? )?(?:entreprise|societe|menuiserie|boulangerie|boutique|exploitation|"
     r"ferme|agence|restaurant|commerce|atelier|food truck|salon)\b|\ben tant que (?:boulanger|artisan|commercant|"
     r"fleuriste|restaurateur|gerant|entreprise|societe)|\bje suis (?:fleuriste|boulanger|boulangere|maraicher|"
-    r"maraichere|viticulteur|eleveur|restaurateur|commercant|commercante|grossiste)\b")
+    r"maraichere|viticulteur|eleveur|restaurateur|commercant|commercante|grossiste|plombier|electricien|"
+    r"macon|menuisier|garagiste|artisan|kine|dentiste)\b|\bje tiens (?:un|une)\b|\bgerante? d'une?\b"
+    r"|\b(?:mon|ma|notre) (?:hotel|local commercial|cabinet (?:dentaire|medical|de \w+)|petite entreprise)\b"
+    r"|\b(?:de|du) mon (?:magasin|restaurant|commerce|salon)\b|\bje fabrique\b")
 _BUSINESS_COUNTERPART = re.compile(
     r"\b(?:notre|nos|mon|ma|un|une|le|la|les|son) (?:fournisseur|sous-?traitant|prestataire|transporteur|grossiste|"
     r"distributeur|franchiseur|client (?:professionnel|industriel|grossiste|entreprise)|societe de leasing|bailleur|"
     r"meunier|fabricant|imprimeur|loueur|editeur|agence de (?:com|communication|pub)|cabinet comptable|"
-    r"expert-comptable|fonciere|proprietaire des murs|plus gros client|promoteur|abattoir|centrale d'achat)"
+    r"expert-comptable|fonciere|proprietaire des murs|plus gros client|promoteur|abattoir|centrale d'achat|"
+    r"fournisseur de (?:pieces|materiaux|materiel)|laiterie|cooperative|plate-?forme de reservation|bureau d'etudes|"
+    r"laboratoire|boutique qui|entreprise (?:generale|qui)|societe qui)"
     r"|\bclient (?:industriel|grossiste)|\bun promoteur\b|\bd'un promoteur|\bune chaine de magasins|\bun salon de the"
     r"|\bune (?:grosse )?boite du\b|\bla cantine d'une entreprise")
 

@@ -111,6 +111,16 @@ def test_a_tie_between_two_unsure_nlu_answers_is_broken_by_the_legal_cues():
     ("j'ai acheté une tondeuse à un particulier, elle n'a jamais démarré", "other"),
     ("peintre en bâtiment, j'attends le règlement d'un particulier depuis l'été", "consumer"),
     ("vinted a bloqué mon compte et garde mes 80 euros de ventes", "consumer"),
+    # Domestic and care work, a town's own staff, delivery for an app: work.
+    ("je fais le ménage chez un couple en cesu, ils ont arrêté du jour au lendemain", "workplace"),
+    ("policière municipale, on me refuse mes récupérations depuis l'été", "workplace"),
+    ("je livre pour une appli de repas et on m'a suspendu sans explication", "workplace"),
+    # Family words said the familiar way; public transport is a public service.
+    ("mon frangin garde la voiture de papa depuis l'enterrement", "family"),
+    ("abonnement de bus prélevé deux fois ce mois-ci par l'agglo", "territorial"),
+    # A business speaking of another business, in a trade's words.
+    ("je tiens un salon de coiffure et le laboratoire qui me fournit les colorations a triplé ses prix", "other"),
+    ("l'acheteur de mon scooter veut que je le reprenne un mois après", "other"),
 ])
 def test_the_project_conventions_decide_when_the_nlu_is_unsure(text, domain):
     assert classify(text, ranking(("inform", 0.8))).domain == domain
@@ -129,3 +139,9 @@ def test_a_consumer_speaking_of_a_supplier_is_not_a_business():
 def test_two_neighbouring_communes_are_public_bodies_not_neighbours():
     scores = cue_scores("deux communes voisines se disputent l'entretien du gymnase")
     assert scores["neighbourhood"] == 0 and scores["territorial"] > 0
+
+
+def test_the_neighbour_cues_all_count():
+    # A comment once swallowed the rest of this line of cues (hedges, trees, branches, roots).
+    scores = cue_scores("la haie de thuyas et les branches de ses arbres dépassent, les racines soulèvent la dalle")
+    assert scores["neighbourhood"] >= 3 + 3 + 2 + 2 + 2
