@@ -2,7 +2,7 @@
 
 import pytest
 
-from scripts.bench.eval_nlu import BLIND, BLIND_B, BLIND_C, BLIND_D, BLIND_E, evaluate, heldout_examples, write_report
+from scripts.bench.eval_nlu import BLIND, BLIND_B, BLIND_C, BLIND_D, BLIND_E, BLIND_F, evaluate, heldout_examples, write_report
 from bot.paths import ROOT
 
 pytestmark = pytest.mark.model
@@ -34,8 +34,8 @@ def test_heldout_accuracy_holds(model_parse):
 BLIND_MIN_ACCURACY = 0.93
 
 
-@pytest.mark.parametrize("blind", [BLIND, BLIND_B, BLIND_C, BLIND_D, BLIND_E],
-                         ids=["blind", "blind_b", "blind_c", "blind_d", "blind_e"])
+@pytest.mark.parametrize("blind", [BLIND, BLIND_B, BLIND_C, BLIND_D, BLIND_E, BLIND_F],
+                         ids=["blind", "blind_b", "blind_c", "blind_d", "blind_e", "blind_f"])
 def test_blind_set_is_not_in_the_training_data(blind):
     nlu_dir = ROOT / "data" / "nlu"
     train_text = "\n".join(path.read_text(encoding="utf-8").lower() for path in nlu_dir.glob("*.yml"))
@@ -53,14 +53,18 @@ def test_blind_set_is_not_in_the_training_data(blind):
 # cues, chosen on a development set: a new writer's batch held out of a training), 96.2 % after the
 # fifth. The fifth blind set (300, 55 per domain and 25 « other », written before the changes of
 # the fifth session, never read): 91.0 % before, 94.3 % after (480 more training sentences, cues
-# chosen on that batch held out). In the fifth session b was 95.6 % and c 94.7 %. Each floor: a
-# figure less a margin for the noise of a training from scratch. Issue 15's goal is 97 %.
+# chosen on that batch held out). In the fifth session b was 95.6 % and c 94.7 %. The sixth blind
+# set (300, same composition, written before batch f, never read): 91.0 % with the model of the
+# fifth session (its first blind measure), 91.7 % after batch f (420 more sentences and cues chosen
+# on them held out); then b 96.4 %, c 93.7 %, d 96.6 %, e 95.0 %. Each floor: a figure less a
+# margin for the noise of a training from scratch. Issue 15's goal is 97 %.
 ACCURACY_FLOORS = {  # set: (its file, its size, the floor)
     "blind": (BLIND, 200, BLIND_MIN_ACCURACY),
     "blind_b": (BLIND_B, 250, 0.93),
     "blind_c": (BLIND_C, 300, 0.91),
     "blind_d": (BLIND_D, 290, 0.93),
     "blind_e": (BLIND_E, 300, 0.92),
+    "blind_f": (BLIND_F, 300, 0.89),
 }
 
 
