@@ -80,14 +80,14 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bvacataire|\bapprenti|\bsaisonni|\bvendanges|\balternan|\bcontractuel", 3),
         (r"\bmon proviseur|\bmon (?:directeur|principal)\b|\bma (?:directrice|principale)\b|\bmise a pied|\bavertissement\b", 2),
         (r"\bteletravail|\bdroit a la deconnexion|\bentretien annuel|\bpousse vers la sortie|\bmon poste\b", 2),
-        (r"\b(?:chauffeur|livreur|coursier)s? (?:sur|pour|de) (?:une |la |l')?(?:plate-?forme|appli|uber|deliveroo)", 5),
+        (r"\b(?:chauffeur|livreur|coursier)s? (?:sur|pour|de) (?:une |la |l')?(?:plate-?forme|appli|uber|deliveroo)"
+         r"|\bje livre pour (?:une|la|l')", 5),
         (r"\bje garde (?:les|des) enfants d'une famille|\bne me declarent? (?:plus|pas)|\bnon declaree?\b", 3),
         # Domestic work and care at someone's home, paid by a private employer.
         (r"\bcesu\b|\bje fais le menage chez|\bfemme de menage|\bauxiliaire de vie|\battestation (?:pour le chomage|employeur)|\bsans indemnite|\bindemnites? de licenciement", 3),
         # A town's or a département's own staff: their employer decides the domain, not the town hall.
         (r"\b(?:secretaire|policier|policiere|agent|agente|animateur|animatrice|cantiniere|auxiliaire|atsem)s? (?:de mairie|municipale?s?|de la (?:ville|mairie|commune))|\bcantiniere|\bcreche municipale\b.*\bmon planning|\baccueil familial|\bassistante? familiale?", 3),
         (r"\bmon contrat\b|\bmes heures\b|\bheures de nuit|\bma paie\b|\bde paie\b|\bau noir\b|\bm'a embauche|\bma cheffe|\bma pause\b|\bsans (?:aucun )?statut", 2),
-        (r"\bje livre pour (?:une|la|l')", 5),
     ),
     "family": (
         (r"\bmon ex\b", 3), (r"\bex[- ](?:mari|femme|conjoint|compagn)", 3), (r"\bgarde (?:des|de mes|de ma|de mon)", 3),
@@ -205,9 +205,9 @@ _BUSINESS_COUNTERPART = re.compile(
     r"distributeur|franchiseur|client (?:professionnel|industriel|grossiste|entreprise)|societe de leasing|bailleur|"
     r"meunier|fabricant|imprimeur|loueur|editeur|agence de (?:com|communication|pub)|cabinet comptable|"
     r"expert-comptable|fonciere|proprietaire des murs|plus gros client|promoteur|abattoir|centrale d'achat|"
-    r"fournisseur de (?:pieces|materiaux|materiel)|laiterie|cooperative|plate-?forme de reservation|bureau d'etudes|"
+    r"laiterie|cooperative|plate-?forme de reservation|bureau d'etudes|"
     r"laboratoire|boutique qui|entreprise (?:generale|qui)|societe qui)"
-    r"|\bclient (?:industriel|grossiste)|\bun promoteur\b|\bd'un promoteur|\bune chaine de magasins|\bun salon de the"
+    r"|\bclient (?:industriel|grossiste)|\bune chaine de magasins|\bun salon de the"
     r"|\bune (?:grosse )?boite du\b|\bla cantine d'une entreprise")
 
 

@@ -25,9 +25,9 @@ from bot.paths import ROOT
 # 60 + 60) before those of the third session. Caveat on « c »: a debug log printed its sentences with
 # the decisions of the older model once, before the change; the change (training sentences written
 # by a helper who never saw it, already in place) was not altered after.
-SETS = {name: yaml.safe_load((ROOT / "tests" / "safety" / f"{name}.yml").read_text(encoding="utf-8"))
-        for name in ("blind_safety_2026_12", "blind_safety_2026_12b", "blind_safety_2026_12c",
-                     "blind_safety_2026_12d", "blind_safety_2026_12e", "blind_safety_2026_12f")}
+# Every blind set in tests/safety, so a new one is measured (and needs its floor) without a code change.
+SETS = {path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))
+        for path in sorted((ROOT / "tests" / "safety").glob("blind_safety_*.yml"))}
 HELPLINES = {line.number for line in default_table().helplines}
 STATES = ("first_message", "description_after_greeting", "intake_answer")
 # The first set: 18/40 as a first message and 0/40 after « Bonjour » or in the intake before
@@ -81,6 +81,10 @@ def figures(request, servers):
     report = {state: {k: v for k, v in figures.items() if k != "decisions"} for state, figures in result.items()}
     (ROOT / "reports" / f"safety_{name}.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     return name, result
+
+
+def test_every_blind_set_has_a_floor():
+    assert set(FLOORS) == set(SETS)
 
 
 @pytest.mark.parametrize("name", list(SETS))

@@ -12,6 +12,7 @@ from bot.rasa_plugins.nlu_danger import TRAINING_FILE, training_sentences
 from bot.rasa_plugins.nlu_safety import SAFETY_INTENT, override
 from bot.safety.screen import CATEGORIES
 
+from bot.language.answers import normalise
 from bot.paths import ROOT
 
 DANGERS = [
@@ -74,16 +75,29 @@ def test_the_safety_screen_fires_on_the_classifier_with_its_categories():
     assert calm["intent"]["name"] == "situation_family" and calm["safety"] == []
 
 
+def _nlu_examples() -> list[str]:
+    """Every example of data/nlu: the danger model learns its ordinary messages from them too."""
+    texts = []
+    for path in (ROOT / "data" / "nlu").glob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            texts += [line.strip()[2:] for line in (block.get("examples") or "").splitlines()
+                      if line.strip().startswith("- ")]
+    return texts
+
+
 def test_the_training_file_is_well_formed_and_shares_no_sentence_with_any_test_set():
     dangers, not_dangers = training_sentences()
     assert len(dangers) >= 150 and len(not_dangers) >= 100
     assert all(categories and set(categories) <= set(CATEGORIES) for _, categories in dangers)
-    training = {text.strip().lower() for text, _ in dangers} | {text.strip().lower() for text in not_dangers}
-    for path in (ROOT / "tests" / "safety").glob("*.yml"):
+    # Compared without case nor accents, against both places the danger screen learns from.
+    training = {normalise(text) for text in [text for text, _ in dangers] + not_dangers + _nlu_examples()}
+    safety_sets = sorted((ROOT / "tests" / "safety").glob("*.yml"))
+    assert len(safety_sets) >= 7
+    for path in safety_sets:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         tested = [entry["text"] if isinstance(entry, dict) else entry
                   for key in ("hits", "near_misses") for entry in data.get(key) or []]
-        assert not training & {text.strip().lower() for text in tested}, path.name
+        assert tested and not training & {normalise(text) for text in tested}, path.name
     assert TRAINING_FILE.parent == ROOT / "bot" / "safety"  # beside the screen, not in data/nlu
 
 
