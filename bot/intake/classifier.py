@@ -87,7 +87,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bcesu\b|\bje fais le menage chez|\bfemme de menage|\bauxiliaire de vie|\battestation (?:pour le chomage|employeur)|\bsans indemnite|\bindemnites? de licenciement", 3),
         # A town's or a département's own staff: their employer decides the domain, not the town hall.
         (r"\b(?:secretaire|policier|policiere|agent|agente|animateur|animatrice|cantiniere|auxiliaire|atsem)s? (?:de mairie|municipale?s?|de la (?:ville|mairie|commune))|\bcantiniere|\bcreche municipale\b.*\bmon planning|\baccueil familial|\bassistante? familiale?", 3),
-        (r"\bmon contrat\b|\bmes heures\b|\bheures de nuit|\bma paie\b|\bde paie\b|\bau noir\b|\bm'a embauche|\bma cheffe|\bma pause\b|\bsans (?:aucun )?statut", 2),
+        (r"\bmon contrat\b|\bmes heures\b|\bheures de nuit|\bma paie\b|\bmois de paie\b|\bau noir\b|\bm'a embauche|\bma cheffe|\bma pause\b|\bsans (?:aucun )?statut", 2),
     ),
     "family": (
         (r"\bmon ex\b", 3), (r"\bex[- ](?:mari|femme|conjoint|compagn)", 3), (r"\bgarde (?:des|de mes|de ma|de mon)", 3),
@@ -201,11 +201,11 @@ _BUSINESS_SPEAKING = re.compile(
     r"|\b(?:mon|ma|notre) (?:hotel|local commercial|cabinet (?:dentaire|medical|de \w+)|petite entreprise)\b"
     r"|\b(?:de|du) mon (?:magasin|restaurant|commerce|salon)\b|\bje fabrique\b")
 _BUSINESS_COUNTERPART = re.compile(
-    r"\b(?:notre|nos|mon|ma|un|une|le|la|les|son) (?:fournisseur|sous-?traitant|prestataire|transporteur|grossiste|"
+    r"(?:\b(?:notre|nos|mon|ma|un|une|le|la|les|son) |\bl')(?:fournisseur|sous-?traitant|prestataire|transporteur|grossiste|"
     r"distributeur|franchiseur|client (?:professionnel|industriel|grossiste|entreprise)|societe de leasing|bailleur|"
     r"meunier|fabricant|imprimeur|loueur|editeur|agence de (?:com|communication|pub)|cabinet comptable|"
     r"expert-comptable|fonciere|proprietaire des murs|plus gros client|promoteur|abattoir|centrale d'achat|"
-    r"laiterie|cooperative|plate-?forme de reservation|bureau d'etudes|"
+    r"laiterie|plate-?forme de reservation|bureau d'etudes|"
     r"laboratoire|boutique qui|entreprise (?:generale|qui)|societe qui)"
     r"|\bclient (?:industriel|grossiste)|\bune chaine de magasins|\bun salon de the"
     r"|\bune (?:grosse )?boite du\b|\bla cantine d'une entreprise")

@@ -145,3 +145,16 @@ def test_the_neighbour_cues_all_count():
     # A comment once swallowed the rest of this line of cues (hedges, trees, branches, roots).
     scores = cue_scores("la haie de thuyas et les branches de ses arbres dépassent, les racines soulèvent la dalle")
     assert scores["neighbourhood"] >= 3 + 3 + 2 + 2 + 2
+
+
+def test_one_word_does_not_play_both_business_roles():
+    # « notre coopérative » says who speaks; it cannot also be the other business.
+    assert cue_scores("notre coopérative agricole a changé ses statuts sans nous consulter")["other"] == 0
+
+
+def test_the_other_business_may_be_named_with_an_elided_article():
+    assert cue_scores("notre coopérative et l'abattoir ne s'entendent pas sur le prix")["other"] >= 4
+
+
+def test_a_pay_slip_counts_once():
+    assert cue_scores("il ne me donne jamais mes fiches de paie")["workplace"] == 3
