@@ -50,7 +50,8 @@ BLIND_MIN_ACCURACY = 0.93
 # chosen on that batch held out). In the fifth session b was 95.6 % and c 94.7 %. The sixth blind
 # set (300, same composition, written before batch f, never read): 91.0 % with the model of the
 # fifth session (its first blind measure), 91.7 % after batch f (420 more sentences and cues chosen
-# on them held out); then b 96.4 %, c 93.7 %, d 96.6 %, e 95.0 %. Each floor: a figure less a
+# on them held out); then b 96.4 %, c 93.7 %, d 96.6 %, e 95.0 %. After a classifier fix found in
+# review (one word playing both business roles, f4798e5): f 92.0 %, b 96.8 %, the others unchanged. Each floor: a figure less a
 # margin for the noise of a training from scratch. Issue 15's goal is 97 %.
 ACCURACY_FLOORS = {  # set: (its file, its size, the floor)
     "blind": (BLIND, 200, BLIND_MIN_ACCURACY),
