@@ -39,8 +39,11 @@ BLIND_E = ROOT / "tests" / "nlu" / "blind_situations_2026_12e.yml"
 # Written blind before the changes of the sixth pass (same composition as BLIND_E), by a writer who
 # never saw the data; its first measure is that of the fifth session's model.
 BLIND_F = ROOT / "tests" / "nlu" / "blind_situations_2026_12f.yml"
+# Written blind at the start of the seventh pass (2026-12-04, same composition), by a writer who never
+# saw the repository; first measured on the sixth pass's final model, before any change.
+BLIND_G = ROOT / "tests" / "nlu" / "blind_situations_2026_12g.yml"
 SETS = {"heldout": HELDOUT, "blind": BLIND, "blind_b": BLIND_B, "blind_c": BLIND_C, "blind_d": BLIND_D,
-        "blind_e": BLIND_E, "blind_f": BLIND_F}
+        "blind_e": BLIND_E, "blind_f": BLIND_F, "blind_g": BLIND_G}
 LABELS = list(DOMAINS) + ["other", "none"]
 
 

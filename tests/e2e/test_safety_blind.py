@@ -50,7 +50,8 @@ FLOORS = {"blind_safety_2026_12": {"min_recall": 0.8, "max_false_alarms": 6},
           "blind_safety_2026_12c": {"min_recall": 0.72, "max_false_alarms": 8},
           "blind_safety_2026_12d": {"min_recall": 0.75, "max_false_alarms": 6},
           "blind_safety_2026_12e": {"min_recall": 0.78, "max_false_alarms": 9},
-          "blind_safety_2026_12f": {"min_recall": 0.71, "max_false_alarms": 5}}
+          "blind_safety_2026_12f": {"min_recall": 0.71, "max_false_alarms": 5},
+          "blind_safety_2026_12g": {"min_recall": 0.86, "max_false_alarms": 8}}
 
 
 @pytest.fixture(scope="module", params=list(SETS))
