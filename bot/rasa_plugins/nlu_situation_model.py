@@ -8,6 +8,13 @@ better (old held-out set: 93 % against DIET's 88 %, with the cue lexicon of bot/
 top). So, when DIET's best guess is a situation (or a fallback, or danger, whose situation scores
 the classifier still reads), the mass DIET gives to the situation intents is shared among them
 as this model says. Other intents are untouched. Stored as plain arrays (no pickle).
+
+The model is two learners on the same TF-IDF features: the logistic regression, and a complement
+naive Bayes with 30 % of the say. Naive Bayes leans on words that are each a little typical of a
+domain, where the regression leans on a few strong ones; a new writer tells the case with other
+strong words. Trained on all batches but one, each batch written by another writer, the mix read
+the held-out batch better in all four cases (mean 89.7 → 90.3 %) and the two old development sets no
+worse (2026-12-04).
 """
 from __future__ import annotations
 
@@ -24,6 +31,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import ComplementNB
 
 from bot.language.answers import normalise
 from bot.rasa_plugins.nlu_arrays import read_arrays, write_arrays
@@ -36,6 +44,9 @@ _CHARS = HashingVectorizer(n_features=_N_FEATURES, analyzer="char_wb", ngram_ran
 _ARRAYS = "situation_model.npz"
 # DIET's own best guess after which the situation scores are re-shared.
 _READ_WHEN_TOP = ("nlu_fallback", "safety_alert")
+# The naive Bayes share of the mix (0.2: 90.2 %, 0.3: 90.3 %, 0.5: 89.5 % on the batches, see above).
+_BAYES_SHARE = 0.3
+_BAYES_ALPHA = 0.3
 
 
 def _counts(texts: list[str]) -> csr_matrix:
@@ -52,33 +63,69 @@ def _tf_idf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
     return csr_matrix(weighted.multiply(1.0 / norms[:, None]))
 
 
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    scores = np.exp(scores - scores.max())
+    return scores / scores.sum()
+
+
 class SituationModel:
-    def __init__(self, classes: list[str], idf: np.ndarray, coef: csr_matrix, intercept: np.ndarray) -> None:
-        self.classes, self.idf, self.coef, self.intercept = classes, idf, coef, intercept
+    """Logistic regression plus complement naive Bayes; `bayes` is None in a model stored without it.
+
+    The naive Bayes weights are kept as a per-class default (the weight of any feature unseen in
+    training) plus sparse deviations on the features seen, so that 2^19 hashed columns stay small.
+    """
+
+    def __init__(self, classes: list[str], idf: np.ndarray, coef: csr_matrix, intercept: np.ndarray,
+                 bayes: tuple[csr_matrix, np.ndarray] | None = None) -> None:
+        self.classes, self.idf, self.coef, self.intercept, self.bayes = classes, idf, coef, intercept, bayes
 
     @classmethod
     def fit(cls, texts: list[str], labels: list[str]) -> "SituationModel":
         counts = _counts(texts)
         documents = np.bincount(counts.indices, minlength=counts.shape[1])
         idf = np.log((1 + len(texts)) / (1 + documents)) + 1.0
+        features = _tf_idf(counts, idf)
         model = LogisticRegression(C=30.0, max_iter=3000, class_weight="balanced", random_state=42)
-        model.fit(_tf_idf(counts, idf), labels)
-        return cls(list(model.classes_), idf, csr_matrix(model.coef_), model.intercept_)
+        model.fit(features, labels)
+        bayes = ComplementNB(alpha=_BAYES_ALPHA).fit(features, labels)
+        assert list(bayes.classes_) == list(model.classes_)
+        default = -np.log(_BAYES_ALPHA / (bayes.feature_all_.sum() + _BAYES_ALPHA * features.shape[1]
+                                          - bayes.feature_count_.sum(axis=1)))
+        seen = np.flatnonzero(documents)
+        deviations = np.zeros((len(model.classes_), features.shape[1]))
+        deviations[:, seen] = bayes.feature_log_prob_[:, seen] - default[:, None]
+        return cls(list(model.classes_), idf, csr_matrix(model.coef_), model.intercept_,
+                   (csr_matrix(deviations), default))
 
     def probabilities(self, text: str) -> dict[str, float]:
-        scores = (_tf_idf(_counts([text]), self.idf) @ self.coef.T).toarray().ravel() + self.intercept
-        scores = np.exp(scores - scores.max())
-        return dict(zip(self.classes, (scores / scores.sum()).tolist()))
+        features = _tf_idf(_counts([text]), self.idf)
+        mix = _softmax((features @ self.coef.T).toarray().ravel() + self.intercept)
+        if self.bayes is not None:
+            deviations, default = self.bayes
+            bayes = (features @ deviations.T).toarray().ravel() + features.sum() * default
+            mix = (1 - _BAYES_SHARE) * mix + _BAYES_SHARE * _softmax(bayes)
+        return dict(zip(self.classes, mix.tolist()))
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        return {"classes": np.array(self.classes), "idf": self.idf, "data": self.coef.data,
-                "indices": self.coef.indices, "indptr": self.coef.indptr, "shape": np.array(self.coef.shape),
-                "intercept": self.intercept}
+        arrays = {"classes": np.array(self.classes), "idf": self.idf, "data": self.coef.data,
+                  "indices": self.coef.indices, "indptr": self.coef.indptr, "shape": np.array(self.coef.shape),
+                  "intercept": self.intercept}
+        if self.bayes is not None:
+            deviations, default = self.bayes
+            arrays.update({"bayes_data": deviations.data, "bayes_indices": deviations.indices,
+                           "bayes_indptr": deviations.indptr, "bayes_default": default})
+        return arrays
 
     @classmethod
     def from_arrays(cls, arrays) -> "SituationModel":
-        coef = csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"]))
-        return cls([str(c) for c in arrays["classes"]], np.asarray(arrays["idf"]), coef, np.asarray(arrays["intercept"]))
+        shape = tuple(arrays["shape"])
+        coef = csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
+        bayes = None
+        if "bayes_default" in arrays:
+            deviations = csr_matrix((arrays["bayes_data"], arrays["bayes_indices"], arrays["bayes_indptr"]), shape=shape)
+            bayes = (deviations, np.asarray(arrays["bayes_default"]))
+        return cls([str(c) for c in arrays["classes"]], np.asarray(arrays["idf"]), coef, np.asarray(arrays["intercept"]),
+                   bayes)
 
 
 def reshare(intent: Dict[Text, Any] | None, ranking: List[Dict[Text, Any]], probabilities: dict[str, float]

@@ -1,8 +1,12 @@
 """Which situation: DIET's situation mass re-shared by bot/rasa_plugins/nlu_situation_model.py."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import ComplementNB
 
+from bot.rasa_plugins import nlu_situation_model as situation_model
 from bot.rasa_plugins.nlu_situation_model import SituationModel, reshare
 
 TEXTS = {
@@ -31,6 +35,31 @@ def test_it_tells_the_domains_apart_on_new_words(model):
 def test_the_stored_arrays_give_the_same_answers(model):
     again = SituationModel.from_arrays(model.to_arrays())
     assert again.probabilities("le voisin fait la fête") == pytest.approx(model.probabilities("le voisin fait la fête"))
+
+
+def test_the_answer_is_the_regression_and_naive_bayes_mix_of_sklearn(model):
+    # The stored naive Bayes (default plus deviations) must give exactly sklearn's probabilities,
+    # also on a sentence full of n-grams never seen in training.
+    texts = [t for ts in TEXTS.values() for t in ts]
+    labels = [label for label, ts in TEXTS.items() for _ in ts]
+    features = situation_model._tf_idf(situation_model._counts(texts), model.idf)
+    regression = LogisticRegression(C=30.0, max_iter=3000, class_weight="balanced", random_state=42).fit(features, labels)
+    bayes = ComplementNB(alpha=situation_model._BAYES_ALPHA).fit(features, labels)
+    for text in ("mon employeur a supprimé ma prime", "zzz xylophone kwyjibo", "la haie"):
+        unseen = situation_model._tf_idf(situation_model._counts([text]), model.idf)
+        expected = ((1 - situation_model._BAYES_SHARE) * regression.predict_proba(unseen)
+                    + situation_model._BAYES_SHARE * bayes.predict_proba(unseen)).ravel()
+        got = model.probabilities(text)
+        assert [got[name] for name in regression.classes_] == pytest.approx(expected, abs=1e-6)
+
+
+def test_a_model_stored_without_naive_bayes_still_answers(model):
+    arrays = {key: value for key, value in model.to_arrays().items() if not key.startswith("bayes_")}
+    older = SituationModel.from_arrays(arrays)
+    assert older.bayes is None
+    assert sum(older.probabilities("le chien aboie").values()) == pytest.approx(1.0)
+    assert not np.allclose(list(older.probabilities("le chien aboie").values()),
+                           list(model.probabilities("le chien aboie").values()))
 
 
 def test_a_certain_but_wrong_diet_is_overruled_and_the_situation_mass_kept():
