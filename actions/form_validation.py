@@ -15,7 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from bot import content
-from bot.codes import UNSURE_STOP_KEY
+from actions.tracker_reading import latest_intent
+from bot.codes import NEVER_A_SLOT_VALUE, UNSURE_STOP_KEY
 
 
 class FormValidation(FormValidationAction, metaclass=ABCMeta):
@@ -24,7 +25,9 @@ class FormValidation(FormValidationAction, metaclass=ABCMeta):
         """Abstract, so that the SDK registers only the concrete forms' validations."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        if tracker.latest_message.get(UNSURE_STOP_KEY):
+        # Never for a message that has its own rule (danger above all): returning a slot here would
+        # keep the form from rejecting it, and that rule would never run.
+        if tracker.latest_message.get(UNSURE_STOP_KEY) and latest_intent(tracker) not in NEVER_A_SLOT_VALUE:
             dispatcher.utter_message(text=content.STOP_UNSURE,
                                      buttons=[{"title": content.STOP_UNSURE_BUTTON, "payload": "/stop"}])
             requested = tracker.get_slot("requested_slot")

@@ -23,7 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.rasa_plugins.nlu_danger import DANGER_KEY
 from bot.safety.screen import CATEGORIES, screen
-from bot.codes import SAFETY_INTENT
+from bot.codes import SAFETY_INTENT, UNSURE_STOP_KEY
 
 NLU_ONLY_THRESHOLD = 0.95
 
@@ -75,4 +75,7 @@ class SafetyScreen(GraphComponent):
             message.set(INTENT, updated[INTENT], add_to_output=True)
             message.set(INTENT_RANKING_KEY, updated[INTENT_RANKING_KEY], add_to_output=True)
             message.set("safety", updated["safety"], add_to_output=True)
+            if updated["safety"] and message.get(UNSURE_STOP_KEY):
+                # « je veux que tout s'arrête » read as an unsure stop: the danger wins, no « Voulez-vous arrêter ? ».
+                message.set(UNSURE_STOP_KEY, False, add_to_output=True)
         return messages

@@ -51,3 +51,30 @@ def test_the_component_turns_an_unsure_start_over_into_not_understood_without_as
     assert unsure.get("intent")["name"] == "nlu_fallback" and not unsure.get("unsure_stop")
     assert sure.get("intent")["name"] == "start_over"
     assert stop.get("intent")["name"] == "nlu_fallback" and stop.get("unsure_stop") is True
+
+
+def test_a_danger_read_as_an_unsure_stop_is_a_danger_not_a_question():
+    """« je veux que tout s'arrête, pour de bon » was read as `stop` (0.66) and as a danger: the form
+    asked « Voulez-vous arrêter ? », took the slot, and the safety rule never ran (blind set h, 2026-12-04)."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.rasa_plugins.nlu_safety import SafetyScreen
+
+    message = Message(data={"text": "je veux que tout s'arrête, je vais me tuer",
+                            "intent": {"name": "stop", "confidence": 0.66},
+                            "intent_ranking": [{"name": "stop", "confidence": 0.66}]})
+    UnsureStop({}).process([message])
+    assert message.get("unsure_stop") is True
+    SafetyScreen({}).process([message])
+    assert message.get("intent")["name"] == "safety_alert"
+    assert not message.get("unsure_stop")
+
+
+def test_a_form_never_takes_a_slot_from_a_message_that_has_its_own_rule_even_flagged_unsure_stop():
+    dispatcher = CollectingDispatcher()
+    slots = {"requested_slot": "other_party", "situation_domain": "family", "domain_confirmed": True}
+    message = {"text": "je veux que tout s'arrête", "intent": {"name": "safety_alert", "confidence": 1.0},
+               "unsure_stop": True}
+    events = asyncio.run(ValidateIntakeForm().run(dispatcher, _tracker(message, slots), {"forms": {}}))
+    assert not [event for event in events if event.get("event") == "slot" and event.get("name") == "other_party"]
+    assert content.STOP_UNSURE not in [m.get("text") for m in dispatcher.messages]
