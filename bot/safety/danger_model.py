@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -116,8 +117,13 @@ class DangerModel:
             intercepts.append(model.intercept_[0])
         return cls(csr_matrix(np.vstack(coefs)), np.array(intercepts), choose_threshold(labels, out_of_fold))
 
+    @cached_property
+    def _coef_t(self) -> csr_matrix:
+        # Transposed once, not on every message (the same fix as the situation model's).
+        return self.coef.T.tocsr()
+
     def _probabilities(self, text: str, vocab: WordVectors | None) -> np.ndarray:
-        scores = (features([text], vocab) @ self.coef.T).toarray().ravel() + self.intercept
+        scores = (features([text], vocab) @ self._coef_t).toarray().ravel() + self.intercept
         return 1.0 / (1.0 + np.exp(-scores))
 
     def probability(self, text: str, vocab: WordVectors | None = None) -> float:
