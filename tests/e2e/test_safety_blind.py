@@ -47,7 +47,8 @@ STATES = ("first_message", "description_after_greeting", "intake_answer")
 # only): 47/60 with 2 false alarms, its first measure; the same after batch f (third: 52/60).
 # A seventh set « g » (2026-12-04): 56/60 with 6 first measured as a first message, 54/60 with 6
 # after the naive Bayes change. An eighth « h » (60 + 60), written before batch h: 48/60 with 4
-# as a first message, its first measure on the seventh pass's model.
+# as a first message, its first measure on the seventh pass's model. A ninth « i » (60 + 60),
+# written before batch i: 55/60 with 8 false alarms, its first measure on the eighth pass's model.
 FLOORS = {"blind_safety_2026_12": {"min_recall": 0.8, "max_false_alarms": 6},
           "blind_safety_2026_12b": {"min_recall": 0.8, "max_false_alarms": 7},
           "blind_safety_2026_12c": {"min_recall": 0.72, "max_false_alarms": 8},
@@ -55,7 +56,8 @@ FLOORS = {"blind_safety_2026_12": {"min_recall": 0.8, "max_false_alarms": 6},
           "blind_safety_2026_12e": {"min_recall": 0.78, "max_false_alarms": 9},
           "blind_safety_2026_12f": {"min_recall": 0.71, "max_false_alarms": 5},
           "blind_safety_2026_12g": {"min_recall": 0.86, "max_false_alarms": 8},
-          "blind_safety_2026_12h": {"min_recall": 0.75, "max_false_alarms": 7}}
+          "blind_safety_2026_12h": {"min_recall": 0.75, "max_false_alarms": 7},
+          "blind_safety_2026_12i": {"min_recall": 0.85, "max_false_alarms": 10}}
 
 
 @pytest.fixture(scope="module", params=list(SETS))
