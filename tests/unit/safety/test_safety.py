@@ -57,6 +57,25 @@ def test_typos_and_clauses(text, category):
     assert category in screen(text).categories
 
 
+@pytest.mark.parametrize("text", [
+    "j'arrête tout, ce soir je prends toutes mes pilules",  # both missed by the model (2026-12-04)
+    "arrêter de vivre",
+    "je vais avaler tous mes cachets d'un coup",
+])
+def test_an_announced_overdose_and_stopping_living_are_suicide(text):
+    assert "suicide" in screen(text).categories
+
+
+@pytest.mark.parametrize("text", [
+    "je prends toutes mes pilules le matin avec le café",
+    "ma mère oublie de prendre ses médicaments le soir",
+    "j'arrête tout, je démissionne ce soir",
+    "il faut arrêter de vivre au-dessus de nos moyens",
+])
+def test_medicines_taken_as_prescribed_and_other_endings_are_not_danger(text):
+    assert not screen(text).hit
+
+
 def test_a_partner_or_a_child_named_adds_the_matching_category():
     result = screen("mon ex m'a giflée devant les enfants")
     assert {"violence", "domestic", "child"} <= set(result.categories)
