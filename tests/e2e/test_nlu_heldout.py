@@ -2,7 +2,7 @@
 
 import pytest
 
-from scripts.bench.eval_nlu import (BLIND, BLIND_B, BLIND_C, BLIND_D, BLIND_E, BLIND_F, BLIND_G, BLIND_H, BLIND_I, SETS, evaluate, heldout_examples,
+from scripts.bench.eval_nlu import (BLIND, BLIND_B, BLIND_C, BLIND_D, BLIND_E, BLIND_F, BLIND_G, BLIND_H, BLIND_I, BLIND_J, SETS, evaluate, heldout_examples,
                                     write_report)
 from bot.paths import ROOT
 
@@ -53,7 +53,9 @@ BLIND_MIN_ACCURACY = 0.93
 # on them held out); then b 96.4 %, c 93.7 %, d 96.6 %, e 95.0 %. After a classifier fix found in
 # review (one word playing both business roles, f4798e5): f 92.0 %, b 96.8 %, the others unchanged. Each floor: a figure less a
 # margin for the noise of a training from scratch. The ninth blind set (i, 300, written before
-# batch i, never read): 95.3 % at its first measure, on the eighth pass's model. Issue 15's goal is 97 %.
+# batch i, never read): 95.3 % at its first measure, on the eighth pass's model; 97.0 % after batch i.
+# The tenth (j, 300, written before batch j, never read): 96.7 % at its first measure, on batch i's
+# model. Issue 15's goal is 97 %.
 ACCURACY_FLOORS = {  # set: (its file, its size, the floor)
     "blind": (BLIND, 200, BLIND_MIN_ACCURACY),
     "blind_b": (BLIND_B, 250, 0.93),
@@ -64,6 +66,7 @@ ACCURACY_FLOORS = {  # set: (its file, its size, the floor)
     "blind_g": (BLIND_G, 300, 0.89),
     "blind_h": (BLIND_H, 300, 0.9),
     "blind_i": (BLIND_I, 300, 0.92),
+    "blind_j": (BLIND_J, 300, 0.93),
 }
 
 
