@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The project's own NLU components are trained too: their code (a threshold, a feature) is an input.
-fingerprint=$(cat config.yml domain.yml $(find data -type f -name '*.yml' | sort) bot/safety/training.yml requirements.lock \
+fingerprint=$(cat config.yml domain.yml $(find data -type f -name '*.yml' | sort) bot/safety/training.yml bot/intake/situation_training.yml requirements.lock \
   $(find bot/rasa_plugins bot/safety bot/language -type f \( -name '*.py' -o -name '*.yml' \) | sort) | sha256sum | cut -c1-16)
 if [ -f models/.fingerprint ] && [ "$(cat models/.fingerprint)" = "$fingerprint" ] && ls models/*.tar.gz >/dev/null 2>&1; then
   echo "==> Model is up to date ($(ls -t models/*.tar.gz | head -1))"

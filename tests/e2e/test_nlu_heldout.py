@@ -2,7 +2,8 @@
 
 import pytest
 
-from scripts.bench.eval_nlu import (BLIND, BLIND_B, BLIND_C, BLIND_D, BLIND_E, BLIND_F, BLIND_G, BLIND_H, BLIND_I, BLIND_J, SETS, evaluate, heldout_examples,
+from bot.rasa_plugins.nlu_situation_model import TRAINING_FILE as SITUATION_MODEL_FILE
+from scripts.bench.eval_nlu import (BLIND, BLIND_B, BLIND_C, BLIND_D, BLIND_E, BLIND_F, BLIND_G, BLIND_H, BLIND_I, BLIND_J, BLIND_K, SETS, evaluate, heldout_examples,
                                     write_report)
 from bot.paths import ROOT
 
@@ -12,8 +13,9 @@ pytestmark = pytest.mark.model
 # Every held-out set of scripts/bench/eval_nlu.py, so a new one is covered without anyone remembering it.
 @pytest.mark.parametrize("name", list(SETS))
 def test_no_held_out_sentence_is_in_the_training_data(name):
-    nlu_dir = ROOT / "data" / "nlu"
-    train_text = "\n".join(path.read_text(encoding="utf-8").lower() for path in nlu_dir.glob("*.yml"))
+    # data/nlu, and the sentences only the situation model learns from.
+    training_files = [*(ROOT / "data" / "nlu").glob("*.yml"), SITUATION_MODEL_FILE]
+    train_text = "\n".join(path.read_text(encoding="utf-8").lower() for path in training_files)
     overlap = [text for text, _ in heldout_examples(SETS[name]) if f"- {text.lower()}\n" in train_text]
     assert overlap == []
 
@@ -66,7 +68,8 @@ ACCURACY_FLOORS = {  # set: (its file, its size, the floor)
     "blind_g": (BLIND_G, 300, 0.89),
     "blind_h": (BLIND_H, 300, 0.9),
     "blind_i": (BLIND_I, 300, 0.92),
-    "blind_j": (BLIND_J, 300, 0.93),
+    "blind_j": (BLIND_J, 298, 0.93),
+    "blind_k": (BLIND_K, 300, 0.93),
 }
 
 

@@ -84,3 +84,38 @@ def test_a_fallback_keeps_its_name_and_gets_the_situation_scores():
     new_intent, new_ranking = reshare(intent, ranking, {"situation_family": 0.1, "situation_consumer": 0.9})
     assert new_intent == intent
     assert [e["name"] for e in new_ranking][:2] == ["situation_consumer", "nlu_fallback"]
+
+
+def test_its_own_sentences_are_situations_of_the_five_domains_and_other():
+    sentences = situation_model.own_sentences()
+    assert len(sentences) > 500
+    assert {label for _, label in sentences} == {
+        "situation_family", "situation_neighbourhood", "situation_consumer", "situation_workplace",
+        "situation_territorial", "situation_other"}
+    assert all(text for text, _ in sentences)
+
+
+def test_training_adds_its_own_sentences_to_the_situations_of_data_nlu(monkeypatch, tmp_path):
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    own = tmp_path / "own.yml"
+    own.write_text('version: "3.1"\nnlu:\n- intent: situation_consumer\n  examples: |\n'
+                   '    - le garagiste a facturé des pièces jamais changées\n', encoding="utf-8")
+    monkeypatch.setattr(situation_model, "TRAINING_FILE", own)
+    monkeypatch.setattr(situation_model.own_sentences, "__defaults__", (own,))
+    fitted, real_fit = {}, SituationModel.fit
+    monkeypatch.setattr(SituationModel, "fit", classmethod(lambda cls, texts, labels: fitted.update(
+        texts=texts, labels=labels) or real_fit(texts, labels)))
+    monkeypatch.setattr(situation_model, "write_arrays", lambda *args: None)
+    messages = [Message(data={"text": text, "intent": label}) for label, texts in TEXTS.items() for text in texts]
+    messages.append(Message(data={"text": "bonjour", "intent": "greet"}))
+    component = situation_model.SituationClassifier(LocalModelStorage(tmp_path / "m"), Resource("situations"))
+    component.train(TrainingData(training_examples=messages))
+    assert "le garagiste a facturé des pièces jamais changées" in fitted["texts"]
+    assert "bonjour" not in fitted["texts"]
+    assert len(fitted["texts"]) == sum(map(len, TEXTS.values())) + 1
+    assert situation_model.SituationClassifier.fingerprint_addon({}) == __import__("hashlib").sha256(
+        own.read_bytes()).hexdigest()
