@@ -236,6 +236,8 @@ def test_train_sh_records_whether_rasa_s_training_cache_was_warm(tmp_path):
     (tmp_path / "data" / "nlu.yml").write_text("v1")
     (tmp_path / "bot" / "safety").mkdir(parents=True)
     (tmp_path / "bot" / "safety" / "training.yml").write_text("dangers: []")  # read by the training too
+    (tmp_path / "bot" / "intake").mkdir(parents=True)
+    (tmp_path / "bot" / "intake" / "situation_training.yml").write_text("nlu: []")  # the situation model's own
     fake_rasa = tmp_path / ".venv" / "bin" / "rasa"
     fake_rasa.parent.mkdir(parents=True)
     fake_rasa.write_text('#!/usr/bin/env bash\nmkdir -p models .rasa/cache\ntouch models/mediation-accueil.tar.gz '
