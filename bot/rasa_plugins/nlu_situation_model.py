@@ -23,16 +23,15 @@ look like situations.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack
@@ -59,11 +58,9 @@ _BAYES_ALPHA = 0.3
 TRAINING_FILE = ROOT / "bot" / "intake" / "situation_training.yml"
 
 
-def own_sentences(path: Path = TRAINING_FILE) -> list[tuple[str, str]]:
-    """(text, situation intent) of the model's own file, in Rasa's NLU format."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [(line.strip()[2:].strip(), block["intent"]) for block in raw["nlu"]
-            for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+def own_sentences() -> list[tuple[str, str]]:
+    """(text, situation intent) of the model's own file, read by Rasa's own NLU loader."""
+    return [(example.get(TEXT), example.get(INTENT)) for example in load_data(str(TRAINING_FILE)).intent_examples]
 
 
 def _counts(texts: list[str]) -> csr_matrix:

@@ -105,7 +105,6 @@ def test_training_adds_its_own_sentences_to_the_situations_of_data_nlu(monkeypat
     own.write_text('version: "3.1"\nnlu:\n- intent: situation_consumer\n  examples: |\n'
                    '    - le garagiste a facturé des pièces jamais changées\n', encoding="utf-8")
     monkeypatch.setattr(situation_model, "TRAINING_FILE", own)
-    monkeypatch.setattr(situation_model.own_sentences, "__defaults__", (own,))
     fitted, real_fit = {}, SituationModel.fit
     monkeypatch.setattr(SituationModel, "fit", classmethod(lambda cls, texts, labels: fitted.update(
         texts=texts, labels=labels) or real_fit(texts, labels)))
