@@ -54,9 +54,13 @@ BLIND_J = ROOT / "tests" / "nlu" / "blind_situations_2026_12j.yml"
 # Written blind at the end of the ninth pass (2026-12-04, same composition), by a writer who never
 # saw the repository; measured only on the pass's final model, nothing was chosen on it.
 BLIND_K = ROOT / "tests" / "nlu" / "blind_situations_2026_12k.yml"
+# Written blind at the start of the tenth pass (2026-12-04, same composition), by a writer who never
+# saw the repository; first measured on the ninth pass's final model, before any change.
+BLIND_L = ROOT / "tests" / "nlu" / "blind_situations_2026_12l.yml"
 SETS = {"heldout": HELDOUT, "blind": BLIND, "blind_b": BLIND_B, "blind_c": BLIND_C, "blind_d": BLIND_D,
         "blind_e": BLIND_E, "blind_f": BLIND_F, "blind_g": BLIND_G,
-        "blind_h": BLIND_H, "blind_i": BLIND_I, "blind_j": BLIND_J, "blind_k": BLIND_K}
+        "blind_h": BLIND_H, "blind_i": BLIND_I, "blind_j": BLIND_J, "blind_k": BLIND_K,
+        "blind_l": BLIND_L}
 LABELS = list(DOMAINS) + ["other", "none"]
 
 

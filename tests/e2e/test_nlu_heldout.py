@@ -3,7 +3,7 @@
 import pytest
 
 from bot.rasa_plugins.nlu_situation_model import TRAINING_FILE as SITUATION_MODEL_FILE
-from scripts.bench.eval_nlu import (BLIND, BLIND_B, BLIND_C, BLIND_D, BLIND_E, BLIND_F, BLIND_G, BLIND_H, BLIND_I, BLIND_J, BLIND_K, SETS, evaluate, heldout_examples,
+from scripts.bench.eval_nlu import (BLIND, BLIND_B, BLIND_C, BLIND_D, BLIND_E, BLIND_F, BLIND_G, BLIND_H, BLIND_I, BLIND_J, BLIND_K, BLIND_L, SETS, evaluate, heldout_examples,
                                     write_report)
 from bot.paths import ROOT
 
@@ -57,7 +57,9 @@ BLIND_MIN_ACCURACY = 0.93
 # margin for the noise of a training from scratch. The ninth blind set (i, 300, written before
 # batch i, never read): 95.3 % at its first measure, on the eighth pass's model; 97.0 % after batch i.
 # The tenth (j, 300, written before batch j, never read): 96.7 % at its first measure, on batch i's
-# model. Issue 15's goal is 97 %.
+# model. The twelfth (l, 300, written at the start of the tenth pass, never read; one sentence,
+# « test », was also an everyday training example and was removed): 98.0 % at its first measure, on the
+# ninth pass's final model. Issue 15's goal is 97 %.
 ACCURACY_FLOORS = {  # set: (its file, its size, the floor)
     "blind": (BLIND, 200, BLIND_MIN_ACCURACY),
     "blind_b": (BLIND_B, 250, 0.93),
@@ -70,6 +72,7 @@ ACCURACY_FLOORS = {  # set: (its file, its size, the floor)
     "blind_i": (BLIND_I, 300, 0.92),
     "blind_j": (BLIND_J, 298, 0.93),
     "blind_k": (BLIND_K, 300, 0.93),
+    "blind_l": (BLIND_L, 299, 0.94),
 }
 
 
