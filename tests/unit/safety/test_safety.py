@@ -76,6 +76,52 @@ def test_medicines_taken_as_prescribed_and_other_endings_are_not_danger(text):
     assert not screen(text).hit
 
 
+# Figurative uses found among the training look-alikes (2026-12-04): a money or legal step
+# threatened, a blow to morale, a sport, a noise. Written here in other words than the training file.
+@pytest.mark.parametrize("text", [
+    "l'opérateur menace de clôturer ma ligne si je ne paie pas",
+    "mon ancien associé nous menace d'un procès pour la marque",
+    "l'agence menace de garder tout le dépôt pour une tache sur la moquette",
+    "le collège menace d'exclure ma fille de la cantine",
+    "le bailleur menace de ne pas renouveler le bail de la boutique",
+    "mon voisin menace de m'envoyer un huissier pour l'arbre",
+    "la commune nous menace d'une amende pour les poubelles",
+    "mon ex menace de m'emmener devant le juge pour les vacances",
+    "la grange du voisin menace ruine au-dessus de notre jardin",
+    "j'ai reçu un courrier menaçant de la société de recouvrement",
+    "mon responsable m'a mis un coup de pression pour le planning",
+    "ce licenciement m'a mis un coup au moral",
+    "j'ai pris une claque en lisant le devis",
+    "la nouvelle taxe est une vraie claque pour les retraités",
+    "je me tape la tête contre les murs avec cette administration",
+    "j'ai failli m'étrangler en voyant la facture",
+    "cette histoire de parking a mis le feu aux poudres dans la copropriété",
+    "je suis enfermé dans un abonnement de deux ans",
+    "je me suis retrouvée enfermée dehors et le syndic ne répond pas",
+    "son père trouve le judo trop violent pour une fille",
+    "les battues aux sangliers passent derrière nos maisons",
+    "mon fils a pris un coup de coude au basket et le club ne rembourse rien",
+    "les coups de marteau du voisin réveillent le bébé",
+    "ce concurrent veut me tuer commercialement",
+    "je suis fatiguée de me battre avec la CAF",
+    "je veux que tout s'arrête entre nous, je propose une médiation à mon associé",
+])
+def test_figurative_threats_and_blows_are_not_danger(text):
+    assert not screen(text).hit, screen(text).triggers
+
+
+@pytest.mark.parametrize("text", [
+    "il m'enferme dehors la nuit en plein hiver",
+    "il menace de me tuer si je pars",
+    "il m'a mis un coup de poing",
+    "il m'a donné une claque devant les enfants",
+    "mon voisin me menace avec un fusil",
+    "je veux que tout s'arrête, pour de bon",
+])
+def test_the_same_words_still_fire_when_they_are_danger(text):
+    assert screen(text).hit
+
+
 def test_a_partner_or_a_child_named_adds_the_matching_category():
     result = screen("mon ex m'a giflée devant les enfants")
     assert {"violence", "domestic", "child"} <= set(result.categories)
