@@ -117,6 +117,12 @@ def test_figurative_threats_and_blows_are_not_danger(text):
     "il m'a donné une claque devant les enfants",
     "mon voisin me menace avec un fusil",
     "je veux que tout s'arrête, pour de bon",
+    "il me tape la tête contre le mur quand il a bu",
+    "il m'a étranglée en voyant mes messages",
+    "il m'a mis une gifle en voyant mes notes",
+    "il m'a envoyé une lettre menaçante",
+    "il menace de me réduire en miettes",
+    "mon beau-père lui a collé des baffes devant moi",
 ])
 def test_the_same_words_still_fire_when_they_are_danger(text):
     assert screen(text).hit
