@@ -105,6 +105,10 @@ def test_medicines_taken_as_prescribed_and_other_endings_are_not_danger(text):
     "ce concurrent veut me tuer commercialement",
     "je suis fatiguée de me battre avec la CAF",
     "je veux que tout s'arrête entre nous, je propose une médiation à mon associé",
+    "le fournisseur menace de nous couper l'électricité",
+    "l'employeur menace de retenir la prime sur mon salaire",
+    "la banque menace de bloquer ma carte",
+    "la préfecture menace de me retirer mon agrément",
 ])
 def test_figurative_threats_and_blows_are_not_danger(text):
     assert not screen(text).hit, screen(text).triggers
@@ -123,6 +127,10 @@ def test_figurative_threats_and_blows_are_not_danger(text):
     "il m'a envoyé une lettre menaçante",
     "il menace de me réduire en miettes",
     "mon beau-père lui a collé des baffes devant moi",
+    # The threats of a money step are one idiom; its verbs that also say violence need their object.
+    "il menace de me couper la gorge",
+    "il menace de lui couper les doigts",
+    "il menace de retenir les enfants chez lui",
 ])
 def test_the_same_words_still_fire_when_they_are_danger(text):
     assert screen(text).hit
