@@ -57,10 +57,13 @@ BLIND_K = ROOT / "tests" / "nlu" / "blind_situations_2026_12k.yml"
 # Written blind at the start of the tenth pass (2026-12-04, same composition), by a writer who never
 # saw the repository; first measured on the ninth pass's final model, before any change.
 BLIND_L = ROOT / "tests" / "nlu" / "blind_situations_2026_12l.yml"
+# Written blind at the start of the eleventh pass (2026-12-04, same composition), by a writer who never
+# saw the repository; first measured on the tenth pass's final model, before any change.
+BLIND_M = ROOT / "tests" / "nlu" / "blind_situations_2026_12m.yml"
 SETS = {"heldout": HELDOUT, "blind": BLIND, "blind_b": BLIND_B, "blind_c": BLIND_C, "blind_d": BLIND_D,
         "blind_e": BLIND_E, "blind_f": BLIND_F, "blind_g": BLIND_G,
         "blind_h": BLIND_H, "blind_i": BLIND_I, "blind_j": BLIND_J, "blind_k": BLIND_K,
-        "blind_l": BLIND_L}
+        "blind_l": BLIND_L, "blind_m": BLIND_M}
 LABELS = list(DOMAINS) + ["other", "none"]
 
 
