@@ -9,6 +9,12 @@ understood. A sure « stop » still stops, in every state.
 « Recommencer » clears the screen and every answer, so an unsure `start_over` is not obeyed
 either: `<img src=x onerror=alert(1)>` was read as `start_over` with 0.64 (fourth session of
 2026-12-03). It becomes `nlu_fallback` (« not understood »), and nothing is lost.
+
+A message without any letter is never one of the intents that are never a slot value (erasure,
+a person, a question…): the postal code « 21340 » was read as `erase_data` with 0.81, so the form
+did not take it and the erasure's confirmation came instead (the load test, 2026-12-04). It becomes
+`nlu_fallback` too, which a form takes as the answer it asked for. Danger is left alone: the safety
+screen, later in the pipeline, decides it.
 """
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.codes import UNSURE_STOP_KEY
+from bot.codes import NEVER_A_SLOT_VALUE, SAFETY_INTENT, UNSURE_STOP_KEY
 
 STOP_INTENT = "stop"
 START_OVER_INTENT = "start_over"
@@ -34,11 +40,18 @@ _A_LETTER = re.compile(r"[^\W\d_]")
 GUARDED_INTENTS = (STOP_INTENT, START_OVER_INTENT)
 
 
+# Intents a message without any letter (a number, a code, emoji) cannot mean.
+NEVER_WITHOUT_LETTERS = tuple(name for name in (*GUARDED_INTENTS, *NEVER_A_SLOT_VALUE) if name != SAFETY_INTENT)
+
+
 def is_unsure(intent: Dict[Text, Any] | None, text: str | None, min_confidence: float = MIN_CONFIDENCE) -> bool:
-    """A guarded intent the model is not sure of (or said with no letter at all)."""
-    if not intent or intent.get(INTENT_NAME_KEY) not in GUARDED_INTENTS or (text or "").startswith("/"):
+    """A guarded intent the model is not sure of, or one of those intents said with no letter at all."""
+    name = (intent or {}).get(INTENT_NAME_KEY)
+    if name not in NEVER_WITHOUT_LETTERS or (text or "").startswith("/"):
         return False  # a button's payload is sure by construction
-    return (intent.get("confidence") or 0.0) < min_confidence or not _A_LETTER.search(text or "")
+    if not _A_LETTER.search(text or ""):
+        return True
+    return name in GUARDED_INTENTS and (intent.get("confidence") or 0.0) < min_confidence
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

@@ -34,6 +34,21 @@ def test_in_a_form_an_unsure_stop_asks_keeps_every_answer_and_asks_the_question_
     assert dispatcher.messages[0]["buttons"] == [{"title": content.STOP_UNSURE_BUTTON, "payload": "/stop"}]
 
 
+def test_a_message_without_letters_is_never_an_intent_that_is_never_a_slot_value():
+    # The load test's postal code « 21340 » was read as erase_data (0.81): the form did not take it.
+    assert is_unsure({"name": "erase_data", "confidence": 0.81}, "21340")
+    assert is_unsure({"name": "ask_human", "confidence": 0.9}, "06 12 34 56 78")
+    assert is_unsure({"name": "ask_cost", "confidence": 0.9}, "?")
+    assert not is_unsure({"name": "erase_data", "confidence": 0.6}, "effacez tout")  # letters: its own rule
+    assert not is_unsure({"name": "erase_data", "confidence": 1.0}, "/erase_data")
+    assert not is_unsure({"name": "safety_alert", "confidence": 0.9}, "112")  # the safety screen decides
+    from rasa.shared.nlu.training_data.message import Message
+
+    code = Message(data={"text": "21340", "intent": {"name": "erase_data", "confidence": 0.81}})
+    UnsureStop({}).process([code])
+    assert code.get("intent")["name"] == "nlu_fallback" and not code.get("unsure_stop")
+
+
 def test_an_unsure_start_over_is_not_obeyed_and_a_sure_one_or_its_button_is():
     assert is_unsure({"name": "start_over", "confidence": 0.64}, "<img src=x onerror=alert(1)>")
     assert not is_unsure({"name": "start_over", "confidence": 0.95}, "recommencer")
