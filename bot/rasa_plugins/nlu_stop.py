@@ -40,8 +40,9 @@ _A_LETTER = re.compile(r"[^\W\d_]")
 GUARDED_INTENTS = (STOP_INTENT, START_OVER_INTENT)
 
 
-# Intents a message without any letter (a number, a code, emoji) cannot mean.
-NEVER_WITHOUT_LETTERS = tuple(name for name in (*GUARDED_INTENTS, *NEVER_A_SLOT_VALUE) if name != SAFETY_INTENT)
+# Intents a message without any letter (a number, a code, emoji) cannot mean: the guarded ones are
+# among them (tests/unit/rasa_plugins/test_unsure_stop.py checks it).
+NEVER_WITHOUT_LETTERS = tuple(name for name in NEVER_A_SLOT_VALUE if name != SAFETY_INTENT)
 
 
 def is_unsure(intent: Dict[Text, Any] | None, text: str | None, min_confidence: float = MIN_CONFIDENCE) -> bool:

@@ -36,6 +36,8 @@ def test_in_a_form_an_unsure_stop_asks_keeps_every_answer_and_asks_the_question_
 
 def test_a_message_without_letters_is_never_an_intent_that_is_never_a_slot_value():
     # The load test's postal code « 21340 » was read as erase_data (0.81): the form did not take it.
+    from bot.rasa_plugins.nlu_stop import GUARDED_INTENTS, NEVER_WITHOUT_LETTERS
+    assert set(GUARDED_INTENTS) <= set(NEVER_WITHOUT_LETTERS)
     assert is_unsure({"name": "erase_data", "confidence": 0.81}, "21340")
     assert is_unsure({"name": "ask_human", "confidence": 0.9}, "06 12 34 56 78")
     assert is_unsure({"name": "ask_cost", "confidence": 0.9}, "?")
