@@ -109,6 +109,19 @@ def test_medicines_taken_as_prescribed_and_other_endings_are_not_danger(text):
     "l'employeur menace de retenir la prime sur mon salaire",
     "la banque menace de bloquer ma carte",
     "la préfecture menace de me retirer mon agrément",
+    # Twelfth pass: found among new training situations; written here in other words.
+    "le client menace de nous faire un procès pour un mur de travers",
+    "ma cheffe menace de me mettre sous plan d'amélioration",
+    "un acheteur menace de laisser un mauvais avis sur ma boutique",
+    "les parents d'élèves menacent de tous partir du conseil d'école",
+    "l'agence d'intérim menace de plus me rappeler si je refuse",
+    "j'en ai marre de me battre avec le service urbanisme",
+    "je suis trésorière au Secours catholique et la subvention a été coupée",
+    "mon ancien mari menace de demander le divorce pour faute",
+    "ses remarques sur mon fils m'ont profondément blessée",
+    "ça nous a beaucoup blessés qu'elle vende la maison sans nous",
+    "la gardienne m'agresse verbalement devant les autres locataires",
+    "ma fille a abandonné la fac en mars et l'école privée garde les frais",
 ])
 def test_figurative_threats_and_blows_are_not_danger(text):
     assert not screen(text).hit, screen(text).triggers
@@ -131,6 +144,12 @@ def test_figurative_threats_and_blows_are_not_danger(text):
     "il menace de me couper la gorge",
     "il menace de lui couper les doigts",
     "il menace de retenir les enfants chez lui",
+    "il menace de tous nous tuer",
+    "au secours, il est devant la porte",
+    "elle menace de pas me laisser repartir vivante",
+    "il m'agresse verbalement et physiquement devant les petits",
+    "il m'a blessée au bras avec un couteau",
+    "le bébé a été abandonné seul dans l'appartement tout le week-end",
 ])
 def test_the_same_words_still_fire_when_they_are_danger(text):
     assert screen(text).hit
