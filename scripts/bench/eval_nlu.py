@@ -19,6 +19,7 @@ from typing import Callable, Iterable
 
 from bot.paths import ROOT
 
+from bot.codes import SAFETY_INTENT
 from bot.intake.classifier import DOMAINS, classify
 
 HELDOUT = ROOT / "tests" / "nlu" / "heldout_situations.yml"
@@ -96,12 +97,17 @@ def evaluate(parse: Callable[[str], dict], examples: Iterable[tuple[str, str]] |
 
     examples = list(examples or heldout_examples())
     expected = [domain for _, domain in examples]
-    predicted = [predict(parse, text) for text, _ in examples]
+    parsed = {text: parse(text) for text, _ in examples}  # once each: the domain and the screen read the same parse
+    predicted = [predict(parsed.__getitem__, text) for text, _ in examples]
+    # A story the safety screen takes for danger gets the emergency numbers and no mediation proposal,
+    # whatever its domain: counted apart, since the accuracy above does not see it.
+    flagged = sum((parsed[text].get("intent") or {}).get("name") == SAFETY_INTENT for text, _ in examples)
     errors = [{"text": t, "expected": e, "predicted": p} for (t, e), p in zip(examples, predicted) if e != p]
     report = classification_report(expected, predicted, labels=LABELS[:-1], output_dict=True, zero_division=0)
     return {
         "examples": len(examples),
         "accuracy": sum(e == p for e, p in zip(expected, predicted)) / len(examples),
+        "flagged_as_danger": flagged,
         "per_class": {label: {k: round(report[label][k], 3) for k in ("precision", "recall", "f1-score", "support")}
                       for label in LABELS[:-1]},
         "labels": LABELS,
@@ -112,7 +118,9 @@ def evaluate(parse: Callable[[str], dict], examples: Iterable[tuple[str, str]] |
 
 def markdown(result: dict) -> str:
     lines = [f"# Situation classification on the held-out set ({result['examples']} sentences)", "",
-             f"Accuracy: **{result['accuracy']:.1%}**", "", "| class | precision | recall | f1 | support |",
+             f"Accuracy: **{result['accuracy']:.1%}**", "",
+             f"Read as danger by the safety screen (numbers, no mediation proposal): {result.get('flagged_as_danger', 0)}",
+             "", "| class | precision | recall | f1 | support |",
              "|---|---|---|---|---|"]
     for label, row in result["per_class"].items():
         lines.append(f"| {label} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1-score']:.3f} | "
@@ -145,7 +153,8 @@ def main() -> None:
         result = evaluate(lambda text: loop.run_until_complete(agent.parse_message(text)), heldout_examples(path))
         report = write_report(result, f"nlu_eval_{name}")
         summary = {label: row["recall"] for label, row in result["per_class"].items()}
-        print(f"{name}: {result['accuracy']:.1%} of {result['examples']} (recall per class {summary}); report {report}")
+        print(f"{name}: {result['accuracy']:.1%} of {result['examples']}, {result['flagged_as_danger']} read as danger "
+              f"(recall per class {summary}); report {report}")
         if show_errors:
             print(markdown(result))
 

@@ -81,6 +81,9 @@ ACCURACY_FLOORS = {  # set: (its file, its size, the floor)
 }
 
 
+MAX_STORIES_READ_AS_DANGER = 8
+
+
 def test_every_blind_set_has_a_floor():
     assert set(ACCURACY_FLOORS) == set(SETS) - {"heldout"}
 
@@ -92,3 +95,6 @@ def test_blind_set_accuracy_holds(model_parse, name):
     write_report(result, f"nlu_eval_{name}")
     assert result["examples"] >= size
     assert result["accuracy"] >= floor
+    # A mediation story read as danger loses its mediation proposal: 0 to 6 per set on 2026-12-05
+    # (13 of the 3,835 blind sentences; 18 before the danger model learnt the situation stories).
+    assert result["flagged_as_danger"] <= MAX_STORIES_READ_AS_DANGER

@@ -6,11 +6,18 @@ import zlib
 import numpy as np
 import pytest
 import yaml
+from scipy.sparse import csr_matrix
 
 from bot.safety.danger_model import MIN_THRESHOLD, DangerModel, choose_threshold
-from bot.rasa_plugins.nlu_danger import TRAINING_FILE, training_sentences
+from bot.rasa_plugins import nlu_danger
+from bot.rasa_plugins.nlu_danger import TRAINING_FILE, ordinary_stories, training_sentences
 from bot.rasa_plugins.nlu_safety import SAFETY_INTENT, override
 from bot.safety.screen import CATEGORIES
+from bot.safety.screen import screen as _screen
+
+
+def screen_hit(text):
+    return _screen(text).hit
 
 from bot.language.answers import normalise
 from bot.paths import ROOT
@@ -122,3 +129,40 @@ def test_word_vectors_carry_the_meaning_to_words_it_never_saw():
     unseen = "je veux disparaitre, partir, contraint"  # none of these words is in the training sentences
     assert with_vectors.probability(unseen, vocab) > without.probability(unseen) + 0.1
     assert with_vectors.assess("mon voisin fait du bruit le soir", vocab)[1] == ()
+
+
+def test_the_situation_models_stories_are_ordinary_messages_unless_the_lexicon_calls_them_danger(monkeypatch):
+    monkeypatch.setattr(nlu_danger, "own_sentences", lambda: [
+        ("le père de mes filles ne les prend plus le week-end", "situation_family"),
+        ("mon voisin m'a menacé avec un couteau", "situation_neighbourhood"),
+        ("la DRH ne répond plus à mes mails", "situation_workplace")])
+    assert ordinary_stories() == ["le père de mes filles ne les prend plus le week-end", "la DRH ne répond plus à mes mails"]
+
+
+def test_the_real_stories_are_many_and_none_is_a_lexicon_danger():
+    stories = ordinary_stories()
+    assert len(stories) > 1000
+    assert not any(screen_hit(text) for text in stories)
+
+
+def test_training_gives_the_stories_to_the_model_as_ordinary_messages(monkeypatch, tmp_path):
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    seen = {}
+    monkeypatch.setattr(nlu_danger, "ordinary_stories", lambda: ["la DRH ne répond plus à mes mails"])
+    monkeypatch.setattr(nlu_danger, "training_sentences", lambda: (DANGERS, []))
+    monkeypatch.setattr(nlu_danger.DangerModel, "fit", classmethod(
+        lambda cls, dangers, ordinary, vocab=None: seen.update(ordinary=ordinary) or DangerModel(
+            csr_matrix(np.zeros((1, 1))), np.zeros(1), 0.5)))
+    monkeypatch.setattr(nlu_danger, "write_arrays", lambda *args: None)
+
+    class NoVectors:
+        class model:
+            vocab = None
+
+    component = nlu_danger.DangerClassifier(LocalModelStorage(tmp_path / "m"), Resource("danger"))
+    component.train(TrainingData(training_examples=[Message(data={"text": "bonjour", "intent": "greet"})]), NoVectors)
+    assert seen["ordinary"] == ["bonjour", "la DRH ne répond plus à mes mails"]
