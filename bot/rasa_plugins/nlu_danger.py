@@ -43,8 +43,8 @@ def training_sentences(path: Path = TRAINING_FILE) -> tuple[list[tuple[str, tupl
 def ordinary_stories() -> list[str]:
     """The situation model's own sentences, as ordinary messages, less any the lexicon calls danger.
 
-    Without them the model read 2 % of a new writer's mediation stories as danger (a weekend not
-    taken, a tense team, a friend's broken secret) and took their mediation away. The lexicon is the
+    Without them the model read about 1 % of a new writer's mediation stories as danger (a weekend
+    not taken, a tense team, a friend's broken secret), which took their mediation away. The lexicon is the
     authority for certainty: a story it flags is never taught as ordinary."""
     return [text for text, _ in own_sentences() if text and not screen(text).hit]
 

@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterable
 
+from bot.codes import SAFETY_INTENT
 from bot.paths import ROOT
 
-from bot.codes import SAFETY_INTENT
 from bot.intake.classifier import DOMAINS, classify
 
 HELDOUT = ROOT / "tests" / "nlu" / "heldout_situations.yml"
