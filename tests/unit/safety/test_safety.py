@@ -150,6 +150,11 @@ def test_figurative_threats_and_blows_are_not_danger(text):
     "il m'agresse verbalement et physiquement devant les petits",
     "il m'a blessée au bras avec un couteau",
     "le bébé a été abandonné seul dans l'appartement tout le week-end",
+    # « menace de demander » is a legal step only with its object (la garde, le divorce…).
+    "il menace de demander à son frère de venir me régler mon compte",
+    # Hurt feelings are an idiom, a wound is not.
+    "il a jeté la chaise et ça m'a blessé à la jambe",
+    "il m'a lancé une assiette, ce qui m'a blessée au front",
 ])
 def test_the_same_words_still_fire_when_they_are_danger(text):
     assert screen(text).hit
