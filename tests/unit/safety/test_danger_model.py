@@ -13,11 +13,6 @@ from bot.rasa_plugins import nlu_danger
 from bot.rasa_plugins.nlu_danger import TRAINING_FILE, ordinary_stories, training_sentences
 from bot.rasa_plugins.nlu_safety import SAFETY_INTENT, override
 from bot.safety.screen import CATEGORIES
-from bot.safety.screen import screen as _screen
-
-
-def screen_hit(text):
-    return _screen(text).hit
 
 from bot.language.answers import normalise
 from bot.paths import ROOT
@@ -139,10 +134,10 @@ def test_the_situation_models_stories_are_ordinary_messages_unless_the_lexicon_c
     assert ordinary_stories() == ["le père de mes filles ne les prend plus le week-end", "la DRH ne répond plus à mes mails"]
 
 
-def test_the_real_stories_are_many_and_none_is_a_lexicon_danger():
+def test_the_real_stories_come_from_the_situation_models_file():
+    own = {text for text, _ in nlu_danger.own_sentences()}
     stories = ordinary_stories()
-    assert len(stories) > 1000
-    assert not any(screen_hit(text) for text in stories)
+    assert len(stories) > 1000 and set(stories) <= own
 
 
 def test_training_gives_the_stories_to_the_model_as_ordinary_messages(monkeypatch, tmp_path):
