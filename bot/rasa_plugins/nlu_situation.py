@@ -5,9 +5,15 @@ The FallbackClassifier answers `nlu_fallback` when the two best intents are clos
 intents are `situation_*`, the message clearly describes a situation: the domain
 classifier (bot/intake/classifier.py, cue lexicon with the legal tie-breakers) then decides,
 instead of a "je n'ai pas compris".
+
+A message that names a booking reference (MED-7K3Q9) is about that booking, not a new story: DIET
+read « je veux annuler mon rendez-vous MED-4K7PQ, code zzzzzzzz » as a neighbourhood situation
+(0.76, cancel_booking 0.22: the reference and the code are words it never saw), and the person got
+the recap instead of the cancellation. The booking intent it ranked next is taken instead.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -17,10 +23,22 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.agenda.references import REFERENCE_PATTERN
 from bot.intake.classifier import INTENT_PREFIX, classify
 
 FALLBACK_INTENT = "nlu_fallback"
 _LEADERS = 2
+BOOKING_INTENTS = ("cancel_booking", "reschedule_booking")
+_REFERENCE = re.compile(REFERENCE_PATTERN.pattern, re.IGNORECASE)
+
+
+def about_a_booking(intent: Dict[Text, Any] | None, ranking: List[Dict[Text, Any]] | None,
+                    text: str | None) -> Dict[Text, Any] | None:
+    """The booking intent to use when a message naming a reference was read as a story, or None."""
+    name = (intent or {}).get(INTENT_NAME_KEY) or ""
+    if not (name.startswith(INTENT_PREFIX) or name == FALLBACK_INTENT) or not _REFERENCE.search(text or ""):
+        return None
+    return next((dict(entry) for entry in ranking or [] if entry.get(INTENT_NAME_KEY) in BOOKING_INTENTS), None)
 
 
 def rescue(intent: Dict[Text, Any] | None, ranking: List[Dict[Text, Any]] | None, text: str | None) -> Dict[Text, Any] | None:
@@ -47,7 +65,8 @@ class SituationRescue(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            chosen = rescue(message.get(INTENT), message.get(INTENT_RANKING_KEY), message.get(TEXT))
+            chosen = (about_a_booking(message.get(INTENT), message.get(INTENT_RANKING_KEY), message.get(TEXT))
+                      or rescue(message.get(INTENT), message.get(INTENT_RANKING_KEY), message.get(TEXT)))
             if chosen is not None:
                 message.set(INTENT, chosen, add_to_output=True)
         return messages

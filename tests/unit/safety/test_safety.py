@@ -227,3 +227,18 @@ def test_a_real_fallback_stays_a_fallback():
                {"name": "situation_family", "confidence": 0.2}]
     assert rescue(ranking[0], ranking, "blabla") is None
     assert rescue({"name": "greet", "confidence": 0.9}, ranking, "bonjour") is None
+
+
+def test_a_message_naming_a_booking_reference_is_about_that_booking_not_a_new_story():
+    from bot.rasa_plugins.nlu_situation import about_a_booking
+
+    text = "je veux annuler mon rendez-vous MED-4K7PQ, code zzzzzzzz"
+    ranking = [{"name": "cancel_booking", "confidence": 0.215}, {"name": "situation_consumer", "confidence": 0.159}]
+    story = {"name": "situation_consumer", "confidence": 0.159}
+    assert about_a_booking(story, ranking, text)["name"] == "cancel_booking"
+    assert about_a_booking(story, ranking, text.lower())["name"] == "cancel_booking"  # typed in lower case
+    assert about_a_booking({"name": "nlu_fallback", "confidence": 0.4}, ranking, text)["name"] == "cancel_booking"
+    # Without a reference, or without a booking intent ranked, or when DIET chose another intent: untouched.
+    assert about_a_booking(story, ranking, "je veux annuler la vente de la maison de ma mère") is None
+    assert about_a_booking(story, ranking[1:], text) is None
+    assert about_a_booking({"name": "stop", "confidence": 0.9}, ranking, text) is None
