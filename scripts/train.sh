@@ -2,8 +2,11 @@
 # Train the model only when it is missing or stale (any training input changed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The project's own NLU components are trained too: their code (a threshold, a feature) is an input.
-fingerprint=$(cat config.yml domain.yml $(find data -type f -name '*.yml' | sort) bot/safety/training.yml bot/intake/situation_training.yml requirements.lock \
+# The project's own NLU components are trained too: their code (a threshold, a feature) and the
+# files they read (bot/safety/*.yml, the situation model's own sentences) are inputs; a unit test
+# (tests/unit/scripts/test_bench.py) finds every .yml those components name and checks it is here.
+fingerprint=$(cat config.yml domain.yml requirements.lock $(find data -type f -name '*.yml' | sort) \
+  bot/intake/situation_training.yml \
   $(find bot/rasa_plugins bot/safety bot/language -type f \( -name '*.py' -o -name '*.yml' \) | sort) | sha256sum | cut -c1-16)
 if [ -f models/.fingerprint ] && [ "$(cat models/.fingerprint)" = "$fingerprint" ] && ls models/*.tar.gz >/dev/null 2>&1; then
   echo "==> Model is up to date ($(ls -t models/*.tar.gz | head -1))"

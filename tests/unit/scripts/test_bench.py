@@ -252,3 +252,42 @@ def test_train_sh_records_whether_rasa_s_training_cache_was_warm(tmp_path):
     assert train() == "cold"
     (tmp_path / "data" / "nlu.yml").write_text("v2")  # a change: trained again, the cache now holds components
     assert train() == "warm"
+
+
+def _files_our_nlu_components_read() -> set:
+    """Every .yml that a module of bot/rasa_plugins names as a module-level Path (a training file, the lexicon)."""
+    import importlib
+    from pathlib import Path
+    found = set()
+    for module_file in sorted((ROOT / "bot" / "rasa_plugins").glob("*.py")):
+        module = importlib.import_module(f"bot.rasa_plugins.{module_file.stem}")
+        found |= {value for value in vars(module).values()
+                  if isinstance(value, Path) and value.suffix == ".yml" and ROOT in value.parents}
+    return found
+
+
+def test_train_sh_trains_again_when_a_file_our_components_read_changes(tmp_path):
+    """A sentence added to the situation model's or the danger model's own file, or to the lexicon, retrains."""
+    read = _files_our_nlu_components_read()
+    assert {path.relative_to(ROOT).as_posix() for path in read} >= {
+        "bot/intake/situation_training.yml", "bot/safety/training.yml", "bot/safety/lexicon.yml"}
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(ROOT / "scripts" / "train.sh", tmp_path / "scripts" / "train.sh")
+    for name in ("config.yml", "domain.yml", "requirements.lock", "data/nlu.yml", *(p.relative_to(ROOT) for p in read)):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("v1")
+    fake_rasa = tmp_path / ".venv" / "bin" / "rasa"
+    fake_rasa.parent.mkdir(parents=True)
+    fake_rasa.write_text('#!/usr/bin/env bash\nmkdir -p models\ntouch models/mediation-accueil.tar.gz\n')
+    fake_rasa.chmod(0o755)
+
+    def train() -> str:
+        return subprocess.run(["bash", "scripts/train.sh"], cwd=tmp_path, check=True, capture_output=True,
+                              text=True).stdout
+
+    assert "Training the model" in train()
+    assert "up to date" in train()
+    for path in sorted(read):
+        (tmp_path / path.relative_to(ROOT)).write_text("v2")
+        assert "Training the model" in train(), path.relative_to(ROOT)
+        assert "up to date" in train()
