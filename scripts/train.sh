@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 # files they read (bot/safety/*.yml, the situation model's own sentences) are inputs; a unit test
 # (tests/unit/scripts/test_bench.py) finds every .yml those components name and checks it is here.
 fingerprint=$(cat config.yml domain.yml requirements.lock $(find data -type f -name '*.yml' | sort) \
-  bot/intake/situation_training.yml \
+  bot/intake/situation_training.yml bot/intake/situation_long_tail.yml \
   $(find bot/rasa_plugins bot/safety bot/language -type f \( -name '*.py' -o -name '*.yml' \) | sort) | sha256sum | cut -c1-16)
 if [ -f models/.fingerprint ] && [ "$(cat models/.fingerprint)" = "$fingerprint" ] && ls models/*.tar.gz >/dev/null 2>&1; then
   echo "==> Model is up to date ($(ls -t models/*.tar.gz | head -1))"

@@ -3,8 +3,8 @@
 Its danger sentences live beside it, in bot/safety/training.yml, and NOT in data/nlu: long
 danger stories taught DIET to confuse the situation intents (see data/nlu/safety.yml). Its
 ordinary messages are every NLU example of another intent, the idioms of that file, and the
-situation model's own stories (bot/intake/situation_training.yml) that the lexicon does not call
-danger. It writes `danger` (probability and categories) on each message; bot/rasa_plugins/nlu_safety.py decides.
+situation model's own stories (bot/intake/situation_training.yml, not its long tail) that the
+lexicon does not call danger. It writes `danger` (probability and categories) on each message; bot/rasa_plugins/nlu_safety.py decides.
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def ordinary_stories() -> list[str]:
     Without them the model read about 1 % of a new writer's mediation stories as danger (a weekend
     not taken, a tense team, a friend's broken secret), which took their mediation away. The lexicon is the
     authority for certainty: a story it flags is never taught as ordinary."""
-    return [text for text, _ in own_sentences() if text and not screen(text).hit]
+    return [text for text, _ in own_sentences((SITUATION_FILE,)) if text and not screen(text).hit]
 
 
 # model_from: Rasa hands over the spaCy model that SpacyNLP loaded, for its word vectors.

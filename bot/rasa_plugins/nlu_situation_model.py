@@ -16,13 +16,15 @@ strong words. Trained on all batches but one, each batch written by another writ
 the held-out batch better in all four cases (mean 89.7 → 90.3 %) and the two old development sets no
 worse (2026-12-04).
 
-Besides the situations of data/nlu it learns from its own file, bot/intake/situation_training.yml:
+Besides the situations of data/nlu it learns from its own files: bot/intake/situation_training.yml,
 sentences that help it tell the domains apart but that, given to DIET, made short everyday answers
-look like situations.
+look like situations; and bot/intake/situation_long_tail.yml, rare topics, which the danger model
+does not learn as ordinary messages (each file says why).
 """
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
@@ -54,13 +56,18 @@ _READ_WHEN_TOP = ("nlu_fallback", "safety_alert")
 # The naive Bayes share of the mix (0.2: 90.2 %, 0.3: 90.3 %, 0.5: 89.5 % on the batches, see above).
 _BAYES_SHARE = 0.3
 _BAYES_ALPHA = 0.3
-# Situations for this model only, not for DIET (the file says why).
+# Situations for this model only, not for DIET (the file says why); the danger model learns them as
+# ordinary messages too (bot/rasa_plugins/nlu_danger.py).
 TRAINING_FILE = ROOT / "bot" / "intake" / "situation_training.yml"
+# Rare topics for this model only, which the danger model does not learn (the file says why).
+LONG_TAIL_FILE = ROOT / "bot" / "intake" / "situation_long_tail.yml"
 
 
-def own_sentences() -> list[tuple[str, str]]:
-    """(text, situation intent) of the model's own file, read by Rasa's own NLU loader."""
-    return [(example.get(TEXT), example.get(INTENT)) for example in load_data(str(TRAINING_FILE)).intent_examples]
+def own_sentences(files: tuple[Path, ...] | None = None) -> list[tuple[str, str]]:
+    """(text, situation intent) of the model's own files (both by default), read by Rasa's NLU loader."""
+    files = (TRAINING_FILE, LONG_TAIL_FILE) if files is None else files
+    return [(example.get(TEXT), example.get(INTENT)) for path in files
+            for example in load_data(str(path)).intent_examples]
 
 
 def _counts(texts: list[str]) -> csr_matrix:
@@ -170,8 +177,8 @@ class SituationClassifier(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        # Its own sentences are read from a file that Rasa does not see: retrain when it changes.
-        return hashlib.sha256(TRAINING_FILE.read_bytes()).hexdigest()
+        # Its own sentences are read from files that Rasa does not see: retrain when one changes.
+        return hashlib.sha256(TRAINING_FILE.read_bytes() + LONG_TAIL_FILE.read_bytes()).hexdigest()
 
     def __init__(self, model_storage: ModelStorage, resource: Resource, model: SituationModel | None = None) -> None:
         self._storage, self._resource, self._model = model_storage, resource, model

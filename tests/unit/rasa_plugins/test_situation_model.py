@@ -104,7 +104,11 @@ def test_training_adds_its_own_sentences_to_the_situations_of_data_nlu(monkeypat
     own = tmp_path / "own.yml"
     own.write_text('version: "3.1"\nnlu:\n- intent: situation_consumer\n  examples: |\n'
                    '    - le garagiste a facturé des pièces jamais changées\n', encoding="utf-8")
+    long_tail = tmp_path / "long_tail.yml"
+    long_tail.write_text('version: "3.1"\nnlu:\n- intent: situation_workplace\n  examples: |\n'
+                         '    - la cheffe de rayon change mes horaires la veille\n', encoding="utf-8")
     monkeypatch.setattr(situation_model, "TRAINING_FILE", own)
+    monkeypatch.setattr(situation_model, "LONG_TAIL_FILE", long_tail)
     fitted, real_fit = {}, SituationModel.fit
     monkeypatch.setattr(SituationModel, "fit", classmethod(lambda cls, texts, labels: fitted.update(
         texts=texts, labels=labels) or real_fit(texts, labels)))
@@ -114,7 +118,8 @@ def test_training_adds_its_own_sentences_to_the_situations_of_data_nlu(monkeypat
     component = situation_model.SituationClassifier(LocalModelStorage(tmp_path / "m"), Resource("situations"))
     component.train(TrainingData(training_examples=messages))
     assert "le garagiste a facturé des pièces jamais changées" in fitted["texts"]
+    assert "la cheffe de rayon change mes horaires la veille" in fitted["texts"]
     assert "bonjour" not in fitted["texts"]
-    assert len(fitted["texts"]) == sum(map(len, TEXTS.values())) + 1
+    assert len(fitted["texts"]) == sum(map(len, TEXTS.values())) + 2
     assert situation_model.SituationClassifier.fingerprint_addon({}) == __import__("hashlib").sha256(
-        own.read_bytes()).hexdigest()
+        own.read_bytes() + long_tail.read_bytes()).hexdigest()

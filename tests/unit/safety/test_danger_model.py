@@ -127,17 +127,20 @@ def test_word_vectors_carry_the_meaning_to_words_it_never_saw():
 
 
 def test_the_situation_models_stories_are_ordinary_messages_unless_the_lexicon_calls_them_danger(monkeypatch):
-    monkeypatch.setattr(nlu_danger, "own_sentences", lambda: [
+    monkeypatch.setattr(nlu_danger, "own_sentences", lambda *files: [
         ("le père de mes filles ne les prend plus le week-end", "situation_family"),
         ("mon voisin m'a menacé avec un couteau", "situation_neighbourhood"),
         ("la DRH ne répond plus à mes mails", "situation_workplace")])
     assert ordinary_stories() == ["le père de mes filles ne les prend plus le week-end", "la DRH ne répond plus à mes mails"]
 
 
-def test_the_real_stories_come_from_the_situation_models_file():
-    own = {text for text, _ in nlu_danger.own_sentences()}
+def test_the_real_stories_come_from_the_situation_models_file_and_not_its_long_tail():
+    from bot.rasa_plugins.nlu_situation_model import LONG_TAIL_FILE, TRAINING_FILE as SITUATION_FILE
+    own = {text for text, _ in nlu_danger.own_sentences((SITUATION_FILE,))}
+    long_tail = {text for text, _ in nlu_danger.own_sentences((LONG_TAIL_FILE,))}
     stories = ordinary_stories()
     assert len(stories) > 1000 and set(stories) <= own
+    assert len(long_tail) > 500 and not long_tail & set(stories)
 
 
 def test_training_gives_the_stories_to_the_model_as_ordinary_messages(monkeypatch, tmp_path):

@@ -234,10 +234,9 @@ def test_train_sh_records_whether_rasa_s_training_cache_was_warm(tmp_path):
         (tmp_path / name).write_text(name)
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "nlu.yml").write_text("v1")
-    (tmp_path / "bot" / "safety").mkdir(parents=True)
-    (tmp_path / "bot" / "safety" / "training.yml").write_text("dangers: []")  # read by the training too
-    (tmp_path / "bot" / "intake").mkdir(parents=True)
-    (tmp_path / "bot" / "intake" / "situation_training.yml").write_text("nlu: []")  # the situation model's own
+    for read_by_the_training in _files_our_nlu_components_read():
+        (tmp_path / read_by_the_training.relative_to(ROOT)).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / read_by_the_training.relative_to(ROOT)).write_text("v1")
     fake_rasa = tmp_path / ".venv" / "bin" / "rasa"
     fake_rasa.parent.mkdir(parents=True)
     fake_rasa.write_text('#!/usr/bin/env bash\nmkdir -p models .rasa/cache\ntouch models/mediation-accueil.tar.gz '
@@ -270,7 +269,8 @@ def test_train_sh_trains_again_when_a_file_our_components_read_changes(tmp_path)
     """A sentence added to the situation model's or the danger model's own file, or to the lexicon, retrains."""
     read = _files_our_nlu_components_read()
     assert {path.relative_to(ROOT).as_posix() for path in read} >= {
-        "bot/intake/situation_training.yml", "bot/safety/training.yml", "bot/safety/lexicon.yml"}
+        "bot/intake/situation_training.yml", "bot/intake/situation_long_tail.yml", "bot/safety/training.yml",
+        "bot/safety/lexicon.yml"}
     (tmp_path / "scripts").mkdir()
     shutil.copy(ROOT / "scripts" / "train.sh", tmp_path / "scripts" / "train.sh")
     for name in ("config.yml", "domain.yml", "requirements.lock", "data/nlu.yml", *(p.relative_to(ROOT) for p in read)):
