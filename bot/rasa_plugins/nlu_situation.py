@@ -13,7 +13,6 @@ the recap instead of the cancellation. The booking intent it ranked next is take
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -23,20 +22,19 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.agenda.references import REFERENCE_PATTERN
+from bot.agenda.references import find_reference
 from bot.intake.classifier import INTENT_PREFIX, classify
 
 FALLBACK_INTENT = "nlu_fallback"
 _LEADERS = 2
 BOOKING_INTENTS = ("cancel_booking", "reschedule_booking")
-_REFERENCE = re.compile(REFERENCE_PATTERN.pattern, re.IGNORECASE)
 
 
 def about_a_booking(intent: Dict[Text, Any] | None, ranking: List[Dict[Text, Any]] | None,
                     text: str | None) -> Dict[Text, Any] | None:
     """The booking intent to use when a message naming a reference was read as a story, or None."""
     name = (intent or {}).get(INTENT_NAME_KEY) or ""
-    if not (name.startswith(INTENT_PREFIX) or name == FALLBACK_INTENT) or not _REFERENCE.search(text or ""):
+    if not (name.startswith(INTENT_PREFIX) or name == FALLBACK_INTENT) or find_reference(text) is None:
         return None
     return next((dict(entry) for entry in ranking or [] if entry.get(INTENT_NAME_KEY) in BOOKING_INTENTS), None)
 
