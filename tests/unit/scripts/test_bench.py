@@ -228,20 +228,7 @@ def test_a_cluster_load_with_errors_fails_the_benchmark():
 
 def test_train_sh_records_whether_rasa_s_training_cache_was_warm(tmp_path):
     """scripts/train.sh in a scratch project whose `rasa` only writes a model file."""
-    (tmp_path / "scripts").mkdir()
-    shutil.copy(ROOT / "scripts" / "train.sh", tmp_path / "scripts" / "train.sh")
-    for name in ("config.yml", "domain.yml", "requirements.lock"):
-        (tmp_path / name).write_text(name)
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "nlu.yml").write_text("v1")
-    for read_by_the_training in _files_our_nlu_components_read():
-        (tmp_path / read_by_the_training.relative_to(ROOT)).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / read_by_the_training.relative_to(ROOT)).write_text("v1")
-    fake_rasa = tmp_path / ".venv" / "bin" / "rasa"
-    fake_rasa.parent.mkdir(parents=True)
-    fake_rasa.write_text('#!/usr/bin/env bash\nmkdir -p models .rasa/cache\ntouch models/mediation-accueil.tar.gz '
-                         '.rasa/cache/component\n')
-    fake_rasa.chmod(0o755)
+    _scratch_project(tmp_path, "mkdir -p models .rasa/cache\ntouch models/mediation-accueil.tar.gz .rasa/cache/component")
     env = {key: value for key, value in os.environ.items() if key != "RASA_CACHE_DIRECTORY"}
 
     def train():
@@ -251,6 +238,20 @@ def test_train_sh_records_whether_rasa_s_training_cache_was_warm(tmp_path):
     assert train() == "cold"
     (tmp_path / "data" / "nlu.yml").write_text("v2")  # a change: trained again, the cache now holds components
     assert train() == "warm"
+
+
+def _scratch_project(root, fake_rasa_body: str) -> None:
+    """scripts/train.sh with every input it fingerprints, and a `rasa` that runs fake_rasa_body."""
+    (root / "scripts").mkdir()
+    shutil.copy(ROOT / "scripts" / "train.sh", root / "scripts" / "train.sh")
+    for name in ("config.yml", "domain.yml", "requirements.lock", "data/nlu.yml",
+                 *(path.relative_to(ROOT) for path in _files_our_nlu_components_read())):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("v1")
+    fake_rasa = root / ".venv" / "bin" / "rasa"
+    fake_rasa.parent.mkdir(parents=True)
+    fake_rasa.write_text(f"#!/usr/bin/env bash\n{fake_rasa_body}\n")
+    fake_rasa.chmod(0o755)
 
 
 def _files_our_nlu_components_read() -> set:
@@ -271,15 +272,7 @@ def test_train_sh_trains_again_when_a_file_our_components_read_changes(tmp_path)
     assert {path.relative_to(ROOT).as_posix() for path in read} >= {
         "bot/intake/situation_training.yml", "bot/intake/situation_long_tail.yml", "bot/safety/training.yml",
         "bot/safety/lexicon.yml"}
-    (tmp_path / "scripts").mkdir()
-    shutil.copy(ROOT / "scripts" / "train.sh", tmp_path / "scripts" / "train.sh")
-    for name in ("config.yml", "domain.yml", "requirements.lock", "data/nlu.yml", *(p.relative_to(ROOT) for p in read)):
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text("v1")
-    fake_rasa = tmp_path / ".venv" / "bin" / "rasa"
-    fake_rasa.parent.mkdir(parents=True)
-    fake_rasa.write_text('#!/usr/bin/env bash\nmkdir -p models\ntouch models/mediation-accueil.tar.gz\n')
-    fake_rasa.chmod(0o755)
+    _scratch_project(tmp_path, "mkdir -p models\ntouch models/mediation-accueil.tar.gz")
 
     def train() -> str:
         return subprocess.run(["bash", "scripts/train.sh"], cwd=tmp_path, check=True, capture_output=True,
