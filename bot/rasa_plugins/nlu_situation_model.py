@@ -16,6 +16,12 @@ strong words. Trained on all batches but one, each batch written by another writ
 the held-out batch better in all four cases (mean 89.7 → 90.3 %) and the two old development sets no
 worse (2026-12-04).
 
+Tried and not kept (2026-12-05, the same writer-level cross-validation over 11 batches, 6,415
+sentences): the mean of the words' spaCy vectors, as the danger model reads it. Beside the n-grams
+in the regression, at weight 2: « borders » −6 (−8 with unaccented words); at 0.5: « roles » −7.
+As a third learner with 15 % of the say: +4 sentences in all, but « varied » −3 and « q » −4
+(unaccented words: worse). The vectors of fr_core_news_md bring nothing the n-grams lack here.
+
 Besides the situations of data/nlu it learns from its own files: bot/intake/situation_training.yml,
 sentences that help it tell the domains apart but that, given to DIET, made short everyday answers
 look like situations; and bot/intake/situation_long_tail.yml, rare topics, which the danger model
