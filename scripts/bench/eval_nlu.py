@@ -79,18 +79,17 @@ SETS = {"heldout": HELDOUT, "blind": BLIND, "blind_b": BLIND_B, "blind_c": BLIND
 LABELS = list(DOMAINS) + ["other", "none"]
 
 
-def heldout_examples(path: Path = HELDOUT) -> list[tuple[str, str]]:
+def nlu_examples(text: str) -> list[tuple[str, str]]:
+    """(sentence, intent) of every block of an NLU YAML text (Rasa's format, no entities)."""
     import yaml
 
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    examples = []
-    for block in data["nlu"]:
-        domain = block["intent"].removeprefix("situation_")
-        for line in block["examples"].splitlines():
-            line = line.strip()
-            if line.startswith("- "):
-                examples.append((line[2:].strip(), domain))
-    return examples
+    data = yaml.safe_load(text) or {}
+    return [(line.strip()[2:].strip(), block["intent"]) for block in data.get("nlu") or []
+            for line in str(block.get("examples") or "").splitlines() if line.strip().startswith("- ")]
+
+
+def heldout_examples(path: Path = HELDOUT) -> list[tuple[str, str]]:
+    return [(text, intent.removeprefix("situation_")) for text, intent in nlu_examples(path.read_text(encoding="utf-8"))]
 
 
 def predict(parse: Callable[[str], dict], text: str) -> str:

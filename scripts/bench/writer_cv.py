@@ -26,6 +26,7 @@ from typing import Callable, Iterable, TypeVar
 import yaml
 
 from bot.paths import ROOT
+from scripts.bench.eval_nlu import nlu_examples
 
 NLU = ROOT / "data" / "nlu"
 # Sentences every fold learns: the first ones, written before batches were kept by writer.
@@ -41,10 +42,7 @@ Example = TypeVar("Example")
 
 def situation_examples(text: str) -> list[tuple[str, str]]:
     """(sentence, intent) of the situation_* blocks of an NLU YAML text."""
-    data = yaml.safe_load(text) or {}
-    return [(line.strip()[2:].strip(), block["intent"]) for block in data.get("nlu") or []
-            if str(block.get("intent", "")).startswith("situation_")
-            for line in str(block.get("examples") or "").splitlines() if line.strip().startswith("- ")]
+    return [(sentence, intent) for sentence, intent in nlu_examples(text) if intent.startswith("situation_")]
 
 
 def batches_by_header(path: Path) -> dict[str, list[tuple[str, str]]]:
