@@ -49,6 +49,13 @@ def ordinary_stories() -> list[str]:
     return [text for text, _ in own_sentences((SITUATION_FILE,)) if text and not screen(text).hit]
 
 
+def nlu_sentences(examples: List[Message]) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
+    """What it learns from data/nlu: the safety intent's short cries as dangers, every other example as ordinary."""
+    cries = [(e.get(TEXT), ("danger",)) for e in examples if e.get(INTENT) == SAFETY_INTENT and e.get(TEXT)]
+    ordinary = [e.get(TEXT) for e in examples if e.get(INTENT) != SAFETY_INTENT and e.get(TEXT)]
+    return cries, ordinary
+
+
 # model_from: Rasa hands over the spaCy model that SpacyNLP loaded, for its word vectors.
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True, model_from="SpacyNLP")
 class DangerClassifier(GraphComponent):
@@ -75,10 +82,7 @@ class DangerClassifier(GraphComponent):
 
     def train(self, training_data: TrainingData, model: SpacyModel) -> Resource:
         dangers, idioms = training_sentences()
-        ordinary = [example.get(TEXT) for example in training_data.intent_examples
-                    if example.get(INTENT) != SAFETY_INTENT and example.get(TEXT)]
-        short_cries = [(example.get(TEXT), ("danger",)) for example in training_data.intent_examples
-                       if example.get(INTENT) == SAFETY_INTENT]
+        short_cries, ordinary = nlu_sentences(training_data.intent_examples)
         self._model = DangerModel.fit(dangers + short_cries, ordinary + idioms + ordinary_stories(), model.model.vocab)
         write_arrays(self._storage, self._resource, _ARRAYS, self._model.to_arrays())
         return self._resource

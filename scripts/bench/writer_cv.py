@@ -130,8 +130,7 @@ def _danger(candidate: Path | None, stories: Path | None) -> dict[str, dict]:
     import spacy
     from rasa.shared.nlu.training_data.loading import load_data
 
-    from bot.codes import SAFETY_INTENT
-    from bot.rasa_plugins.nlu_danger import ordinary_stories
+    from bot.rasa_plugins.nlu_danger import nlu_sentences, ordinary_stories
     from bot.safety.danger_model import DangerModel
     from bot.safety.screen import screen, without_idioms
 
@@ -143,9 +142,7 @@ def _danger(candidate: Path | None, stories: Path | None) -> dict[str, dict]:
         data = yaml.safe_load(candidate.read_text(encoding="utf-8"))
         extra_dangers = [(e["text"], tuple(e["categories"])) for e in data.get("dangers") or []]
         extra_alike = list(data.get("not_dangers") or [])
-    nlu = load_data(str(NLU)).intent_examples
-    ordinary = [e.get("text") for e in nlu if e.get("intent") != SAFETY_INTENT and e.get("text")]
-    cries = [(e.get("text"), ("danger",)) for e in nlu if e.get("intent") == SAFETY_INTENT]
+    cries, ordinary = nlu_sentences(load_data(str(NLU)).intent_examples)
     learnt_stories = ordinary_stories()
     if stories:
         learnt_stories += [text for text, _ in situation_examples(stories.read_text(encoding="utf-8"))
