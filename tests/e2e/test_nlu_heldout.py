@@ -3,7 +3,7 @@
 import pytest
 
 from bot.rasa_plugins.nlu_situation_model import LONG_TAIL_FILE, TRAINING_FILE as SITUATION_MODEL_FILE
-from scripts.bench.eval_nlu import (BLIND, BLIND_B, BLIND_C, BLIND_D, BLIND_E, BLIND_F, BLIND_G, BLIND_H, BLIND_I, BLIND_J, BLIND_K, BLIND_L, BLIND_M, BLIND_N, BLIND_O, BLIND_P, SETS, evaluate, heldout_examples,
+from scripts.bench.eval_nlu import (BLIND, BLIND_B, BLIND_C, BLIND_D, BLIND_E, BLIND_F, BLIND_G, BLIND_H, BLIND_I, BLIND_J, BLIND_K, BLIND_L, BLIND_M, BLIND_N, BLIND_O, BLIND_P, BLIND_Q, SETS, evaluate, heldout_examples,
                                     write_report)
 from bot.paths import ROOT
 
@@ -64,7 +64,9 @@ BLIND_MIN_ACCURACY = 0.93
 # at the start of the twelfth pass, never read): 97.3 % at its first measure, on the eleventh pass's
 # final model. The fifteenth (o, 300, written at the start of the thirteenth pass, never read): 97.7 % at
 # its first measure, on the twelfth pass's final model. The sixteenth (p, 281 of 300, written at the start of the
-# fourteenth pass, never read): 97.2 % at its first measure, on the thirteenth pass's final model. Issue 15's goal is 97 %.
+# fourteenth pass, never read): 97.2 % at its first measure, on the thirteenth pass's final model. The seventeenth (q,
+# 283 of 300, written at the start of the fifteenth pass, never read): 96.1 % at its first measure, on the
+# fourteenth pass's final model. Issue 15's goal is 97 %.
 ACCURACY_FLOORS = {  # set: (its file, its size, the floor)
     "blind": (BLIND, 200, BLIND_MIN_ACCURACY),
     "blind_b": (BLIND_B, 250, 0.93),
@@ -82,6 +84,7 @@ ACCURACY_FLOORS = {  # set: (its file, its size, the floor)
     "blind_n": (BLIND_N, 300, 0.94),
     "blind_o": (BLIND_O, 300, 0.94),
     "blind_p": (BLIND_P, 281, 0.94),
+    "blind_q": (BLIND_Q, 283, 0.93),
 }
 
 
