@@ -23,63 +23,56 @@ from bot.paths import ROOT
 from bot.intake.classifier import DOMAINS, classify
 
 HELDOUT = ROOT / "tests" / "nlu" / "heldout_situations.yml"
-# Written by someone who never saw the training data, before the changes of 2026-12-03.
-BLIND = ROOT / "tests" / "nlu" / "blind_situations_2026_12.yml"
-# Written blind before the changes of the second session of 2026-12-03; BLIND and HELDOUT have
-# since been read as development sets (their errors guided the classifier), this one never.
-BLIND_B = ROOT / "tests" / "nlu" / "blind_situations_2026_12b.yml"
-# Written blind before the changes of the third session of 2026-12-03 (300, 60 per domain);
-# from then on BLIND_B is measured but no longer the only blind set.
-BLIND_C = ROOT / "tests" / "nlu" / "blind_situations_2026_12c.yml"
-# Written blind before the changes of the fourth session of 2026-12-03 (290: 55 per domain, 15
-# « other »), with the project's label conventions given to the writer beforehand.
-BLIND_D = ROOT / "tests" / "nlu" / "blind_situations_2026_12d.yml"
-# Written blind before the changes of the fifth session of 2026-12-03 (300: 55 per domain, 25
-# « other »), the conventions given to its writer; from then on BLIND_D is measured, not only blind.
-BLIND_E = ROOT / "tests" / "nlu" / "blind_situations_2026_12e.yml"
-# Written blind before the changes of the sixth pass (same composition as BLIND_E), by a writer who
-# never saw the data; its first measure is that of the fifth session's model.
-BLIND_F = ROOT / "tests" / "nlu" / "blind_situations_2026_12f.yml"
-# Written blind at the start of the seventh pass (2026-12-04, same composition), by a writer who never
-# saw the repository; first measured on the sixth pass's final model, before any change.
-BLIND_G = ROOT / "tests" / "nlu" / "blind_situations_2026_12g.yml"
-# Written blind at the start of the eighth pass (2026-12-04, same composition), by a writer who never
-# saw the repository; first measured on the seventh pass's final model, before any change.
-BLIND_H = ROOT / "tests" / "nlu" / "blind_situations_2026_12h.yml"
-# Written blind at the start of the ninth pass (2026-12-04, same composition), by a writer who never
-# saw the repository; first measured on the eighth pass's final model, before any change.
-BLIND_I = ROOT / "tests" / "nlu" / "blind_situations_2026_12i.yml"
-# Written blind during the ninth pass (2026-12-04, same composition), by a writer who never saw the
-# repository; first measured on the model of batch i, before batch j.
-BLIND_J = ROOT / "tests" / "nlu" / "blind_situations_2026_12j.yml"
-# Written blind at the end of the ninth pass (2026-12-04, same composition), by a writer who never
-# saw the repository; measured only on the pass's final model, nothing was chosen on it.
-BLIND_K = ROOT / "tests" / "nlu" / "blind_situations_2026_12k.yml"
-# Written blind at the start of the tenth pass (2026-12-04, same composition), by a writer who never
-# saw the repository; first measured on the ninth pass's final model, before any change.
-BLIND_L = ROOT / "tests" / "nlu" / "blind_situations_2026_12l.yml"
-# Written blind at the start of the eleventh pass (2026-12-04, same composition), by a writer who never
-# saw the repository; first measured on the tenth pass's final model, before any change.
-BLIND_M = ROOT / "tests" / "nlu" / "blind_situations_2026_12m.yml"
-# Written blind at the start of the twelfth pass (2026-12-05, same composition), by a writer who never
-# saw the repository; first measured on the eleventh pass's final model, before any change.
-BLIND_N = ROOT / "tests" / "nlu" / "blind_situations_2026_12n.yml"
-# Written blind at the start of the thirteenth pass (2026-12-05, same composition), by a writer who never
-# saw the repository; first measured on the twelfth pass's final model, before any change.
-BLIND_O = ROOT / "tests" / "nlu" / "blind_situations_2026_12o.yml"
-# Written blind at the start of the fourteenth pass (2026-12-05, same composition; 19 sentences too close
-# to a training sentence or equal to an older test sentence removed unread: 281 left), by a writer who
-# never saw the repository; first measured on the thirteenth pass's final model, before any change.
-BLIND_P = ROOT / "tests" / "nlu" / "blind_situations_2026_12p.yml"
-# Written blind at the start of the fifteenth pass (2026-12-05, same composition; 17 sentences too close
-# to a training sentence or to an older test sentence removed unread: 283 left), by a writer who never
-# saw the repository; first measured on the fourteenth pass's final model, before any change.
-BLIND_Q = ROOT / "tests" / "nlu" / "blind_situations_2026_12q.yml"
-SETS = {"heldout": HELDOUT, "blind": BLIND, "blind_b": BLIND_B, "blind_c": BLIND_C, "blind_d": BLIND_D,
-        "blind_e": BLIND_E, "blind_f": BLIND_F, "blind_g": BLIND_G,
-        "blind_h": BLIND_H, "blind_i": BLIND_I, "blind_j": BLIND_J, "blind_k": BLIND_K,
-        "blind_l": BLIND_L, "blind_m": BLIND_M, "blind_n": BLIND_N,
-        "blind_o": BLIND_O, "blind_p": BLIND_P, "blind_q": BLIND_Q}
+# The blind sets, each written by someone who never saw the training data, and never tuned on:
+# tests/nlu/blind_situations_2026_12<letter>.yml, named blind_<letter> (the first one « blind »).
+# - blind: Written by someone who never saw the training data, before the changes of 2026-12-03.
+# - blind_b: Written blind before the changes of the second session of 2026-12-03; « blind » and
+#   « heldout » have since been read as development sets (their errors guided the classifier), this one never.
+# - blind_c: Written blind before the changes of the third session of 2026-12-03 (300, 60 per domain);
+#   from then on blind_b is measured but no longer the only blind set.
+# - blind_d: Written blind before the changes of the fourth session of 2026-12-03 (290: 55 per domain,
+#   15 « other »), with the project's label conventions given to the writer beforehand.
+# - blind_e: Written blind before the changes of the fifth session of 2026-12-03 (300: 55 per domain, 25
+#   « other »), the conventions given to its writer; from then on blind_d is measured, not only blind.
+# - blind_f: Written blind before the changes of the sixth pass (same composition as blind_e), by a
+#   writer who never saw the data; its first measure is that of the fifth session's model.
+# - blind_g: Written blind at the start of the seventh pass (2026-12-04, same composition), by a writer
+#   who never saw the repository; first measured on the sixth pass's final model, before any change.
+# - blind_h: Written blind at the start of the eighth pass (2026-12-04, same composition), by a writer
+#   who never saw the repository; first measured on the seventh pass's final model, before any change.
+# - blind_i: Written blind at the start of the ninth pass (2026-12-04, same composition), by a writer
+#   who never saw the repository; first measured on the eighth pass's final model, before any change.
+# - blind_j: Written blind during the ninth pass (2026-12-04, same composition), by a writer who never
+#   saw the repository; first measured on the model of batch i, before batch j.
+# - blind_k: Written blind at the end of the ninth pass (2026-12-04, same composition), by a writer who
+#   never saw the repository; measured only on the pass's final model, nothing was chosen on it.
+# - blind_l: Written blind at the start of the tenth pass (2026-12-04, same composition), by a writer
+#   who never saw the repository; first measured on the ninth pass's final model, before any change.
+# - blind_m: Written blind at the start of the eleventh pass (2026-12-04, same composition), by a writer
+#   who never saw the repository; first measured on the tenth pass's final model, before any change.
+# - blind_n: Written blind at the start of the twelfth pass (2026-12-05, same composition), by a writer
+#   who never saw the repository; first measured on the eleventh pass's final model, before any change.
+# - blind_o: Written blind at the start of the thirteenth pass (2026-12-05, same composition), by a
+#   writer who never saw the repository; first measured on the twelfth pass's final model, before any
+#   change.
+# - blind_p: Written blind at the start of the fourteenth pass (2026-12-05, same composition; 19
+#   sentences too close to a training sentence or equal to an older test sentence removed unread: 281
+#   left), by a writer who never saw the repository; first measured on the thirteenth pass's final
+#   model, before any change.
+# - blind_q: Written blind at the start of the fifteenth pass (2026-12-05, same composition; 17
+#   sentences too close to a training sentence or to an older test sentence removed unread: 283 left),
+#   by a writer who never saw the repository; first measured on the fourteenth pass's final model,
+#   before any change.
+BLIND_DIR = ROOT / "tests" / "nlu"
+
+
+def _blind_name(path: Path) -> str:
+    letter = path.stem.removeprefix("blind_situations_2026_12")
+    return f"blind_{letter}" if letter else "blind"
+
+
+# Every file found, so a new blind set is measured (and needs its floor in tests) without a code change.
+SETS = {"heldout": HELDOUT, **{_blind_name(path): path for path in sorted(BLIND_DIR.glob("blind_situations_2026_12*.yml"))}}
 LABELS = list(DOMAINS) + ["other", "none"]
 
 
