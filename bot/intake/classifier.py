@@ -87,6 +87,10 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bcesu\b|\bje fais le menage chez|\bfemme de menage|\bauxiliaire de vie|\battestation (?:pour le chomage|employeur)|\bsans indemnite|\bindemnites? de licenciement", 3),
         # A town's or a département's own staff: their employer decides the domain, not the town hall.
         (r"\b(?:secretaire|policier|policiere|agent|agente|animateur|animatrice|cantiniere|auxiliaire|atsem)s? (?:de mairie|municipale?s?|de la (?:ville|mairie|commune))|\bcantiniere|\bcreche municipale\b.*\bmon planning|\baccueil familial|\bassistante? familiale?", 3),
+        # A public body's own staff by their grade, and pay that comes late: still the employer's case.
+        (r"\bagente? (?:technique|administrati(?:f|ve)|d'entretien)s?\b|\bmaitre de conferences|\benseignante?-chercheu", 3),
+        (r"\bma boite\b(?! aux lettres| mail)", 2),
+        (r"\bsanction disciplinaire|\bpaye?(?:e|s)? (?:toujours |tous les mois )?en retard|\bpaie (?:toujours |tous les mois )?en retard", 2),
         (r"\bmon contrat\b|\bmes heures\b|\bheures de nuit|\bma paie\b|\bmois de paie\b|\bau noir\b|\bm'a embauche|\bma cheffe|\bma pause\b|\bsans (?:aucun )?statut", 2),
     ),
     "family": (
@@ -117,6 +121,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\ben dessous\b|\bau-?dessus\b|\bcontigue?s?\b|\bd'a cote\b|\bhabite en face|\ba travers (?:le|les) murs?|\bla cloison", 3),
         (r"\bmur qui nous separe|\bgouttiere|\blotissement|\bbornes?\b(?! de recharge)", 2),
         (r"\bpoules?\b|\bcoqs?\b|\bruches?\b|\babeilles|\bmatous?\b|\bpigeons?\b|\bclimatiseur|\bpompe a chaleur|\bperceuse", 2),
+        (r"\bmaisons? jumelees?|\bpoubelles communes|\blocal (?:a |des )?poubelles", 2),
         (r"\bimpasse privee|\bun des riverains|\bles autres riverains", 3),
         (r"\bsortie de (?:mon|ma|notre) (?:garage|maison|cour)|\bbloque (?:la sortie|l'acces|mon portail|mon entree)", 2),
     ),
@@ -172,6 +177,9 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\btitre de sejour|\bcarte de sejour|\betat civil|\bacte de (?:naissance|deces|mariage)|\blistes? electorales?", 3),
         (r"\bspanc\b|\bassainissement (?:non collectif|individuel)|\bzfe\b|\bzone a faibles emissions|\bconseil regional", 3),
         (r"\bsubventions?\b|\bles elus\b|\bradars?\b|\bcarte grise|\bants\b", 2),
+        # Public bodies other than the town hall, and what only they do (tow, tax a hospital bill, mend roads).
+        (r"\bfourriere|\bnids? de poule|\btresor public|\btitre executoire|\bservices? techniques|\bcity-?stade", 3),
+        (r"\buniversite\b|\bla fac\b", 2),
         (r"\b(?:bus|tram|transports?) de l'agglo|\babonnement (?:de )?(?:bus|tram|transports?)|\breseau de (?:bus|transports?)|\bmutation hlm|\bdemande de logement social", 3),
     ),
     # None of the five (legal-rules.md §3.11): friends, private sales, disputes between companies.
@@ -180,11 +188,13 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bleboncoin|\bvinted\b|\bentre particuliers|\b(?:achete|vendu|acquis)e?s?\b[^.]*\b(?:a |d'|aupres d')une? particulier", 3),
         (r"\bcolocs?\b|\bcolocataire", 3), (r"\bl'acheteur de (?:ma|mon|mes)\b", 3), (r"\bentre (?:deux )?societes|\bsous-?trait|\bdeux boites\b", 3),
         (r"\bclient professionnel|\bsociete cliente|\bclient entreprise", 4),  # a business owed by a business
-        (r"\bma (?:start-?up|societe|boite)\b|\bnotre (?:entreprise|societe|boite)\b", 2),
+        # « ma boîte » is how employees name their employer (workplace), not only an owner's company.
+        (r"\bma (?:start-?up|societe)\b|\bnotre (?:entreprise|societe|boite)\b", 2),
         (r"\bbail commercial|\bbailleur commercial|\bfonds de commerce|\bfranchis|\bconcessionnaire exclusif", 4),
         (r"\bclient (?:industriel|grossiste)|\bgrossiste\b|\bdistributeur\b|\bcentrale d'achat", 3),
         (r"\b(?:notre|nos) (?:fournisseurs?|sous-?traitants?|prestataires?)\b|\bmon sous-?traitant|\bnos clients professionnels", 4),
-        (r"\bcopains?\b|\bcopines?\b|\bentre amis\b|\b(?:trois|deux|des) amis\b", 3), (r"\byoutubeur|\bplagi", 2),
+        # « ma copine », « mon copain » is often a partner (a couple), not a friend: no cue either way.
+        (r"(?<!\bma )(?<!\bmon )\bcopains?\b|(?<!\bma )(?<!\bmon )\bcopines?\b|\bentre amis\b|\b(?:trois|deux|des) amis\b", 3), (r"\byoutubeur|\bplagi", 2),
     ),
 }
 _COMPILED = {domain: tuple((re.compile(p), w) for p, w in cues) for domain, cues in _CUES.items()}

@@ -65,7 +65,10 @@ BLIND_MIN_ACCURACY = 0.93
 # its first measure, on the twelfth pass's final model. The sixteenth (p, 281 of 300, written at the start of the
 # fourteenth pass, never read): 97.2 % at its first measure, on the thirteenth pass's final model. The seventeenth (q,
 # 283 of 300, written at the start of the fifteenth pass, never read): 96.1 % at its first measure, on the
-# fourteenth pass's final model. Issue 15's goal is 97 %.
+# fourteenth pass's final model. Issue 15's goal is 97 %. In the sixteenth pass (2026-12-05) the errors of c
+# (94.3 %) and f (94.7 %) were read, the two lowest: development sets since, like the first one; the cues
+# their errors showed (« ma boîte » is an employer, public bodies other than the town hall) gave c 95.7 %
+# and f 96.7 % on the same model.
 ACCURACY_FLOORS = {  # set: (its size, the floor)
     "blind": (200, BLIND_MIN_ACCURACY),
     "blind_b": (250, 0.93),

@@ -121,6 +121,13 @@ def test_a_tie_between_two_unsure_nlu_answers_is_broken_by_the_legal_cues():
     # A business speaking of another business, in a trade's words.
     ("je tiens un salon de coiffure et le laboratoire qui me fournit les colorations a triplé ses prix", "other"),
     ("l'acheteur de mon scooter veut que je le reprenne un mois après", "other"),
+    # « ma boîte » is the employer; « ma copine » may be a partner, not a friend.
+    ("ma boîte nous impose le retour au bureau cinq jours sur cinq", "workplace"),
+    # A public body's staff by grade; public bodies other than the town hall.
+    ("agent technique depuis 12 ans, je conteste ma sanction disciplinaire", "workplace"),
+    ("ma voiture est partie à la fourrière alors que le panneau a été posé le matin même", "territorial"),
+    ("le trésor public me réclame la facture de l'hôpital par un titre exécutoire", "territorial"),
+    ("les poubelles communes débordent et elle dit que je ne les sors jamais", "neighbourhood"),
 ])
 def test_the_project_conventions_decide_when_the_nlu_is_unsure(text, domain):
     assert classify(text, ranking(("inform", 0.8))).domain == domain
@@ -158,3 +165,8 @@ def test_the_other_business_may_be_named_with_an_elided_article():
 
 def test_a_pay_slip_counts_once():
     assert cue_scores("il ne me donne jamais mes fiches de paie")["workplace"] == 3
+
+
+def test_a_partner_named_the_familiar_way_is_no_cue_for_friends():
+    assert cue_scores("mes parents m'interdisent de voir ma copine")["other"] == 0
+    assert cue_scores("j'ai prêté 300 euros à une copine")["other"] >= 3
