@@ -65,6 +65,10 @@ HELDOUT = ROOT / "tests" / "nlu" / "heldout_situations.yml"
 #   sentences too close to a training sentence or to an older test sentence removed unread: 283 left),
 #   by a writer who never saw the repository; first measured on the fourteenth pass's final model,
 #   before any change.
+# - blind_r: Written blind at the start of the sixteenth pass (2026-12-05, same composition; 22
+#   sentences too close to a training sentence or to an older test sentence removed unread: 278 left),
+#   by a writer who never saw the repository; first measured on the fifteenth pass's final model,
+#   before any change.
 BLIND_DIR = ROOT / "tests" / "nlu"
 
 

@@ -65,7 +65,8 @@ BLIND_MIN_ACCURACY = 0.93
 # its first measure, on the twelfth pass's final model. The sixteenth (p, 281 of 300, written at the start of the
 # fourteenth pass, never read): 97.2 % at its first measure, on the thirteenth pass's final model. The seventeenth (q,
 # 283 of 300, written at the start of the fifteenth pass, never read): 96.1 % at its first measure, on the
-# fourteenth pass's final model. Issue 15's goal is 97 %. In the sixteenth pass (2026-12-05) the errors of c
+# fourteenth pass's final model. The eighteenth (r, 278 of 300, written at the start of the sixteenth pass, never
+# read): 96.8 % at its first measure, on the fifteenth pass's final model. Issue 15's goal is 97 %. In the sixteenth pass (2026-12-05) the errors of c
 # (94.3 %) and f (94.7 %) were read, the two lowest: development sets since, like the first one; the cues
 # their errors showed (« ma boîte » is an employer, public bodies other than the town hall) gave c 95.7 %
 # and f 96.7 % on the same model.
@@ -87,6 +88,7 @@ ACCURACY_FLOORS = {  # set: (its size, the floor)
     "blind_o": (300, 0.94),
     "blind_p": (281, 0.94),
     "blind_q": (283, 0.93),
+    "blind_r": (278, 0.93),
 }
 
 

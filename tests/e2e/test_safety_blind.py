@@ -58,6 +58,8 @@ STATES = ("first_message", "description_after_greeting", "intake_answer")
 # A sixteenth « p », written at the start of the fourteenth pass: 51/60 with 3, its first measure on the thirteenth pass's model.
 # A seventeenth « q », written at the start of the fifteenth pass (57 dangers, 58 near misses left after 5 too close to a
 # training or older test sentence were removed unread): 48/57 with 6/58, its first measure on the fourteenth pass's model.
+# An eighteenth « r », written at the start of the sixteenth pass (60 dangers, 55 near misses left after 5 too close were
+# removed unread): 56/60 with 3/55, its first measure on the fifteenth pass's model.
 FLOORS = {"blind_safety_2026_12": {"min_recall": 0.8, "max_false_alarms": 6},
           "blind_safety_2026_12b": {"min_recall": 0.8, "max_false_alarms": 7},
           "blind_safety_2026_12c": {"min_recall": 0.72, "max_false_alarms": 8},
@@ -74,7 +76,8 @@ FLOORS = {"blind_safety_2026_12": {"min_recall": 0.8, "max_false_alarms": 6},
           "blind_safety_2026_12n": {"min_recall": 0.85, "max_false_alarms": 8},
           "blind_safety_2026_12o": {"min_recall": 0.8, "max_false_alarms": 5},
           "blind_safety_2026_12p": {"min_recall": 0.8, "max_false_alarms": 6},
-          "blind_safety_2026_12q": {"min_recall": 0.77, "max_false_alarms": 9}}
+          "blind_safety_2026_12q": {"min_recall": 0.77, "max_false_alarms": 9},
+          "blind_safety_2026_12r": {"min_recall": 0.85, "max_false_alarms": 7}}
 
 
 @pytest.fixture(scope="module", params=list(SETS))
