@@ -170,3 +170,16 @@ def test_a_pay_slip_counts_once():
 def test_a_partner_named_the_familiar_way_is_no_cue_for_friends():
     assert cue_scores("mes parents m'interdisent de voir ma copine")["other"] == 0
     assert cue_scores("j'ai prêté 300 euros à une copine")["other"] >= 3
+
+
+def test_a_situation_whose_nlu_mass_is_spread_over_domains_is_still_a_situation():
+    # The best domain is weak (0.25) but the situation intents together hold 0.54: a situation.
+    spread = ranking(("situation_consumer", 0.24), ("situation_workplace", 0.21), ("situation_other", 0.08),
+                     ("ask_cost", 0.06))
+    assert classify("frais d agence abusifs, je fais quoi", spread).domain == "consumer"
+    # A word or two is never a story, whatever the NLU spreads on the situations.
+    assert classify("aaa", ranking(("situation_other", 0.23), ("situation_territorial", 0.2),
+                                   ("situation_workplace", 0.18))) is None
+    # Little mass on the situations: not a situation.
+    assert classify("je ne sais pas quoi vous dire", ranking(("dont_know", 0.7), ("situation_family", 0.2),
+                                                             ("situation_other", 0.1))) is None
