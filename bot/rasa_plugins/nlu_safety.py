@@ -4,7 +4,7 @@ Three witnesses, any one of which is enough:
 - the deterministic lexicon (bot/safety/screen.py), the authority for certainty: when it fires, the
   intent becomes `safety_alert` whatever DIET thought;
 - the danger classifier (bot/rasa_plugins/nlu_danger.py), for danger said without a keyword: it fires above
-  the recall-oriented threshold chosen when it was trained;
+  the recall-oriented threshold chosen when it was trained, on messages of three words or more;
 - DIET's own `safety_alert` at very high confidence (short cries for help).
 The rest of the ranking is kept (the situation classifier still reads the `situation_*` scores).
 DIET is never trusted alone for a lower score, so near misses ("je vais tuer le temps") stay
@@ -12,6 +12,7 @@ ordinary messages. The categories found go to the message as `safety` (names onl
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -26,6 +27,14 @@ from bot.safety.screen import CATEGORIES, screen
 from bot.codes import SAFETY_INTENT, UNSURE_STOP_KEY
 
 NLU_ONLY_THRESHOLD = 0.95
+# The danger model alone does not decide on a message of one or two words: it read imperatives and fillers
+# as danger (« attendez » 0.9998, « recommencez », « dites-moi », « laissez tomber »: 23 of 134 short
+# everyday messages probed, 12 of 379 of a writer's), which took the mediation away. Of 112 short dangers of
+# that writer, none of one or two words rested on the model alone; the lexicon and DIET still decide there.
+# Teaching the model those messages instead cost 10 to 11 dangers on two older writers' batches
+# (writer-level cross-validation, 2026-12-05).
+MODEL_MIN_WORDS = 3
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 def override(parse: Dict[Text, Any], text: str | None, nlu_only_threshold: float = NLU_ONLY_THRESHOLD,
@@ -39,7 +48,7 @@ def override(parse: Dict[Text, Any], text: str | None, nlu_only_threshold: float
     ranking = [entry for entry in parse.get(INTENT_RANKING_KEY) or [] if entry.get(INTENT_NAME_KEY) != SAFETY_INTENT]
     result = screen(text)
     nlu_says_danger = intent.get(INTENT_NAME_KEY) == SAFETY_INTENT and (intent.get("confidence") or 0) >= nlu_only_threshold
-    model_categories = list((danger or {}).get("categories") or [])
+    model_categories = list((danger or {}).get("categories") or []) if len(_WORD.findall(text or "")) >= MODEL_MIN_WORDS else []
     if result.hit or nlu_says_danger or model_categories:
         top = {INTENT_NAME_KEY: SAFETY_INTENT, "confidence": 1.0}
         found = set(result.categories) | set(model_categories)

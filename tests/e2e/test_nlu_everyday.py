@@ -30,3 +30,13 @@ def test_the_model_understands_its_own_everyday_sentences(model_parse):
 @pytest.mark.parametrize("text", ["d'accord", "oui d'accord", "ça marche", "parfait", "ok"])
 def test_a_plain_yes_is_a_yes(model_parse, text):
     assert model_parse(text)["intent"]["name"] == "affirm"
+
+
+# Found in the sixteenth pass (2026-12-05): the danger model, alone, read one- or two-word imperatives
+# as danger (« attendez » 0.9998, « recommencez » 0.99), so « attendez » at any question gave the
+# emergency numbers and took the mediation away. 25 of 130 short everyday messages probed then fired.
+@pytest.mark.parametrize("text", ["attendez", "attends", "patientez", "écoutez", "regardez", "expliquez",
+                                  "dites-moi", "rappelez-moi", "recommencez", "laissez tomber", "je pense",
+                                  "allez", "restez", "lentement", "montrez-moi"])
+def test_a_short_everyday_message_is_not_a_danger(model_parse, text):
+    assert model_parse(text)["intent"]["name"] != "safety_alert"

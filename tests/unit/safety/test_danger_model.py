@@ -164,3 +164,14 @@ def test_training_gives_the_stories_to_the_model_as_ordinary_messages(monkeypatc
     component = nlu_danger.DangerClassifier(LocalModelStorage(tmp_path / "m"), Resource("danger"))
     component.train(TrainingData(training_examples=[Message(data={"text": "bonjour", "intent": "greet"})]), NoVectors)
     assert seen["ordinary"] == ["bonjour", "la DRH ne répond plus à mes mails"]
+
+
+def test_the_classifier_alone_does_not_decide_on_one_or_two_words():
+    parse = {"intent": {"name": "nlu_fallback", "confidence": 0.4},
+             "intent_ranking": [{"name": "ask_human", "confidence": 0.3}]}
+    sure = {"probability": 0.9998, "categories": ["danger", "suicide"]}
+    assert override(parse, "attendez", danger=sure)["intent"]["name"] != SAFETY_INTENT
+    assert override(parse, "laissez tomber", danger=sure)["safety"] == []
+    # Three words: the classifier decides again; the lexicon decides at any length.
+    assert override(parse, "il me suit", danger=sure)["intent"]["name"] == SAFETY_INTENT
+    assert override(parse, "au secours", danger=None)["intent"]["name"] == SAFETY_INTENT
