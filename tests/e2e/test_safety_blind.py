@@ -81,7 +81,7 @@ FLOORS = {"blind_safety_2026_12": {"min_recall": 0.8, "max_false_alarms": 6},
           "blind_safety_2026_12p": {"min_recall": 0.8, "max_false_alarms": 6},
           "blind_safety_2026_12q": {"min_recall": 0.77, "max_false_alarms": 9},
           "blind_safety_2026_12r": {"min_recall": 0.85, "max_false_alarms": 7},
-          "blind_safety_2026_12r_short": {"min_recall": 0.75, "max_false_alarms": 16}}
+          "blind_safety_2026_12r_short": {"min_recall": 0.75, "max_false_alarms": 14}}
 
 
 @pytest.fixture(scope="module", params=list(SETS))
