@@ -34,7 +34,7 @@ def test_a_plain_yes_is_a_yes(model_parse, text):
 
 # Found in the sixteenth pass (2026-12-05): the danger model, alone, read one- or two-word imperatives
 # as danger (« attendez » 0.9998, « recommencez » 0.99), so « attendez » at any question gave the
-# emergency numbers and took the mediation away. 25 of 130 short everyday messages probed then fired.
+# emergency numbers and took the mediation away. 23 of 134 short everyday messages probed then fired.
 @pytest.mark.parametrize("text", ["attendez", "attends", "patientez", "écoutez", "regardez", "expliquez",
                                   "dites-moi", "rappelez-moi", "recommencez", "laissez tomber", "je pense",
                                   "allez", "restez", "lentement", "montrez-moi"])
