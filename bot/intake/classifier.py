@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from bot.codes import DOMAINS, OTHER
-from bot.language.answers import normalise
+from bot.language.answers import normalise, word_count
 
 INTENT_PREFIX = "situation_"
 CERTAIN_NLU = 0.97
@@ -41,7 +41,6 @@ WEAK_NLU = 0.25
 # All situation intents together: above this, a message of three words or more is a situation even if
 # no one domain is ahead (« aaa » or « attendez » are not, whatever the NLU spreads on them).
 SITUATION_MASS = 0.4
-_WORD = re.compile(r"[^\W\d_]{2,}")
 DECISIVE_CUE = 3.0
 DECISIVE_MARGIN = 2.0
 # The cues' share of the evidence beside the NLU scores: 0.3–0.5 were within one sentence of each
@@ -277,7 +276,7 @@ def classify(text: str, intent_ranking: Iterable[Mapping]) -> Classification | N
         return Classification(best_cue, cues[best_cue] / sum(cues.values()), "lexicon")
     # A weak best answer is still a situation when the situation intents together are clearly ahead:
     # « Mes deux garçons sont fâchés depuis l'enterrement. » gave family 0.19, workplace 0.13 and others (0.47 in all).
-    spread_situation = sum(situation_scores.values()) >= SITUATION_MASS and len(_WORD.findall(text or "")) >= 3
+    spread_situation = sum(situation_scores.values()) >= SITUATION_MASS and word_count(text, min_letters=2) >= 3
     if nlu_confidence < WEAK_NLU and not spread_situation and cues[best_cue] < 2:
         return None
     tied = [domain for domain, score in situation_scores.items() if nlu_confidence - score < NLU_TIE]

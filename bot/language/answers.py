@@ -24,6 +24,14 @@ def normalise(text: str | None) -> str:
     return re.sub(r"\s+", " ", stripped.lower()).strip(" .!")
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def word_count(text: str | None, min_letters: int = 1) -> int:
+    """How many words of at least `min_letters` letters (digits, emoji and punctuation are no words)."""
+    return sum(1 for word in _LETTERS.findall(text or "") if len(word) >= min_letters)
+
+
 def _has(text: str, *patterns: str) -> bool:
     return any(re.search(pattern, text) for pattern in patterns)
 

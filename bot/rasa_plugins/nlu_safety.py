@@ -12,7 +12,6 @@ ordinary messages. The categories found go to the message as `safety` (names onl
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -23,6 +22,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.rasa_plugins.nlu_danger import DANGER_KEY
+from bot.language.answers import word_count
 from bot.safety.screen import CATEGORIES, screen
 from bot.codes import SAFETY_INTENT, UNSURE_STOP_KEY
 
@@ -34,7 +34,6 @@ NLU_ONLY_THRESHOLD = 0.95
 # Teaching the model those messages instead cost 10 to 11 dangers on two older writers' batches
 # (writer-level cross-validation, 2026-12-05).
 MODEL_MIN_WORDS = 3
-_WORD = re.compile(r"[^\W\d_]+")
 
 
 def override(parse: Dict[Text, Any], text: str | None, nlu_only_threshold: float = NLU_ONLY_THRESHOLD,
@@ -48,7 +47,9 @@ def override(parse: Dict[Text, Any], text: str | None, nlu_only_threshold: float
     ranking = [entry for entry in parse.get(INTENT_RANKING_KEY) or [] if entry.get(INTENT_NAME_KEY) != SAFETY_INTENT]
     result = screen(text)
     nlu_says_danger = intent.get(INTENT_NAME_KEY) == SAFETY_INTENT and (intent.get("confidence") or 0) >= nlu_only_threshold
-    model_categories = list((danger or {}).get("categories") or []) if len(_WORD.findall(text or "")) >= MODEL_MIN_WORDS else []
+    model_categories = list((danger or {}).get("categories") or [])
+    if model_categories and word_count(text) < MODEL_MIN_WORDS:
+        model_categories = []  # counted only when the model fired: not on every message
     if result.hit or nlu_says_danger or model_categories:
         top = {INTENT_NAME_KEY: SAFETY_INTENT, "confidence": 1.0}
         found = set(result.categories) | set(model_categories)

@@ -74,3 +74,12 @@ def test_domain_choice(text, expected):
 def test_dont_know_variants():
     assert all(is_dont_know(t) for t in ["je ne sais pas", "jsp", "je sais pas", "aucune idée", "passer"])
     assert not is_dont_know("je sais que c'est urgent")
+
+
+def test_word_count_counts_words_of_letters_only():
+    from bot.language.answers import word_count
+    assert word_count("aidez-moi") == 2
+    assert word_count("j'ai peur") == 3
+    assert word_count("j'ai peur", min_letters=2) == 2
+    assert word_count("😡😡😡 123 !") == 0
+    assert word_count(None) == 0
